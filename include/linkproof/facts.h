@@ -1,0 +1,74 @@
+/**
+ * @file facts.h
+ * @brief Everything linkproof knows about one file, gathered once.
+ *
+ * Facts first, verdicts second: `inspect`, `check` and `diff` are views of
+ * this struct, and JSON is written from it in one place (src/report).
+ */
+#ifndef LINKPROOF_FACTS_H
+#define LINKPROOF_FACTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "linkproof/error.h"
+#include "linkproof/go.h"
+#include "linkproof/object.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Linkage, read from the object itself. */
+typedef struct lp_linkage {
+    bool is_static;   /**< no PT_INTERP and no DT_NEEDED */
+    bool pie;         /**< ET_DYN with DF_1_PIE, or ET_DYN with an interpreter and no DT_SONAME */
+    bool pie_flag;    /**< DF_1_PIE is set */
+    lp_dynamic dyn;   /**< interpreter, needed, rpath, runpath, soname, flags */
+} lp_linkage;
+
+/** A disagreement between what the build recorded and what the binary shows. */
+typedef struct lp_note {
+    char *id;   /**< stable identifier, e.g. "cgo-static" */
+    char *text; /**< one line */
+} lp_note;
+
+typedef struct lp_facts {
+    char *path;
+    lp_err error;        /**< code LP_OK unless the file could not be read */
+    bool is_object;      /**< a recognised object format */
+    lp_obj_info info;    /**< valid when is_object; strings copied into @ref machine */
+    char machine[24];
+    bool is_go;          /**< build info or a Go build ID was found */
+    lp_buildinfo *go;    /**< NULL when there is no build info */
+    char *go_build_id;
+    lp_buildid_src go_build_id_src;
+    char *gnu_build_id;
+    lp_linkage linkage;
+    bool symtab;
+    bool dwarf;             /**< any .debug_* or .zdebug_* section */
+    bool dwarf_compressed;  /**< .zdebug_* or SHF_COMPRESSED */
+    size_t n_dwarf_sections;
+    bool has_sections;      /**< the section header table exists */
+    lp_note *notes;
+    size_t n_notes;
+} lp_facts;
+
+/**
+ * Gather the facts about the file at @p path. Returns LP_OK when the file
+ * was read (a non-object or non-Go file is not an error: see is_object and
+ * is_go); otherwise the error is also stored in facts->error, and *out is
+ * still set (path and error filled in) unless memory ran out.
+ */
+lp_code lp_facts_collect(const char *path, lp_facts **out, lp_err *err);
+
+/** The same for an already open source (named by its source name). */
+lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err);
+
+/** Free; sets *f to NULL. Safe on NULL. */
+void lp_facts_free(lp_facts **f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,150 @@
+/**
+ * @file object.h
+ * @brief One view of an object file, whatever its format.
+ *
+ * Go-specific code never looks at ELF structures: it asks this view for a
+ * section by name, the segments, the bytes at a virtual address, a note, or
+ * the dynamic-linking facts. Only ELF is read today; PE and Mach-O are
+ * further readers behind the same functions.
+ *
+ * Everything is parsed from untrusted bytes through the bounds-checked
+ * cursor. Header tables are read with one pread(2) each; section contents,
+ * notes and the dynamic section are read only when asked for.
+ */
+#ifndef LINKPROOF_OBJECT_H
+#define LINKPROOF_OBJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linkproof/error.h"
+#include "linkproof/source.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct lp_obj lp_obj;
+
+typedef enum lp_format { LP_FMT_UNKNOWN = 0, LP_FMT_ELF, LP_FMT_PE, LP_FMT_MACHO } lp_format;
+
+/** Header facts. Strings are static or owned by the object. */
+typedef struct lp_obj_info {
+    lp_format format;
+    const char *format_name; /**< "elf" */
+    unsigned bits;           /**< 32 or 64 */
+    bool big_endian;
+    unsigned machine;         /**< e_machine */
+    const char *machine_name; /**< "x86-64", "aarch64", ...; "unknown(N)" otherwise */
+    const char *goarch;       /**< the GOARCH this machine corresponds to, or NULL */
+    unsigned type;            /**< e_type */
+    const char *type_name;    /**< "exec", "dyn", "rel", "core", "unknown" */
+    uint64_t entry;
+    unsigned flags;          /**< e_flags */
+} lp_obj_info;
+
+enum { LP_SEG_X = 1, LP_SEG_W = 2, LP_SEG_R = 4 };
+
+/** A program header (ELF segment). */
+typedef struct lp_segment {
+    uint32_t type; /**< PT_* */
+    uint32_t flags; /**< LP_SEG_* (same bits as ELF PF_*) */
+    uint64_t off, vaddr, filesz, memsz, align;
+} lp_segment;
+
+/** A section header, with its name resolved. */
+typedef struct lp_section {
+    const char *name; /**< never NULL; "" when the name cannot be read */
+    uint32_t type;    /**< SHT_* */
+    uint64_t flags;   /**< SHF_* */
+    uint64_t addr, off, size;
+    uint32_t link, info;
+    uint64_t entsize;
+} lp_section;
+
+#define LP_SHT_NOBITS 8u
+#define LP_SHT_NOTE 7u
+#define LP_SHF_COMPRESSED 0x800u
+
+/** Dynamic-linking facts (ELF: PT_INTERP and PT_DYNAMIC). */
+typedef struct lp_dynamic {
+    bool has_dynamic;   /**< a PT_DYNAMIC segment exists */
+    char *interp;       /**< PT_INTERP, or NULL */
+    char **needed;      /**< DT_NEEDED in order */
+    size_t n_needed;
+    char *rpath;        /**< DT_RPATH, or NULL */
+    char *runpath;      /**< DT_RUNPATH, or NULL */
+    char *soname;       /**< DT_SONAME, or NULL */
+    uint64_t flags;     /**< DT_FLAGS */
+    uint64_t flags_1;   /**< DT_FLAGS_1 */
+    bool has_flags_1;
+    bool bind_now;      /**< DT_BIND_NOW, DF_BIND_NOW or DF_1_NOW */
+    bool textrel;       /**< DT_TEXTREL or DF_TEXTREL */
+    bool has_debug;     /**< DT_DEBUG */
+    size_t n_entries;   /**< dynamic entries before DT_NULL */
+} lp_dynamic;
+
+#define LP_DF_1_PIE 0x08000000u
+
+/**
+ * Recognise and open an object from @p src. Reads the file header, the
+ * program header table, the section header table and the section-name
+ * string table (one read each). Fails with LP_ERR_UNSUPPORTED when @p src is
+ * not a recognised object, LP_ERR_FORMAT when it is malformed. @p src must
+ * outlive the object; it is not freed with it.
+ */
+lp_code lp_obj_open(lp_obj **out, lp_src *src, lp_err *err);
+
+/** Free; sets *obj to NULL. Safe on NULL. */
+void lp_obj_free(lp_obj **obj);
+
+const lp_obj_info *lp_obj_info_get(const lp_obj *obj);
+lp_src *lp_obj_source(const lp_obj *obj);
+
+size_t lp_obj_segment_count(const lp_obj *obj);
+const lp_segment *lp_obj_segment_at(const lp_obj *obj, size_t i);
+
+size_t lp_obj_section_count(const lp_obj *obj);
+const lp_section *lp_obj_section_at(const lp_obj *obj, size_t i);
+/** First section named @p name, or NULL. */
+const lp_section *lp_obj_section_by_name(const lp_obj *obj, const char *name);
+
+/**
+ * Read exactly @p n bytes at virtual address @p addr from the file-backed part
+ * of the loadable segment that holds it. Fails with LP_ERR_NOTFOUND when no
+ * segment maps the whole range.
+ */
+lp_code lp_obj_read_vaddr(lp_obj *obj, uint64_t addr, void *dst, size_t n, lp_err *err);
+
+/**
+ * Read up to @p max bytes at @p addr from the first program header whose
+ * file-backed range holds @p addr, stopping at that segment's end, exactly as
+ * Go's debug/buildinfo does (any segment type, in table order). *got
+ * receives the count. LP_ERR_NOTFOUND when no segment holds @p addr.
+ */
+lp_code lp_obj_read_vaddr_upto(lp_obj *obj, uint64_t addr, void *dst, size_t max, size_t *got,
+                               lp_err *err);
+
+/** The contents of @p sec (empty for SHT_NOBITS). */
+lp_code lp_obj_section_data(lp_obj *obj, const lp_section *sec, lp_region *out, lp_err *err);
+
+/**
+ * Find the first note named @p name with type @p type, in the PT_NOTE
+ * segments, else (no program headers) in SHT_NOTE sections. On success
+ * @p desc holds the descriptor bytes. LP_ERR_NOTFOUND when absent.
+ */
+lp_code lp_obj_find_note(lp_obj *obj, const char *name, uint32_t type, lp_region *desc,
+                         lp_err *err);
+
+/** Read PT_INTERP and PT_DYNAMIC. Release with lp_dynamic_release(). */
+lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err);
+void lp_dynamic_release(lp_dynamic *d);
+
+/** Whether the object has a symbol table (ELF: SHT_SYMTAB). */
+bool lp_obj_has_symtab(const lp_obj *obj);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,635 @@
+/*
+ * elf.c - the ELF reader behind the object view.
+ *
+ * Owns: ELF32/ELF64 in either byte order, every machine Go targets. Reads the
+ * file header, the program header table, the section header table and the
+ * section-name string table with one pread each; notes, PT_INTERP and the
+ * dynamic section only on request.
+ *
+ * Invariants: every table size is a checked product of a count and an entry
+ * size, every table lies inside the file, counts are capped (ELF_MAX_*), and
+ * every structure is decoded through the cursor. Section contents may lie
+ * past the end of a truncated file; that is only an error when they are read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "obj/obj_internal.h"
+#include "util/cursor.h"
+
+#define ELF_MAX_PHDRS 65536u            /* PN_XNUM extension allows more; no real file needs it */
+#define ELF_MAX_SHDRS (1u << 20)
+#define ELF_MAX_SHSTRTAB (16u << 20)
+#define ELF_MAX_NOTES_SEG (4u << 20)
+#define ELF_MAX_DYNENTS (1u << 16)
+#define ELF_MAX_DYNSTR (64u << 20)
+#define ELF_MAX_INTERP 4096u
+
+#define SHN_UNDEF 0u
+#define SHN_LORESERVE 0xff00u
+#define SHN_XINDEX 0xffffu
+#define PN_XNUM 0xffffu
+#define SHT_SYMTAB 2u
+
+#define DT_NULL 0
+#define DT_NEEDED 1
+#define DT_STRTAB 5
+#define DT_STRSZ 10
+#define DT_SONAME 14
+#define DT_RPATH 15
+#define DT_DEBUG 21
+#define DT_TEXTREL 22
+#define DT_BIND_NOW 24
+#define DT_RUNPATH 29
+#define DT_FLAGS 30
+#define DT_FLAGS_1 0x6ffffffb
+#define DF_TEXTREL 0x4
+#define DF_BIND_NOW 0x8
+#define DF_1_NOW 0x1
+
+/* One row per machine: the GOARCH depends on class and byte order. */
+static const struct machine_row {
+    unsigned em;
+    const char *name;
+    unsigned bits;   /* 0: any */
+    int big_endian;  /* -1: any */
+    const char *goarch;
+} machines[] = {
+    {62, "x86-64", 64, 0, "amd64"},
+    {62, "x86-64", 32, 0, "amd64p32"},
+    {3, "i386", 0, -1, "386"},
+    {40, "arm", 0, -1, "arm"},
+    {183, "aarch64", 0, -1, "arm64"},
+    {22, "s390", 64, -1, "s390x"},
+    {22, "s390", 32, -1, NULL},
+    {21, "ppc64", 64, 1, "ppc64"},
+    {21, "ppc64", 64, 0, "ppc64le"},
+    {20, "ppc", 0, -1, NULL},
+    {8, "mips", 32, 1, "mips"},
+    {8, "mips", 32, 0, "mipsle"},
+    {8, "mips", 64, 1, "mips64"},
+    {8, "mips", 64, 0, "mips64le"},
+    {243, "riscv", 64, -1, "riscv64"},
+    {243, "riscv", 32, -1, NULL},
+    {258, "loongarch", 64, -1, "loong64"},
+    {258, "loongarch", 32, -1, NULL},
+    {43, "sparcv9", 0, -1, NULL},
+    {2, "sparc", 0, -1, NULL},
+    {50, "ia64", 0, -1, NULL},
+    {247, "bpf", 0, -1, NULL},
+    {0, "none", 0, -1, NULL},
+};
+
+static const char *elf_type_name(unsigned t)
+{
+    switch (t) {
+    case 0: return "none";
+    case 1: return "rel";
+    case 2: return "exec";
+    case 3: return "dyn";
+    case 4: return "core";
+    }
+    return "unknown";
+}
+
+/* Layout of the structures whose size depends on the class. */
+typedef struct elf_layout {
+    bool wide;
+    size_t ehdr, phdr, shdr, dyn;
+} elf_layout;
+
+static const elf_layout layout32 = {false, 52, 32, 40, 8};
+static const elf_layout layout64 = {true, 64, 56, 64, 16};
+
+typedef struct elf_ctx {
+    lp_obj *o;
+    const elf_layout *lay;
+    bool be;
+    const char *name;
+    lp_err *err;
+} elf_ctx;
+
+static lp_code bad(elf_ctx *x, uint64_t off, const char *fmt, const char *detail)
+{
+    return lp_err_set_at(x->err, LP_ERR_FORMAT, off, "'%s': %s%s at offset 0x%llx", x->name, fmt,
+                         detail ? detail : "", (unsigned long long)off);
+}
+
+static void set_machine(lp_obj *o, char *buf, size_t buflen)
+{
+    lp_obj_info *in = &o->info;
+    for (size_t i = 0; i < sizeof machines / sizeof machines[0]; i++) {
+        const struct machine_row *r = &machines[i];
+        if (r->em != in->machine)
+            continue;
+        if (r->bits && r->bits != in->bits)
+            continue;
+        if (r->big_endian >= 0 && (r->big_endian != 0) != in->big_endian)
+            continue;
+        in->machine_name = r->name;
+        in->goarch = r->goarch;
+        return;
+    }
+    snprintf(buf, buflen, "unknown(%u)", in->machine);
+    in->machine_name = buf;
+    in->goarch = NULL;
+}
+
+/* Read a whole table of count*entsize bytes at off, into a heap region. */
+static lp_code read_table(elf_ctx *x, uint64_t off, uint64_t count, uint64_t entsize,
+                          const char *what, lp_region *reg)
+{
+    uint64_t total;
+    if (!lp_mul_ok(count, entsize, &total) || total > SIZE_MAX)
+        return bad(x, off, what, " size overflows");
+    return lp_src_region(x->o->src, off, (size_t)total, what, reg, x->err);
+}
+
+static lp_code parse_phdrs(elf_ctx *x, uint64_t phoff, uint64_t phnum, uint64_t phentsize)
+{
+    lp_obj *o = x->o;
+    if (phnum == 0)
+        return LP_OK;
+    if (phentsize < x->lay->phdr)
+        return bad(x, phoff, "program header entry size too small", NULL);
+    if (phnum > ELF_MAX_PHDRS)
+        return lp_err_set_at(x->err, LP_ERR_LIMIT, phoff,
+                             "'%s': %llu program headers is more than the limit of %u",
+                             x->name, (unsigned long long)phnum, ELF_MAX_PHDRS);
+    lp_region reg;
+    lp_code rc = read_table(x, phoff, phnum, phentsize, "program header table", &reg);
+    if (rc)
+        return rc;
+    o->segs = calloc((size_t)phnum, sizeof *o->segs);
+    if (!o->segs) {
+        lp_region_release(&reg);
+        return lp_err_set(x->err, LP_ERR_NOMEM, "out of memory");
+    }
+    lp_cur c;
+    lp_cur_init(&c, reg.data, reg.len, phoff, x->be, x->lay->wide ? 8 : 4);
+    lp_cur_what(&c, "program header");
+    for (uint64_t i = 0; i < phnum; i++) {
+        lp_segment *s = &o->segs[i];
+        lp_cur_seek(&c, (size_t)(i * phentsize));
+        s->type = lp_cur_u32(&c);
+        if (x->lay->wide) {
+            s->flags = lp_cur_u32(&c);
+            s->off = lp_cur_u64(&c);
+            s->vaddr = lp_cur_u64(&c);
+            lp_cur_u64(&c); /* paddr */
+            s->filesz = lp_cur_u64(&c);
+            s->memsz = lp_cur_u64(&c);
+            s->align = lp_cur_u64(&c);
+        } else {
+            s->off = lp_cur_u32(&c);
+            s->vaddr = lp_cur_u32(&c);
+            lp_cur_u32(&c); /* paddr */
+            s->filesz = lp_cur_u32(&c);
+            s->memsz = lp_cur_u32(&c);
+            s->flags = lp_cur_u32(&c);
+            s->align = lp_cur_u32(&c);
+        }
+        s->flags &= 7u;
+    }
+    o->nsegs = (size_t)phnum;
+    rc = lp_cur_error(&c, x->name, x->err);
+    lp_region_release(&reg);
+    return rc;
+}
+
+static void decode_shdr(lp_cur *c, bool wide, lp_section *s, uint32_t *name_off)
+{
+    *name_off = lp_cur_u32(c);
+    s->type = lp_cur_u32(c);
+    s->flags = lp_cur_word(c, wide);
+    s->addr = lp_cur_word(c, wide);
+    s->off = lp_cur_word(c, wide);
+    s->size = lp_cur_word(c, wide);
+    s->link = lp_cur_u32(c);
+    s->info = lp_cur_u32(c);
+    lp_cur_word(c, wide); /* addralign */
+    s->entsize = lp_cur_word(c, wide);
+}
+
+static lp_code parse_shdrs(elf_ctx *x, uint64_t shoff, uint64_t shnum, uint64_t shentsize,
+                           uint64_t shstrndx)
+{
+    lp_obj *o = x->o;
+    lp_code rc;
+    if (shoff == 0)
+        return LP_OK; /* no section headers: sstrip'ed or never had them */
+    if (shentsize < x->lay->shdr)
+        return bad(x, shoff, "section header entry size too small", NULL);
+
+    /* Section 0 carries the real count and string-table index when they overflow. */
+    uint8_t s0buf[64];
+    lp_section s0;
+    uint32_t nm0;
+    rc = lp_src_read(o->src, shoff, s0buf, x->lay->shdr, "section header table", x->err);
+    if (rc)
+        return rc;
+    lp_cur c;
+    lp_cur_init(&c, s0buf, x->lay->shdr, shoff, x->be, 8);
+    decode_shdr(&c, x->lay->wide, &s0, &nm0);
+    if (shnum == 0)
+        shnum = s0.size;
+    if (shstrndx == SHN_XINDEX)
+        shstrndx = s0.link;
+    if (shnum == 0)
+        return LP_OK;
+    if (shnum > ELF_MAX_SHDRS)
+        return lp_err_set_at(x->err, LP_ERR_LIMIT, shoff,
+                             "'%s': %llu section headers is more than the limit of %u", x->name,
+                             (unsigned long long)shnum, ELF_MAX_SHDRS);
+    if (shstrndx >= shnum && shstrndx != SHN_UNDEF)
+        return bad(x, shoff, "section name table index out of range", NULL);
+
+    lp_region reg;
+    rc = read_table(x, shoff, shnum, shentsize, "section header table", &reg);
+    if (rc)
+        return rc;
+    o->secs = calloc((size_t)shnum, sizeof *o->secs);
+    uint32_t *names = calloc((size_t)shnum, sizeof *names);
+    if (!o->secs || !names) {
+        free(names);
+        lp_region_release(&reg);
+        return lp_err_set(x->err, LP_ERR_NOMEM, "out of memory");
+    }
+    lp_cur_init(&c, reg.data, reg.len, shoff, x->be, 8);
+    lp_cur_what(&c, "section header");
+    for (uint64_t i = 0; i < shnum; i++) {
+        lp_cur_seek(&c, (size_t)(i * shentsize));
+        decode_shdr(&c, x->lay->wide, &o->secs[i], &names[i]);
+        if (o->secs[i].type == SHT_SYMTAB)
+            o->has_symtab = true;
+    }
+    o->nsecs = (size_t)shnum;
+    rc = lp_cur_error(&c, x->name, x->err);
+    lp_region_release(&reg);
+    if (rc) {
+        free(names);
+        return rc;
+    }
+
+    /* Names. A file without a name table still has sections, just unnamed. */
+    uint64_t strsz = 0;
+    if (shstrndx != SHN_UNDEF) {
+        const lp_section *st = &o->secs[shstrndx];
+        uint64_t at = shoff + shstrndx * shentsize;
+        if (st->type == LP_SHT_NOBITS)
+            rc = bad(x, at, "section name table has no data", NULL);
+        else if (st->size > ELF_MAX_SHSTRTAB)
+            rc = lp_err_set_at(x->err, LP_ERR_LIMIT, st->off,
+                               "'%s': section name table of %llu bytes is over the limit",
+                               x->name, (unsigned long long)st->size);
+        else if (!lp_range_ok(st->off, st->size, lp_src_size(o->src)))
+            rc = bad(x, st->off, "section name table lies outside the file", NULL);
+        if (!rc) {
+            strsz = st->size;
+            o->shstrtab = malloc((size_t)strsz + 1);
+            if (!o->shstrtab)
+                rc = lp_err_set(x->err, LP_ERR_NOMEM, "out of memory");
+            else
+                rc = lp_src_read(o->src, st->off, o->shstrtab, (size_t)strsz,
+                                 "section name table", x->err);
+        }
+        if (rc) {
+            free(names);
+            return rc;
+        }
+        o->shstrtab[strsz] = '\0';
+    }
+    for (uint64_t i = 0; i < shnum; i++) {
+        if (!o->shstrtab) {
+            o->secs[i].name = "";
+            continue;
+        }
+        if (names[i] >= strsz) {
+            uint64_t at = shoff + i * shentsize;
+            free(names);
+            return bad(x, at, "section name offset out of range", NULL);
+        }
+        /* strsz+1 terminator guarantees every name ends inside the buffer */
+        o->secs[i].name = o->shstrtab + names[i];
+    }
+    free(names);
+    return LP_OK;
+}
+
+/* Map a virtual address range to a file offset through PT_LOAD. */
+static bool vaddr_to_off(const lp_obj *o, uint64_t addr, uint64_t size, uint64_t *off)
+{
+    for (size_t i = 0; i < o->nsegs; i++) {
+        const lp_segment *s = &o->segs[i];
+        if (s->type != LP_PT_LOAD || addr < s->vaddr)
+            continue;
+        if (!lp_range_ok(addr - s->vaddr, size, s->filesz))
+            continue;
+        *off = s->off + (addr - s->vaddr);
+        return true;
+    }
+    return false;
+}
+
+static lp_code elf_find_note(lp_obj *o, const char *name, uint32_t type, lp_region *desc,
+                             lp_err *err)
+{
+    size_t namelen = strlen(name);
+    bool from_segments = o->nsegs > 0;
+    size_t n = from_segments ? o->nsegs : o->nsecs;
+    const char *sname = lp_src_name(o->src);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t off, size, align;
+        if (from_segments) {
+            if (o->segs[i].type != LP_PT_NOTE)
+                continue;
+            off = o->segs[i].off, size = o->segs[i].filesz, align = o->segs[i].align;
+        } else {
+            if (o->secs[i].type != LP_SHT_NOTE)
+                continue;
+            off = o->secs[i].off, size = o->secs[i].size, align = 4;
+        }
+        if (size > ELF_MAX_NOTES_SEG)
+            return lp_err_set_at(err, LP_ERR_LIMIT, off, "'%s': note area too large at 0x%llx",
+                                 sname, (unsigned long long)off);
+        lp_region reg;
+        lp_code rc = lp_src_region(o->src, off, (size_t)size, "note", &reg, err);
+        if (rc)
+            return rc;
+        size_t al = align == 8 ? 8 : 4;
+        lp_cur c;
+        lp_cur_init(&c, reg.data, reg.len, off, o->info.big_endian, 8);
+        lp_cur_what(&c, "note");
+        /* each iteration consumes at least 12 bytes, so the loop is bounded */
+        while (lp_cur_ok(&c) && lp_cur_left(&c) >= 12) {
+            uint32_t nsz = lp_cur_u32(&c), dsz = lp_cur_u32(&c), ntype = lp_cur_u32(&c);
+            const uint8_t *nm = lp_cur_bytes(&c, nsz);
+            size_t pad = (al - (c.pos % al)) % al;
+            if (lp_cur_ok(&c) && pad && lp_cur_left(&c) >= pad)
+                lp_cur_skip(&c, pad);
+            size_t dpos = c.pos;
+            lp_cur_bytes(&c, dsz);
+            if (!lp_cur_ok(&c))
+                break;
+            pad = (al - (c.pos % al)) % al;
+            lp_cur_skip(&c, pad < lp_cur_left(&c) ? pad : lp_cur_left(&c));
+            /* the name may be padded with NULs ("Go\0\0" has namesz 4) */
+            bool match = ntype == type && nsz >= namelen && memcmp(nm, name, namelen) == 0;
+            for (size_t k = namelen; match && k < nsz; k++)
+                match = nm[k] == '\0';
+            if (match) {
+                /* hand the buffer over, pointing at the descriptor */
+                *desc = reg;
+                desc->data = reg.data + dpos;
+                desc->len = dsz;
+                desc->off = off + dpos;
+                return LP_OK;
+            }
+        }
+        lp_code crc = lp_cur_error(&c, sname, err);
+        lp_region_release(&reg);
+        if (crc)
+            return crc;
+    }
+    return lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no %s note of type %u", sname, name, type);
+}
+
+static lp_code dup_str(const char *strtab, uint64_t strsz, uint64_t at, char **out, elf_ctx *x,
+                       uint64_t where)
+{
+    if (at >= strsz)
+        return bad(x, where, "dynamic string offset out of range", NULL);
+    const char *s = strtab + at;
+    size_t max = (size_t)(strsz - at);
+    size_t len = strnlen(s, max);
+    if (len == max)
+        return bad(x, where, "unterminated dynamic string", NULL);
+    free(*out); /* a repeated DT_RPATH keeps the last, as readelf shows each; we keep one */
+    *out = strndup(s, len);
+    if (!*out)
+        return lp_err_set(x->err, LP_ERR_NOMEM, "out of memory");
+    return LP_OK;
+}
+
+static lp_code elf_dynamic(lp_obj *o, lp_dynamic *d, lp_err *err)
+{
+    elf_ctx x = {.o = o, .lay = o->info.bits == 64 ? &layout64 : &layout32,
+                 .be = o->info.big_endian, .name = lp_src_name(o->src), .err = err};
+    lp_code rc = LP_OK;
+    const lp_segment *dyn = NULL;
+    for (size_t i = 0; i < o->nsegs; i++) {
+        const lp_segment *s = &o->segs[i];
+        if (s->type == LP_PT_INTERP && !d->interp) {
+            uint64_t n = s->filesz;
+            if (n > ELF_MAX_INTERP)
+                return bad(&x, s->off, "interpreter path too long", NULL);
+            char *buf = calloc(1, (size_t)n + 1);
+            if (!buf)
+                return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+            rc = lp_src_read(o->src, s->off, buf, (size_t)n, "interpreter path", err);
+            if (rc) {
+                free(buf);
+                return rc;
+            }
+            d->interp = buf; /* stops at the first NUL */
+        } else if (s->type == LP_PT_DYNAMIC && !dyn) {
+            dyn = s;
+        }
+    }
+    if (!dyn)
+        return LP_OK;
+    d->has_dynamic = true;
+
+    uint64_t count = dyn->filesz / x.lay->dyn;
+    if (count > ELF_MAX_DYNENTS)
+        count = ELF_MAX_DYNENTS; /* a DT_NULL is always well before that in real files */
+    lp_region reg;
+    rc = lp_src_region(o->src, dyn->off, (size_t)(count * x.lay->dyn), "dynamic section", &reg,
+                       err);
+    if (rc)
+        return rc;
+    lp_cur c;
+    lp_cur_init(&c, reg.data, reg.len, dyn->off, x.be, 8);
+    lp_cur_what(&c, "dynamic entry");
+
+    /* First pass: scalars and where the string table is. */
+    uint64_t strtab = 0, strsz = 0;
+    bool have_strtab = false;
+    size_t n = 0;
+    for (; n < count; n++) {
+        int64_t tag = (int64_t)lp_cur_word(&c, x.lay->wide);
+        uint64_t val = lp_cur_word(&c, x.lay->wide);
+        if (!x.lay->wide)
+            tag = (int32_t)tag;
+        if (!lp_cur_ok(&c) || tag == DT_NULL)
+            break;
+        switch (tag) {
+        case DT_STRTAB: strtab = val, have_strtab = true; break;
+        case DT_STRSZ: strsz = val; break;
+        case DT_FLAGS: d->flags = val; break;
+        case DT_FLAGS_1: d->flags_1 = val, d->has_flags_1 = true; break;
+        case DT_BIND_NOW: d->bind_now = true; break;
+        case DT_TEXTREL: d->textrel = true; break;
+        case DT_DEBUG: d->has_debug = true; break;
+        default: break;
+        }
+    }
+    d->n_entries = n;
+    if (d->flags & DF_BIND_NOW || d->flags_1 & DF_1_NOW)
+        d->bind_now = true;
+    if (d->flags & DF_TEXTREL)
+        d->textrel = true;
+    if ((rc = lp_cur_error(&c, x.name, err)))
+        goto out;
+
+    /* Second pass: strings, once the table is known. */
+    char *strs = NULL;
+    if (have_strtab) {
+        uint64_t soff;
+        if (strsz > ELF_MAX_DYNSTR) {
+            rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': dynamic string table of %llu bytes is over the limit",
+                            x.name, (unsigned long long)strsz);
+            goto out;
+        }
+        if (!vaddr_to_off(o, strtab, strsz, &soff)) {
+            rc = lp_err_set_at(err, LP_ERR_FORMAT, dyn->off,
+                          "'%s': dynamic string table at address 0x%llx is not in any segment "
+                          "(dynamic section at offset 0x%llx)",
+                          x.name, (unsigned long long)strtab, (unsigned long long)dyn->off);
+            goto out;
+        }
+        strs = malloc((size_t)strsz + 1);
+        if (!strs) {
+            rc = lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+        rc = lp_src_read(o->src, soff, strs, (size_t)strsz, "dynamic string table", err);
+        if (rc) {
+            free(strs);
+            goto out;
+        }
+        strs[strsz] = '\0';
+    }
+    lp_cur_seek(&c, 0);
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint64_t where = dyn->off + i * x.lay->dyn;
+        int64_t tag = (int64_t)lp_cur_word(&c, x.lay->wide);
+        uint64_t val = lp_cur_word(&c, x.lay->wide);
+        if (!x.lay->wide)
+            tag = (int32_t)tag;
+        char **dst = NULL;
+        char *tmp = NULL;
+        switch (tag) {
+        case DT_NEEDED: dst = &tmp; break;
+        case DT_SONAME: dst = &d->soname; break;
+        case DT_RPATH: dst = &d->rpath; break;
+        case DT_RUNPATH: dst = &d->runpath; break;
+        default: continue;
+        }
+        if (!strs) {
+            rc = bad(&x, where, "dynamic entry needs a string table but there is none", NULL);
+            break;
+        }
+        rc = dup_str(strs, strsz, val, dst, &x, where);
+        if (rc || tag != DT_NEEDED)
+            continue;
+        char **nv = realloc(d->needed, (d->n_needed + 1) * sizeof *nv);
+        if (!nv) {
+            free(tmp);
+            rc = lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+            break;
+        }
+        d->needed = nv;
+        d->needed[d->n_needed++] = tmp;
+    }
+    free(strs);
+out:
+    lp_region_release(&reg);
+    return rc;
+}
+
+static const lp_obj_ops elf_ops = {elf_find_note, elf_dynamic};
+
+lp_code lp_elf_open(lp_obj **out, lp_src *src, lp_err *err)
+{
+    *out = NULL;
+    uint8_t eh[64];
+    size_t got = 0;
+    const char *name = lp_src_name(src);
+    lp_code rc = lp_src_read_upto(src, 0, eh, sizeof eh, &got, err);
+    if (rc)
+        return rc;
+    if (got < 16)
+        return lp_err_set_at(err, LP_ERR_FORMAT, 0, "'%s': truncated ELF identification at offset 0x0",
+                             name);
+    unsigned cls = eh[4], data = eh[5];
+    if (cls != 1 && cls != 2)
+        return lp_err_set_at(err, LP_ERR_FORMAT, 4, "'%s': bad ELF class %u at offset 0x4", name, cls);
+    if (data != 1 && data != 2)
+        return lp_err_set_at(err, LP_ERR_FORMAT, 5, "'%s': bad ELF byte order %u at offset 0x5", name,
+                             data);
+    if (eh[6] != 1)
+        return lp_err_set_at(err, LP_ERR_FORMAT, 6, "'%s': bad ELF version %u at offset 0x6", name,
+                             eh[6]);
+
+    lp_obj *o = calloc(1, sizeof *o);
+    if (!o)
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    o->ops = &elf_ops;
+    o->src = src;
+    elf_ctx x = {.o = o, .lay = cls == 2 ? &layout64 : &layout32, .be = data == 2, .name = name,
+                 .err = err};
+    if (got < x.lay->ehdr) {
+        lp_obj_free(&o);
+        return lp_err_set_at(err, LP_ERR_FORMAT, got, "'%s': truncated ELF header at offset 0x%zx",
+                             name, got);
+    }
+
+    lp_cur c;
+    lp_cur_init(&c, eh, x.lay->ehdr, 0, x.be, 8);
+    lp_cur_what(&c, "ELF header");
+    lp_cur_seek(&c, 16);
+    lp_obj_info *in = &o->info;
+    in->format = LP_FMT_ELF;
+    in->format_name = "elf";
+    in->bits = cls == 2 ? 64 : 32;
+    in->big_endian = x.be;
+    in->type = lp_cur_u16(&c);
+    in->machine = lp_cur_u16(&c);
+    lp_cur_u32(&c); /* e_version */
+    in->entry = lp_cur_word(&c, x.lay->wide);
+    uint64_t phoff = lp_cur_word(&c, x.lay->wide);
+    uint64_t shoff = lp_cur_word(&c, x.lay->wide);
+    in->flags = lp_cur_u32(&c);
+    lp_cur_u16(&c); /* e_ehsize */
+    uint64_t phentsize = lp_cur_u16(&c), phnum = lp_cur_u16(&c);
+    uint64_t shentsize = lp_cur_u16(&c), shnum = lp_cur_u16(&c), shstrndx = lp_cur_u16(&c);
+    in->type_name = elf_type_name(in->type);
+    set_machine(o, o->machbuf, sizeof o->machbuf);
+
+    if ((rc = lp_cur_error(&c, name, err)))
+        goto fail;
+    if (phnum == PN_XNUM && shoff != 0) {
+        uint8_t s0[64];
+        if ((rc = lp_src_read(src, shoff, s0, x.lay->shdr, "section header table", err)))
+            goto fail;
+        lp_cur c0;
+        lp_cur_init(&c0, s0, x.lay->shdr, shoff, x.be, 8);
+        lp_section sec0;
+        uint32_t nm;
+        decode_shdr(&c0, x.lay->wide, &sec0, &nm);
+        phnum = sec0.info;
+    }
+    if ((rc = parse_phdrs(&x, phoff, phnum, phentsize)))
+        goto fail;
+    if (shnum == 0 && shoff == 0)
+        shstrndx = SHN_UNDEF;
+    if ((rc = parse_shdrs(&x, shoff, shnum, shentsize, shstrndx)))
+        goto fail;
+    *out = o;
+    return LP_OK;
+fail:
+    lp_obj_free(&o);
+    return rc;
+}

@@ -1,0 +1,136 @@
+/*
+ * object.c - format dispatch and the format-neutral parts of the object view.
+ *
+ * Owns: recognising a format from its first bytes and the accessors that do
+ * not depend on the format. Readers (elf.c, ...) fill the lp_obj struct
+ * declared in obj_internal.h; nothing outside src/obj sees that struct.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "obj/obj_internal.h"
+#include "util/cursor.h"
+
+lp_code lp_obj_open(lp_obj **out, lp_src *src, lp_err *err)
+{
+    *out = NULL;
+    uint8_t ident[16];
+    size_t got = 0;
+    lp_code rc = lp_src_read_upto(src, 0, ident, sizeof ident, &got, err);
+    if (rc)
+        return rc;
+    if (got >= 4 && memcmp(ident, "\x7f" "ELF", 4) == 0)
+        return lp_elf_open(out, src, err);
+    return lp_err_set(err, LP_ERR_UNSUPPORTED, "'%s': unrecognized file format",
+                      lp_src_name(src));
+}
+
+void lp_obj_free(lp_obj **obj)
+{
+    if (!obj || !*obj)
+        return;
+    lp_obj *o = *obj;
+    free(o->segs);
+    free(o->secs);
+    free(o->shstrtab);
+    free(o);
+    *obj = NULL;
+}
+
+const lp_obj_info *lp_obj_info_get(const lp_obj *obj) { return &obj->info; }
+lp_src *lp_obj_source(const lp_obj *obj) { return obj->src; }
+size_t lp_obj_segment_count(const lp_obj *obj) { return obj->nsegs; }
+size_t lp_obj_section_count(const lp_obj *obj) { return obj->nsecs; }
+bool lp_obj_has_symtab(const lp_obj *obj) { return obj->has_symtab; }
+
+const lp_segment *lp_obj_segment_at(const lp_obj *obj, size_t i)
+{
+    return i < obj->nsegs ? &obj->segs[i] : NULL;
+}
+
+const lp_section *lp_obj_section_at(const lp_obj *obj, size_t i)
+{
+    return i < obj->nsecs ? &obj->secs[i] : NULL;
+}
+
+const lp_section *lp_obj_section_by_name(const lp_obj *obj, const char *name)
+{
+    for (size_t i = 0; i < obj->nsecs; i++)
+        if (strcmp(obj->secs[i].name, name) == 0)
+            return &obj->secs[i];
+    return NULL;
+}
+
+lp_code lp_obj_read_vaddr(lp_obj *obj, uint64_t addr, void *dst, size_t n, lp_err *err)
+{
+    for (size_t i = 0; i < obj->nsegs; i++) {
+        const lp_segment *s = &obj->segs[i];
+        if (s->type != LP_PT_LOAD || addr < s->vaddr)
+            continue;
+        uint64_t rel = addr - s->vaddr;
+        if (!lp_range_ok(rel, n, s->filesz))
+            continue;
+        return lp_src_read(obj->src, s->off + rel, dst, n, "segment data", err);
+    }
+    return lp_err_set_at(err, LP_ERR_NOTFOUND, addr,
+                         "'%s': address 0x%llx (0x%zx bytes) is not in any loaded segment",
+                         lp_src_name(obj->src), (unsigned long long)addr, n);
+}
+
+lp_code lp_obj_read_vaddr_upto(lp_obj *obj, uint64_t addr, void *dst, size_t max, size_t *got,
+                               lp_err *err)
+{
+    *got = 0;
+    for (size_t i = 0; i < obj->nsegs; i++) {
+        const lp_segment *s = &obj->segs[i];
+        if (s->filesz == 0 || addr < s->vaddr || addr - s->vaddr >= s->filesz)
+            continue;
+        uint64_t rel = addr - s->vaddr;
+        uint64_t avail = s->filesz - rel;
+        size_t n = avail < max ? (size_t)avail : max;
+        if (s->off > UINT64_MAX - rel)
+            break;
+        return lp_src_read_upto(obj->src, s->off + rel, dst, n, got, err);
+    }
+    return lp_err_set_at(err, LP_ERR_NOTFOUND, addr,
+                         "'%s': address 0x%llx is not in any segment", lp_src_name(obj->src),
+                         (unsigned long long)addr);
+}
+
+lp_code lp_obj_section_data(lp_obj *obj, const lp_section *sec, lp_region *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (sec->type == LP_SHT_NOBITS || sec->size == 0)
+        return LP_OK;
+    if (sec->size > SIZE_MAX)
+        return lp_err_set_at(err, LP_ERR_LIMIT, sec->off, "'%s': section '%s' too large",
+                             lp_src_name(obj->src), sec->name);
+    return lp_src_region(obj->src, sec->off, (size_t)sec->size, "section data", out, err);
+}
+
+lp_code lp_obj_find_note(lp_obj *obj, const char *name, uint32_t type, lp_region *desc,
+                         lp_err *err)
+{
+    memset(desc, 0, sizeof *desc);
+    return obj->ops->find_note(obj, name, type, desc, err);
+}
+
+lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    return obj->ops->dynamic(obj, out, err);
+}
+
+void lp_dynamic_release(lp_dynamic *d)
+{
+    if (!d)
+        return;
+    free(d->interp);
+    for (size_t i = 0; i < d->n_needed; i++)
+        free(d->needed[i]);
+    free(d->needed);
+    free(d->rpath);
+    free(d->runpath);
+    free(d->soname);
+    memset(d, 0, sizeof *d);
+}

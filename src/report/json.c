@@ -1,0 +1,166 @@
+/*
+ * json.c - facts to JSON (schema: docs/json-schema.md). Every key is always
+ * present; what does not apply is null, so consumers never probe for keys.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report.h"
+
+static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
+
+/* json_string rejects invalid UTF-8; binaries may hold anything, so escape such bytes. */
+static json_t *jstr(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    size_t n = strlen(s);
+    char *buf = malloc(n * 4 + 1);
+    if (!buf)
+        return json_null();
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80) {
+            buf[k++] = (char)c;
+        } else {
+            /* U+FFFD for each byte that is not valid UTF-8 */
+            buf[k++] = (char)0xEF, buf[k++] = (char)0xBF, buf[k++] = (char)0xBD;
+        }
+    }
+    buf[k] = '\0';
+    j = json_string(buf);
+    free(buf);
+    return j ? j : json_null();
+}
+
+static json_t *module_json(const lp_module *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "path", jstr(m->path));
+    json_object_set_new(o, "version", jstr(m->version));
+    json_object_set_new(o, "sum", jstr(m->sum));
+    json_object_set_new(o, "replace", m->replace ? module_json(m->replace) : json_null());
+    return o;
+}
+
+static json_t *strv_json(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, jstr(v[i]));
+    return a;
+}
+
+static const char *buildid_src_name(lp_buildid_src s)
+{
+    switch (s) {
+    case LP_BUILDID_NOTE: return "note";
+    case LP_BUILDID_TEXT: return "text";
+    case LP_BUILDID_NONE: break;
+    }
+    return NULL;
+}
+
+static json_t *go_json(const lp_facts *f)
+{
+    if (!f->is_go)
+        return json_null();
+    const lp_buildinfo *bi = f->go;
+    json_t *g = json_object();
+    json_object_set_new(g, "version", jstr(bi ? bi->go_version : NULL));
+    json_object_set_new(g, "version_source", str_or_null(bi ? "buildinfo" : NULL));
+    json_object_set_new(g, "path", jstr(bi ? bi->path : NULL));
+    json_object_set_new(g, "main", bi && bi->has_main ? module_json(&bi->main) : json_null());
+    json_t *deps = json_array(), *set = json_array();
+    for (size_t i = 0; bi && i < bi->n_deps; i++)
+        json_array_append_new(deps, module_json(&bi->deps[i]));
+    for (size_t i = 0; bi && i < bi->n_settings; i++) {
+        json_t *kv = json_object();
+        json_object_set_new(kv, "key", jstr(bi->settings[i].key));
+        json_object_set_new(kv, "value", jstr(bi->settings[i].value));
+        json_array_append_new(set, kv);
+    }
+    json_object_set_new(g, "deps", deps);
+    json_object_set_new(g, "settings", set);
+    json_object_set_new(g, "build_id", jstr(f->go_build_id));
+    json_object_set_new(g, "build_id_source", str_or_null(buildid_src_name(f->go_build_id_src)));
+    json_object_set_new(g, "buildinfo_layout",
+                        str_or_null(!bi ? NULL : bi->layout == LP_BI_INLINE ? "inline" : "pointers"));
+    json_object_set_new(g, "buildinfo_address",
+                        bi ? json_integer((json_int_t)bi->blob_addr) : json_null());
+    json_object_set_new(g, "parse_error", jstr(bi ? bi->parse_error : NULL));
+    return g;
+}
+
+static json_t *linkage_json(const lp_facts *f)
+{
+    if (!f->is_object)
+        return json_null();
+    const lp_linkage *l = &f->linkage;
+    json_t *o = json_object();
+    json_object_set_new(o, "static", json_boolean(l->is_static));
+    json_object_set_new(o, "pie", json_boolean(l->pie));
+    json_object_set_new(o, "df_1_pie", json_boolean(l->pie_flag));
+    json_object_set_new(o, "interpreter", jstr(l->dyn.interp));
+    json_object_set_new(o, "needed", strv_json(l->dyn.needed, l->dyn.n_needed));
+    json_object_set_new(o, "rpath", jstr(l->dyn.rpath));
+    json_object_set_new(o, "runpath", jstr(l->dyn.runpath));
+    json_object_set_new(o, "soname", jstr(l->dyn.soname));
+    json_object_set_new(o, "bind_now", json_boolean(l->dyn.bind_now));
+    return o;
+}
+
+json_t *lp_facts_json(const lp_facts *f)
+{
+    json_t *o = json_object();
+    bool obj = f->is_object;
+    json_object_set_new(o, "schema_version", json_integer(1));
+    json_object_set_new(o, "path", jstr(f->path));
+    json_object_set_new(o, "format", obj ? json_string(f->info.format_name) : json_null());
+    json_object_set_new(o, "class", obj ? json_integer(f->info.bits) : json_null());
+    json_object_set_new(o, "endian",
+                        obj ? json_string(f->info.big_endian ? "big" : "little") : json_null());
+    json_object_set_new(o, "machine", obj ? jstr(f->machine) : json_null());
+    json_object_set_new(o, "goarch", obj ? str_or_null(f->info.goarch) : json_null());
+    json_object_set_new(o, "elf_type", obj ? json_string(f->info.type_name) : json_null());
+    json_object_set_new(o, "go", go_json(f));
+    json_object_set_new(o, "gnu_build_id", jstr(f->gnu_build_id));
+    json_object_set_new(o, "linkage", linkage_json(f));
+    json_object_set_new(o, "symtab", obj ? json_boolean(f->symtab) : json_null());
+    json_object_set_new(o, "dwarf", obj ? json_boolean(f->dwarf) : json_null());
+    json_object_set_new(o, "dwarf_compressed", obj ? json_boolean(f->dwarf_compressed) : json_null());
+    json_t *notes = json_array();
+    for (size_t i = 0; i < f->n_notes; i++) {
+        json_t *n = json_object();
+        json_object_set_new(n, "id", json_string(f->notes[i].id));
+        json_object_set_new(n, "text", jstr(f->notes[i].text));
+        json_array_append_new(notes, n);
+    }
+    json_object_set_new(o, "notes", notes);
+    if (f->error.code) {
+        json_t *e = json_object();
+        json_object_set_new(e, "code", json_string(lp_code_name(f->error.code)));
+        json_object_set_new(e, "message", jstr(f->error.msg));
+        json_object_set_new(e, "offset", f->error.has_offset
+                                             ? json_integer((json_int_t)f->error.offset)
+                                             : json_null());
+        json_object_set_new(o, "error", e);
+    } else {
+        json_object_set_new(o, "error", json_null());
+    }
+    return o;
+}
+
+bool lp_json_write_line(FILE *fp, json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+    if (!s)
+        return false;
+    bool ok = fputs(s, fp) >= 0 && fputc('\n', fp) != EOF;
+    free(s);
+    return ok;
+}

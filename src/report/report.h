@@ -1,0 +1,37 @@
+/*
+ * report.h - writers for the CLI: human text and JSON, from the facts struct.
+ *
+ * The only place that decides colour (a TTY, no NO_COLOR, TERM not "dumb",
+ * unless --color says otherwise) and the only place JSON is produced from
+ * facts, so that every command shows the same facts the same way.
+ */
+#ifndef LP_REPORT_H
+#define LP_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "linkproof/facts.h"
+
+typedef enum { LP_COLOR_AUTO, LP_COLOR_ALWAYS, LP_COLOR_NEVER } lp_color_mode;
+
+typedef struct lp_out {
+    FILE *fp;
+    bool color;
+} lp_out;
+
+/* Parse "auto|always|never"; false when s is none of them. */
+bool lp_color_parse(const char *s, lp_color_mode *mode);
+/* Decide colour for fp under mode and the environment. */
+bool lp_color_enabled(FILE *fp, lp_color_mode mode);
+
+/* The facts as a JSON object (new reference), following docs/json-schema.md. */
+json_t *lp_facts_json(const lp_facts *f);
+/* One compact JSON line; false on allocation or write failure. */
+bool lp_json_write_line(FILE *fp, json_t *obj);
+
+/* The facts as aligned human text. */
+void lp_facts_text(lp_out *o, const lp_facts *f);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * text.c - facts as aligned human text, and the colour rules.
+ *
+ * Layout: the path on its own line, then "  label   value" rows with labels
+ * padded to one width, so columns line up across files. Values that come
+ * from the binary are printed with control bytes escaped, so a hostile
+ * string cannot move the cursor or forge lines.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "report/report.h"
+
+#define LABEL_W 14
+
+bool lp_color_parse(const char *s, lp_color_mode *mode)
+{
+    if (strcmp(s, "auto") == 0)
+        *mode = LP_COLOR_AUTO;
+    else if (strcmp(s, "always") == 0)
+        *mode = LP_COLOR_ALWAYS;
+    else if (strcmp(s, "never") == 0)
+        *mode = LP_COLOR_NEVER;
+    else
+        return false;
+    return true;
+}
+
+bool lp_color_enabled(FILE *fp, lp_color_mode mode)
+{
+    if (mode == LP_COLOR_ALWAYS)
+        return true;
+    if (mode == LP_COLOR_NEVER)
+        return false;
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc)
+        return false;
+    const char *term = getenv("TERM");
+    if (term && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(fileno(fp)) == 1;
+}
+
+static void put_safe(FILE *fp, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(fp, "\\x%02x", *p);
+        else
+            fputc(*p, fp);
+    }
+}
+
+static void label(lp_out *o, const char *l)
+{
+    if (o->color)
+        fprintf(o->fp, "  \033[1m%-*s\033[0m", LABEL_W, l);
+    else
+        fprintf(o->fp, "  %-*s", LABEL_W, l);
+}
+
+static void row(lp_out *o, const char *l, const char *v)
+{
+    label(o, l);
+    put_safe(o->fp, v ? v : "-");
+    fputc('\n', o->fp);
+}
+
+static void sub(lp_out *o, const char *v)
+{
+    fprintf(o->fp, "  %-*s  ", LABEL_W, "");
+    put_safe(o->fp, v);
+}
+
+static void module_line(lp_out *o, const lp_module *m)
+{
+    put_safe(o->fp, m->path);
+    if (m->version && *m->version) {
+        fputc(' ', o->fp);
+        put_safe(o->fp, m->version);
+    }
+    if (m->replace) {
+        fputs(" => ", o->fp);
+        module_line(o, m->replace);
+    }
+}
+
+static void warn(lp_out *o, const char *id, const char *text)
+{
+    label(o, "note");
+    if (o->color)
+        fputs("\033[33m", o->fp);
+    put_safe(o->fp, text);
+    fprintf(o->fp, " [%s]", id);
+    if (o->color)
+        fputs("\033[0m", o->fp);
+    fputc('\n', o->fp);
+}
+
+static const char *yesno(bool b) { return b ? "yes" : "no"; }
+
+void lp_facts_text(lp_out *o, const lp_facts *f)
+{
+    FILE *fp = o->fp;
+    put_safe(fp, f->path);
+    fputs(":\n", fp);
+    if (f->error.code) {
+        label(o, "error");
+        put_safe(fp, f->error.msg);
+        fputc('\n', fp);
+        return;
+    }
+    if (!f->is_object) {
+        row(o, "format", "not an object file (unrecognized format)");
+        row(o, "go", "not a Go binary");
+        return;
+    }
+    char buf[256];
+    snprintf(buf, sizeof buf, "ELF%u %s-endian %s%s%s%s, %s", f->info.bits,
+             f->info.big_endian ? "big" : "little", f->machine, f->info.goarch ? " (" : "",
+             f->info.goarch ? f->info.goarch : "", f->info.goarch ? ")" : "", f->info.type_name);
+    row(o, "format", buf);
+
+    const lp_buildinfo *bi = f->go;
+    if (!f->is_go) {
+        row(o, "go", "not a Go binary");
+    } else if (!bi) {
+        row(o, "go", "yes (no build info; version unknown)");
+    } else {
+        row(o, "go", bi->go_version);
+        if (bi->path && *bi->path)
+            row(o, "path", bi->path);
+        if (bi->has_main) {
+            label(o, "module");
+            module_line(o, &bi->main);
+            fputc('\n', fp);
+        }
+        if (bi->n_deps) {
+            snprintf(buf, sizeof buf, "%zu", bi->n_deps);
+            row(o, "deps", buf);
+            for (size_t i = 0; i < bi->n_deps; i++) {
+                sub(o, "");
+                module_line(o, &bi->deps[i]);
+                if (bi->deps[i].sum && *bi->deps[i].sum && !bi->deps[i].replace) {
+                    fputc(' ', fp);
+                    put_safe(fp, bi->deps[i].sum);
+                }
+                fputc('\n', fp);
+            }
+        }
+        if (bi->n_settings) {
+            label(o, "settings");
+            for (size_t i = 0; i < bi->n_settings; i++) {
+                if (i)
+                    fprintf(fp, "  %-*s", LABEL_W, "");
+                put_safe(fp, bi->settings[i].key);
+                fputc('=', fp);
+                put_safe(fp, bi->settings[i].value);
+                fputc('\n', fp);
+            }
+        }
+        if (bi->parse_error)
+            warn(o, "buildinfo-parse", bi->parse_error);
+    }
+    if (f->go_build_id) {
+        snprintf(buf, sizeof buf, "(%s)",
+                 f->go_build_id_src == LP_BUILDID_NOTE ? "note" : "text marker");
+        label(o, "go build id");
+        put_safe(fp, f->go_build_id);
+        fprintf(fp, " %s\n", buf);
+    } else if (f->is_go) {
+        row(o, "go build id", NULL);
+    }
+    row(o, "gnu build id", f->gnu_build_id);
+
+    const lp_linkage *l = &f->linkage;
+    snprintf(buf, sizeof buf, "%s%s", l->is_static ? "static" : "dynamic",
+             l->pie ? (l->pie_flag ? ", PIE (DF_1_PIE)" : ", PIE") : "");
+    if (l->dyn.soname)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", shared library");
+    row(o, "linkage", buf);
+    if (l->dyn.interp)
+        row(o, "interpreter", l->dyn.interp);
+    if (l->dyn.n_needed) {
+        label(o, "needed");
+        for (size_t i = 0; i < l->dyn.n_needed; i++) {
+            if (i)
+                fputs(", ", fp);
+            put_safe(fp, l->dyn.needed[i]);
+        }
+        fputc('\n', fp);
+    }
+    if (l->dyn.soname)
+        row(o, "soname", l->dyn.soname);
+    if (l->dyn.rpath)
+        row(o, "rpath", l->dyn.rpath);
+    if (l->dyn.runpath)
+        row(o, "runpath", l->dyn.runpath);
+    if (!f->has_sections) {
+        row(o, "symtab", "unknown (no section headers)");
+        row(o, "dwarf", "unknown (no section headers)");
+    } else {
+        row(o, "symtab", yesno(f->symtab));
+        snprintf(buf, sizeof buf, "%s%s", yesno(f->dwarf),
+                 f->dwarf ? (f->dwarf_compressed ? " (compressed)" : "") : "");
+        row(o, "dwarf", buf);
+    }
+    for (size_t i = 0; i < f->n_notes; i++)
+        warn(o, f->notes[i].id, f->notes[i].text);
+}

@@ -1,0 +1,36 @@
+/*
+ * cli.h - what the subcommands share: the exit-status table and helpers to
+ * report errors in one style ("linkproof: 'FILE': what is wrong at offset N").
+ */
+#ifndef LP_CLI_H
+#define LP_CLI_H
+
+#include <stdio.h>
+
+#include "linkproof/linkproof.h"
+
+/* Exit statuses shared by every command (documented in --help, the man page, README). */
+enum {
+    LP_EXIT_OK = 0,      /* everything asked for holds / was read */
+    LP_EXIT_FINDING = 1, /* a check failed, builds differ, something is missing */
+    LP_EXIT_USAGE = 2,   /* bad usage, or an input that could not be read */
+};
+
+typedef struct lp_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    void (*usage)(FILE *fp);
+} lp_cmd;
+
+int cmd_inspect(int argc, char **argv);
+void usage_inspect(FILE *fp);
+int cmd_buildinfo(int argc, char **argv);
+void usage_buildinfo(FILE *fp);
+
+/* Print "linkproof: MSG" to stderr (MSG already names the file). */
+void lp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Map a library error code to an exit status. */
+int lp_cli_exit_for(lp_code code);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * main.c - the linkproof command: a table of subcommands, one file each.
+ * Owns option-free dispatch, `help`, `--version`, and the exit-status table.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int cmd_help(int argc, char **argv);
+static void usage_help(FILE *fp);
+
+static const lp_cmd commands[] = {
+    {"inspect", cmd_inspect, "what the Go toolchain put into a binary", usage_inspect},
+    {"buildinfo", cmd_buildinfo, "build info, byte for byte as `go version -m` prints it",
+     usage_buildinfo},
+    {"help", cmd_help, "show help for a command", usage_help},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+void lp_cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("linkproof: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int lp_cli_exit_for(lp_code code)
+{
+    return code == LP_OK ? LP_EXIT_OK : LP_EXIT_USAGE;
+}
+
+static void usage_main(FILE *fp)
+{
+    fputs("usage: linkproof <command> [options] [FILE...]\n"
+          "\n"
+          "Proves what the Go toolchain put into a binary, without running it.\n"
+          "\n"
+          "commands:\n",
+          fp);
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n"
+          "exit status:\n"
+          "  0  success: every file was read (and, for checks, every assertion held)\n"
+          "  1  a finding: a check failed, or builds differ\n"
+          "  2  usage error, or an input that could not be read or is malformed\n"
+          "  (buildinfo follows `go version -m` instead; see 'linkproof help buildinfo')\n"
+          "\n"
+          "options: --version, --help; 'linkproof help <command>' for a command's options\n",
+          fp);
+}
+
+static void usage_help(FILE *fp) { fputs("usage: linkproof help [command]\n", fp); }
+
+static const lp_cmd *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_main(stdout);
+        return LP_EXIT_OK;
+    }
+    const lp_cmd *c = find(argv[1]);
+    if (!c) {
+        lp_cli_error("'%s' is not a linkproof command; see 'linkproof --help'", argv[1]);
+        return LP_EXIT_USAGE;
+    }
+    c->usage(stdout);
+    return LP_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage_main(stderr);
+        return LP_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        usage_main(stdout);
+        return LP_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("linkproof %s\n", LINKPROOF_VERSION);
+        return LP_EXIT_OK;
+    }
+    const lp_cmd *c = find(name);
+    if (!c) {
+        lp_cli_error("'%s' is not a linkproof command; see 'linkproof --help'", name);
+        return LP_EXIT_USAGE;
+    }
+    int rc = c->run(argc - 1, argv + 1);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        lp_cli_error("error writing output");
+        return LP_EXIT_USAGE;
+    }
+    return rc;
+}
