@@ -16,15 +16,20 @@
 
 #define MAX_WALK_DEPTH 256
 
+static bool show_detail;
+
 void usage_buildinfo(FILE *fp)
 {
-    fputs("usage: linkproof buildinfo FILE|DIR...\n"
+    fputs("usage: linkproof buildinfo [--detail] FILE|DIR...\n"
           "\n"
           "Prints each Go executable's version and build information exactly as\n"
           "`go version -m` does (Go 1.19 rules), so it can replace it in scripts. Directories\n"
           "are walked recursively and files that are not Go executables are skipped\n"
           "silently there; named files that are not Go executables get Go's message\n"
           "(\"not executable file\", \"unrecognized file format\", \"not a Go executable\").\n"
+          "\n"
+          "  --detail   for a malformed file, add what is wrong and where after Go's\n"
+          "             \"unrecognized file format\" (the output then differs from Go's)\n"
           "\n"
           "exit status (as `go version -m`): 0, even for files that are not Go\n"
           "executables; 1 when a named path does not exist or cannot be examined;\n"
@@ -75,8 +80,10 @@ static void scan_file(const char *path, bool must_print)
             const char *why = rc == LP_ERR_NOTFOUND      ? "not a Go executable"
                               : rc == LP_ERR_UNSUPPORTED ? "unrecognized file format"
                                                          : NULL;
-            if (why)
-                fprintf(stderr, "%s: could not read Go build info from %s: %s\n", path, path, why);
+            /* Go says "unrecognized file format" for every malformed file; --detail says why */
+            if (why || !show_detail)
+                fprintf(stderr, "%s: could not read Go build info from %s: %s\n", path, path,
+                        why ? why : "unrecognized file format");
             else
                 fprintf(stderr,
                         "%s: could not read Go build info from %s: unrecognized file format (%s)\n",
@@ -181,14 +188,17 @@ int cmd_buildinfo(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"help", no_argument, NULL, 'h'},
+        {"detail", no_argument, NULL, 'd'},
         {NULL, 0, NULL, 0},
     };
     int ch;
     optind = 1;
+    show_detail = false;
     /* accept and ignore -m, so `linkproof buildinfo -m FILE` reads like `go version -m FILE` */
     while ((ch = getopt_long(argc, argv, "+hm", opts, NULL)) != -1) {
         switch (ch) {
         case 'm': break;
+        case 'd': show_detail = true; break;
         case 'h': usage_buildinfo(stdout); return LP_EXIT_OK;
         default: usage_buildinfo(stderr); return LP_EXIT_USAGE;
         }
@@ -209,7 +219,11 @@ int cmd_buildinfo(int argc, char **argv)
             continue;
         }
         fflush(stdout);
-        if (S_ISDIR(st.st_mode))
+        struct stat lst;
+        /* WalkDir does not follow a symlink at its root: a link to a directory is a file to it */
+        if (S_ISDIR(st.st_mode) && lstat(argv[i], &lst) == 0 && S_ISLNK(lst.st_mode))
+            scan_file(argv[i], false);
+        else if (S_ISDIR(st.st_mode))
             scan_dir(argv[i], 0);
         else
             scan_file(argv[i], true);

@@ -15,6 +15,9 @@ void lp_err_clear(lp_err *err)
 }
 
 static lp_code vset(lp_err *err, lp_code code, bool has_off, uint64_t off, const char *fmt,
+                    va_list ap) __attribute__((format(printf, 5, 0)));
+
+static lp_code vset(lp_err *err, lp_code code, bool has_off, uint64_t off, const char *fmt,
                     va_list ap)
 {
     if (!err)

@@ -1,0 +1,64 @@
+/*
+ * fuzz_buildinfo.c - libFuzzer harness for the text parsers: the build-info
+ * module text (parse, then format as `go version -m`), Go string unquoting,
+ * and the -ldflags field splitter. The first byte picks the parser.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "linkproof/go.h"
+#include "linkproof/ldflags.h"
+#include "util/goquote.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    uint8_t mode = data[0] % 3;
+    const char *s = (const char *)data + 1;
+    size_t n = size - 1;
+    lp_err err;
+    if (mode == 0) {
+        /* frame the text the way cmd/go does, so the parser sees it */
+        char *framed = malloc(n + 32);
+        if (!framed)
+            return 0;
+        memset(framed, 'F', 16);
+        memcpy(framed + 16, s, n);
+        memset(framed + 16 + n, 'E', 16);
+        framed[16 + n] = '\n';
+        lp_buildinfo *bi = NULL;
+        if (lp_buildinfo_parse("go1.19", 6, framed, n + 32, &bi, &err) == LP_OK) {
+            char *t = lp_buildinfo_format_gover(bi);
+            free(t);
+            for (size_t i = 0; i < bi->n_settings; i++)
+                (void)lp_buildinfo_setting(bi, bi->settings[i].key);
+        }
+        lp_buildinfo_free(&bi);
+        free(framed);
+    } else if (mode == 1) {
+        lp_strbuf sb = {0};
+        (void)lp_go_unquote(&sb, s, n);
+        lp_sb_release(&sb);
+        (void)lp_go_quoted_prefix(s, n);
+        lp_go_quote(&sb, s, n);
+        lp_sb_release(&sb);
+    } else {
+        char *z = malloc(n + 1);
+        if (!z)
+            return 0;
+        memcpy(z, s, n);
+        z[n] = '\0';
+        lp_strv v;
+        if (lp_go_split_quoted(z, &v, &err) == LP_OK) {
+            (void)lp_ldflags_bool(&v, "s");
+            lp_strv_release(&v);
+        }
+        free(z);
+    }
+    return 0;
+}
