@@ -7,10 +7,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -45,19 +48,31 @@ static void go_errno(char *buf, size_t n, int e)
         buf[0] = (char)(buf[0] - 'A' + 'a');
 }
 
-static void scan_file(const char *path, bool must_print)
+/* Go writes stdout unbuffered; we buffer it, so flush before every stderr line to keep the order. */
+static void err_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void err_line(const char *fmt, ...)
 {
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return;
+    fflush(stdout);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
+/*
+ * Go's scanFile. *st is what stat (named files) or lstat (files met in a
+ * directory walk) said about path, so no second look is needed.
+ */
+static void scan_file(const char *path, struct stat st, bool must_print)
+{
     if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode))) {
         if (must_print)
-            fprintf(stderr, "%s: symlink\n", path);
+            err_line("%s: symlink\n", path);
         return;
     }
     if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
         if (must_print)
-            fprintf(stderr, "%s: not executable file\n", path);
+            err_line("%s: not executable file\n", path);
         return;
     }
     lp_src *src = NULL;
@@ -65,11 +80,17 @@ static void scan_file(const char *path, bool must_print)
     lp_buildinfo *bi = NULL;
     lp_err err;
     lp_err_clear(&err);
-    lp_code rc = lp_src_open(&src, path, &err);
-    if (rc) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
         /* Go prints only the name when opening fails */
         if (must_print)
-            fprintf(stderr, "%s\n", path);
+            err_line("%s\n", path);
+        return;
+    }
+    lp_code rc = lp_src_from_fd(&src, fd, path, (uint64_t)st.st_size, &err);
+    if (rc) {
+        if (must_print)
+            err_line("%s\n", path);
         return;
     }
     rc = lp_obj_open(&obj, src, &err);
@@ -82,17 +103,16 @@ static void scan_file(const char *path, bool must_print)
                                                          : NULL;
             /* Go says "unrecognized file format" for every malformed file; --detail says why */
             if (why || !show_detail)
-                fprintf(stderr, "%s: could not read Go build info from %s: %s\n", path, path,
+                err_line( "%s: could not read Go build info from %s: %s\n", path, path,
                         why ? why : "unrecognized file format");
             else
-                fprintf(stderr,
-                        "%s: could not read Go build info from %s: unrecognized file format (%s)\n",
+                err_line("%s: could not read Go build info from %s: unrecognized file format (%s)\n",
                         path, path, err.msg);
         }
     } else if (bi->parse_error) {
         if (must_print)
-            fprintf(stderr, "%s: could not read Go build info from %s: %s\n", path, path,
-                    bi->parse_error);
+            err_line("%s: could not read Go build info from %s: %s\n", path, path,
+                     bi->parse_error);
     } else {
         char *text = lp_buildinfo_format_gover(bi);
         printf("%s: %s\n%s", path, bi->go_version, text ? text : "");
@@ -175,7 +195,7 @@ static void scan_dir(const char *dir, int depth)
                 if (S_ISDIR(st.st_mode))
                     scan_dir(p, depth + 1);
                 else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))
-                    scan_file(p, false);
+                    scan_file(p, st, false);
             }
             free(p);
         }
@@ -214,19 +234,18 @@ int cmd_buildinfo(int argc, char **argv)
         if (stat(argv[i], &st) != 0) {
             char e[128];
             go_errno(e, sizeof e, errno);
-            fprintf(stderr, "stat %s: %s\n", argv[i], e);
+            err_line("stat %s: %s\n", argv[i], e);
             status = 1;
             continue;
         }
-        fflush(stdout);
         struct stat lst;
         /* WalkDir does not follow a symlink at its root: a link to a directory is a file to it */
         if (S_ISDIR(st.st_mode) && lstat(argv[i], &lst) == 0 && S_ISLNK(lst.st_mode))
-            scan_file(argv[i], false);
+            scan_file(argv[i], lst, false);
         else if (S_ISDIR(st.st_mode))
             scan_dir(argv[i], 0);
         else
-            scan_file(argv[i], true);
+            scan_file(argv[i], st, true);
     }
     return status;
 }

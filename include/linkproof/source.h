@@ -45,6 +45,14 @@ typedef struct lp_region {
  */
 lp_code lp_src_open(lp_src **out, const char *path, lp_err *err);
 
+/**
+ * A source over an open file descriptor, which the source then owns (it is
+ * closed by lp_src_free(), also when this call fails). @p size is the file's
+ * size as the caller's fstat(2) found it: callers that need the file's type
+ * and mode anyway save a system call.
+ */
+lp_code lp_src_from_fd(lp_src **out, int fd, const char *name, uint64_t size, lp_err *err);
+
 /** A source over @p len bytes at @p buf, which must outlive it (not copied). */
 lp_code lp_src_from_mem(lp_src **out, const uint8_t *buf, size_t len, const char *name,
                         lp_err *err);

@@ -22,6 +22,7 @@
 #include "util/strbuf.h"
 
 #define BI_SEARCH_SIZE (64u * 1024u)
+#define BI_FIRST_READ 4096u
 #define BI_ALIGN 16u
 #define BI_HDR 32u
 #define BI_MAX_STRING (16u << 20)
@@ -72,17 +73,26 @@ static size_t split_tabs(span s, span *f, size_t max)
     return k;
 }
 
-static bool any_of(span s, const char *set)
+/* runtime/debug quoteKey / quoteValue: does the text hold a byte that forces quoting? */
+static bool needs_quote(span s, bool key)
 {
-    for (size_t i = 0; i < s.n; i++)
-        if (s.p[i] && strchr(set, s.p[i]))
+    for (size_t i = 0; i < s.n; i++) {
+        switch (s.p[i]) {
+        case ' ': case '\t': case '\r': case '\n': case '"': case '`':
             return true;
+        case '=':
+            if (key)
+                return true;
+            break;
+        default:
+            break;
+        }
+    }
     return false;
 }
 
-/* runtime/debug quoteKey / quoteValue */
-static bool quote_key(span k) { return k.n == 0 || any_of(k, "= \t\r\n\"`"); }
-static bool quote_value(span v) { return any_of(v, " \t\r\n\"`"); }
+static bool quote_key(span k) { return k.n == 0 || needs_quote(k, true); }
+static bool quote_value(span v) { return needs_quote(v, false); }
 
 static void free_module(lp_module *m)
 {
@@ -109,6 +119,7 @@ static bool set_module(lp_module *m, const span *f, size_t nf)
 
 typedef struct parser {
     lp_buildinfo *bi;
+    size_t cap_settings, cap_deps; /* allocated lengths, grown geometrically */
     lp_strbuf err; /* first error, Go's wording */
     size_t line;
     bool oom;
@@ -144,13 +155,17 @@ static bool push_setting(parser *ps, char *key, char *value)
         free(value);
         return false;
     }
-    lp_setting *ns = realloc(bi->settings, (bi->n_settings + 1) * sizeof *ns);
-    if (!ns) {
-        free(key);
-        free(value);
-        return false;
+    if (bi->n_settings == ps->cap_settings) {
+        size_t cap = ps->cap_settings ? 2 * ps->cap_settings : 16;
+        lp_setting *ns = realloc(bi->settings, cap * sizeof *ns);
+        if (!ns) {
+            free(key);
+            free(value);
+            return false;
+        }
+        bi->settings = ns;
+        ps->cap_settings = cap;
     }
-    bi->settings = ns;
     bi->settings[bi->n_settings++] = (lp_setting){key, value};
     return true;
 }
@@ -252,10 +267,14 @@ static bool parse_modinfo(parser *ps, const char *data, size_t len)
                 last = &bi->main;
                 bi->has_main = true;
             } else {
-                lp_module *nd = realloc(bi->deps, (bi->n_deps + 1) * sizeof *nd);
-                if (!nd)
-                    return false;
-                bi->deps = nd;
+                if (bi->n_deps == ps->cap_deps) {
+                    size_t cap = ps->cap_deps ? 2 * ps->cap_deps : 16;
+                    lp_module *nd = realloc(bi->deps, cap * sizeof *nd);
+                    if (!nd)
+                        return false;
+                    bi->deps = nd;
+                    ps->cap_deps = cap;
+                }
                 last = &bi->deps[bi->n_deps++];
                 memset(last, 0, sizeof *last);
             }
@@ -427,36 +446,61 @@ lp_code lp_buildinfo_read(lp_obj *obj, lp_buildinfo **out, lp_err *err)
     *out = NULL;
     const char *name = lp_src_name(lp_obj_source(obj));
     uint64_t addr = data_start(obj);
-    uint8_t *data = malloc(BI_SEARCH_SIZE);
-    if (!data)
-        return nomem(err);
-    size_t got = 0;
-    lp_code rc = lp_obj_read_vaddr_upto(obj, addr, data, BI_SEARCH_SIZE, &got, err);
-    if (rc == LP_ERR_NOTFOUND)
-        rc = lp_err_set(err, LP_ERR_UNSUPPORTED, "'%s': unrecognized file format", name);
-    if (rc)
-        goto out;
-
-    size_t at = SIZE_MAX;
-    for (size_t i = 0; got >= BI_HDR && i <= got - BI_HDR; i += BI_ALIGN)
-        if (memcmp(data + i, bi_magic, sizeof bi_magic) == 0) {
-            at = i;
-            break;
+    /* the first, short read goes to the stack; only a full 64 KiB search allocates */
+    uint8_t first[BI_FIRST_READ];
+    uint8_t *data = first, *heap = NULL;
+    size_t got = 0, want = BI_FIRST_READ, at = SIZE_MAX;
+    lp_code rc;
+    lp_cur c;
+    span vers = {"", 0}, mod = {"", 0};
+    uint8_t ptrsz = 0, flags = 0;
+    /*
+     * Go searches the first 64 KiB. The blob is almost always at the very
+     * start, so read a little first and the whole window only when the blob
+     * or its inline strings are not complete in what was read; a string that
+     * fits in the short read also fits in the full one, so the answer is the same.
+     */
+    for (;;) {
+        rc = lp_obj_read_vaddr_upto(obj, addr, data, want, &got, err);
+        if (rc == LP_ERR_NOTFOUND)
+            rc = lp_err_set(err, LP_ERR_UNSUPPORTED, "'%s': unrecognized file format", name);
+        if (rc)
+            goto out;
+        bool whole = got < want || want == BI_SEARCH_SIZE;
+        at = SIZE_MAX;
+        for (size_t i = 0; got >= BI_HDR && i <= got - BI_HDR; i += BI_ALIGN)
+            if (memcmp(data + i, bi_magic, sizeof bi_magic) == 0) {
+                at = i;
+                break;
+            }
+        bool complete = at != SIZE_MAX;
+        if (complete) {
+            ptrsz = data[at + 14], flags = data[at + 15];
+            vers = (span){"", 0}, mod = (span){"", 0};
+            if (flags & 2) {
+                lp_cur_init(&c, data + at + BI_HDR, got - at - BI_HDR, addr + at + BI_HDR, false,
+                            8);
+                complete = decode_inline(&c, &vers) && decode_inline(&c, &mod);
+            }
         }
+        if (complete || whole)
+            break;
+        want = BI_SEARCH_SIZE;
+        if (!(heap = malloc(BI_SEARCH_SIZE))) {
+            rc = nomem(err);
+            goto out;
+        }
+        data = heap;
+    }
     if (at == SIZE_MAX) {
         rc = lp_err_set(err, LP_ERR_NOTFOUND, "'%s': not a Go executable", name);
         goto out;
     }
 
-    lp_cur c;
-    uint8_t ptrsz = data[at + 14], flags = data[at + 15];
-    span vers = {"", 0}, mod = {"", 0};
     char *vbuf = NULL, *mbuf = NULL;
     lp_buildinfo *bi = NULL;
     if (flags & 2) {
-        lp_cur_init(&c, data + at + BI_HDR, got - at - BI_HDR, addr + at + BI_HDR, false, 8);
-        if (decode_inline(&c, &vers))
-            decode_inline(&c, &mod);
+        /* decoded above */
     } else {
         bool be = flags != 0;
         unsigned ps = ptrsz == 4 ? 4 : 8;
@@ -494,7 +538,7 @@ lp_code lp_buildinfo_read(lp_obj *obj, lp_buildinfo **out, lp_err *err)
     bi->blob_addr = addr + at;
     *out = bi;
 out:
-    free(data);
+    free(heap);
     return rc;
 }
 
@@ -546,14 +590,19 @@ char *lp_buildinfo_format_gover(const lp_buildinfo *bi)
     }
     /* go version -m: "\t" + text without its final newline, every newline followed by a tab */
     lp_strbuf out = {0};
-    if (sb.len > 0) {
-        lp_sb_addc(&out, '\t');
-        for (size_t i = 0; i + 1 < sb.len; i++) {
-            lp_sb_addc(&out, sb.s[i]);
-            if (sb.s[i] == '\n')
-                lp_sb_addc(&out, '\t');
+    if (sb.len > 0 && !sb.oom) {
+        /* each line of the text (without its final newline) as "\t" line "\n" */
+        const char *p = sb.s, *end = sb.s + sb.len - 1;
+        for (;;) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            const char *stop = nl ? nl : end;
+            lp_sb_addc(&out, '\t');
+            lp_sb_add(&out, p, (size_t)(stop - p));
+            lp_sb_addc(&out, '\n');
+            if (!nl)
+                break;
+            p = nl + 1;
         }
-        lp_sb_addc(&out, '\n');
     }
     bool oom = sb.oom;
     lp_sb_release(&sb);

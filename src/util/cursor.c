@@ -4,6 +4,10 @@
  */
 #include "util/cursor.h"
 
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "get() assumes a little-endian host; add the big-endian swap"
+#endif
+
 #include <string.h>
 
 void lp_cur_init(lp_cur *c, const uint8_t *buf, size_t len, uint64_t base, bool big_endian,
@@ -53,15 +57,26 @@ static uint64_t get(lp_cur *c, size_t n)
     if (!take(c, n))
         return 0;
     const uint8_t *p = c->buf + c->pos;
-    uint64_t v = 0;
-    if (c->big_endian)
-        for (size_t i = 0; i < n; i++)
-            v = (v << 8) | p[i];
-    else
-        for (size_t i = n; i-- > 0;)
-            v = (v << 8) | p[i];
     c->pos += n;
-    return v;
+    /* fixed-size loads compile to one move (and a byte swap) */
+    switch (n) {
+    case 1: return p[0];
+    case 2: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        return c->big_endian ? (uint16_t)((v >> 8) | (v << 8)) : v;
+    }
+    case 4: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        return c->big_endian ? __builtin_bswap32(v) : v;
+    }
+    default: {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        return c->big_endian ? __builtin_bswap64(v) : v;
+    }
+    }
 }
 
 uint8_t lp_cur_u8(lp_cur *c) { return (uint8_t)get(c, 1); }

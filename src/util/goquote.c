@@ -68,6 +68,8 @@ static void encode_rune(lp_strbuf *sb, unsigned r)
 
 bool lp_go_isprint(unsigned r)
 {
+    if (r < 0x80)
+        return r >= 0x20 && r < 0x7f;
     size_t lo = 0, hi = GOPRINT_NRANGES;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -118,6 +120,15 @@ void lp_go_quote(lp_strbuf *sb, const char *s, size_t n)
     const unsigned char *p = (const unsigned char *)s;
     lp_sb_addc(sb, '"');
     for (size_t i = 0; i < n;) {
+        /* runs of plain printable ASCII are copied as they are */
+        size_t j = i;
+        while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
+            j++;
+        if (j > i) {
+            lp_sb_add(sb, p + i, j - i);
+            i = j;
+            continue;
+        }
         size_t w;
         unsigned r = decode_rune(p + i, n - i, &w);
         if (w == 1 && r == RUNE_ERROR) {

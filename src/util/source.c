@@ -19,11 +19,18 @@
 
 #include "util/cursor.h"
 
+/* File sources keep the first HEAD_SIZE bytes after the first read near the
+ * start: the file header and, in almost every binary, the program headers are
+ * there, so the small reads that follow cost no system call. */
+#define HEAD_SIZE 4096u
+
 struct lp_src {
     int fd;              /* -1 for memory sources */
     const uint8_t *mem;  /* memory sources */
     uint64_t size;
     char *name;
+    uint8_t *head;       /* cached first head_len bytes of a file, or NULL */
+    size_t head_len;
 };
 
 static lp_code make(lp_src **out, const char *name, lp_err *err)
@@ -69,13 +76,19 @@ lp_code lp_src_open(lp_src **out, const char *path, lp_err *err)
         close(fd);
         return lp_err_set(err, LP_ERR_INVAL, "'%s': not a regular file", path);
     }
-    lp_code rc = make(out, path, err);
+    return lp_src_from_fd(out, fd, path, (uint64_t)st.st_size, err);
+}
+
+lp_code lp_src_from_fd(lp_src **out, int fd, const char *name, uint64_t size, lp_err *err)
+{
+    *out = NULL;
+    lp_code rc = make(out, name, err);
     if (rc) {
         close(fd);
         return rc;
     }
     (*out)->fd = fd;
-    (*out)->size = (uint64_t)st.st_size;
+    (*out)->size = size;
     return LP_OK;
 }
 
@@ -97,6 +110,7 @@ void lp_src_free(lp_src **src)
         return;
     if ((*src)->fd >= 0)
         close((*src)->fd);
+    free((*src)->head);
     free((*src)->name);
     free(*src);
     *src = NULL;
@@ -139,6 +153,22 @@ lp_code lp_src_read_upto(lp_src *src, uint64_t off, void *dst, size_t n, size_t 
         n = (size_t)(src->size - off);
     if (src->fd < 0) {
         memcpy(dst, src->mem + off, n);
+        *got = n;
+        return LP_OK;
+    }
+    if (!src->head && off < HEAD_SIZE && n < HEAD_SIZE) {
+        size_t want = src->size < HEAD_SIZE ? (size_t)src->size : HEAD_SIZE;
+        uint8_t *h = malloc(want);
+        size_t hgot = 0;
+        if (h && pread_all(src, 0, h, want, &hgot, err) == LP_OK) {
+            src->head = h;
+            src->head_len = hgot;
+        } else {
+            free(h);
+        }
+    }
+    if (src->head && off + n <= src->head_len) {
+        memcpy(dst, src->head + off, n);
         *got = n;
         return LP_OK;
     }

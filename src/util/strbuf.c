@@ -18,7 +18,7 @@ static bool grow(lp_strbuf *sb, size_t more)
     size_t need = sb->len + more + 1;
     if (need <= sb->cap)
         return true;
-    size_t cap = sb->cap ? sb->cap : 64;
+    size_t cap = sb->cap ? sb->cap : 256;
     while (cap < need)
         cap = cap > SIZE_MAX / 2 ? need : cap * 2;
     char *p = realloc(sb->s, cap);
