@@ -17,8 +17,9 @@ deps:
 $(BUILD)/build.ninja:
 	meson setup $(BUILD)
 
+# Only the tool: the test prerequisites (Go fixtures, the corpus) come with `make test`.
 build: deps $(BUILD)/build.ninja
-	ninja -C $(BUILD)
+	ninja -C $(BUILD) linkproof
 
 # The main job on a built-in example.
 example: build
@@ -28,6 +29,7 @@ example: build
 test: deps test-gcc test-asan test-clang
 
 test-gcc: build
+	ninja -C $(BUILD)
 	meson test -C $(BUILD) --print-errorlogs
 
 $(ASAN_BUILD)/build.ninja:
