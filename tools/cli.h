@@ -27,6 +27,12 @@ int cmd_inspect(int argc, char **argv);
 void usage_inspect(FILE *fp);
 int cmd_buildinfo(int argc, char **argv);
 void usage_buildinfo(FILE *fp);
+int cmd_funcs(int argc, char **argv);
+void usage_funcs(FILE *fp);
+int cmd_pkgs(int argc, char **argv);
+void usage_pkgs(FILE *fp);
+int cmd_diff(int argc, char **argv);
+void usage_diff(FILE *fp);
 
 /* Print "linkproof: MSG" to stderr (MSG already names the file). */
 void lp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

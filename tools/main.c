@@ -15,6 +15,10 @@ static const lp_cmd commands[] = {
     {"inspect", cmd_inspect, "what the Go toolchain put into a binary", usage_inspect},
     {"buildinfo", cmd_buildinfo, "build info, byte for byte as `go version -m` prints it",
      usage_buildinfo},
+    {"funcs", cmd_funcs, "the Go functions, from the function table (stripped binaries too)",
+     usage_funcs},
+    {"diff", cmd_diff, "what changed between two builds", usage_diff},
+    {"pkgs", cmd_pkgs, "the Go packages in a binary, with function counts", usage_pkgs},
     {"help", cmd_help, "show help for a command", usage_help},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

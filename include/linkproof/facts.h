@@ -33,6 +33,13 @@ typedef struct lp_note {
     char *text; /**< one line */
 } lp_note;
 
+/** A package named by the function table: a view into the table's names. */
+typedef struct lp_pkg {
+    const char *name; /**< not NUL-terminated at len */
+    size_t len;
+    size_t n_funcs;
+} lp_pkg;
+
 typedef struct lp_facts {
     char *path;
     lp_err error;        /**< code LP_OK unless the file could not be read */
@@ -52,6 +59,22 @@ typedef struct lp_facts {
     bool has_sections;      /**< the section header table exists */
     lp_note *notes;
     size_t n_notes;
+
+    /* From the function table (pclntab); all NULL/0 when there is none. */
+    lp_pclntab *pcln;        /**< owned */
+    lp_err pcln_error;       /**< why a table that seemed present could not be read */
+    lp_pkg *pkgs;            /**< sorted by path; "" (len 0) for compiler-generated names */
+    size_t n_pkgs;
+    const char **inits;      /**< package initializers (PKG.init, PKG.init.N), table order */
+    size_t n_inits;
+    bool cgo_linked;         /**< cgo code is in the function table (see cgo_evidence) */
+    const char **cgo_evidence; /**< runtime/cgo, crosscall2, _cgo_*, x_cgo_*, PKG._Cfunc_* functions (at most 8) */
+    size_t n_cgo_evidence;
+    size_t n_cgo_funcs;      /**< how many such functions in all */
+
+    /* Go version when there is no build info: where it came from. */
+    char *go_version_fallback;
+    const char *go_version_source; /**< "buildinfo", "symbol runtime.buildVersion", "runtime version string" */
 } lp_facts;
 
 /**

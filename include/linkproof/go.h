@@ -109,6 +109,66 @@ lp_code lp_go_buildid(lp_obj *obj, char **out, lp_buildid_src *from, lp_err *err
 /** The GNU build ID (NT_GNU_BUILD_ID) as lowercase hex, or NULL when absent. */
 lp_code lp_gnu_buildid(lp_obj *obj, char **out, lp_err *err);
 
+/** pclntab layouts, by header magic. */
+typedef enum lp_pcln_version {
+    LP_PCLN_UNKNOWN = 0,
+    LP_PCLN_12,  /**< 0xfffffffb: Go 1.2 to 1.15 */
+    LP_PCLN_116, /**< 0xfffffffa: Go 1.16 and 1.17 */
+    LP_PCLN_118, /**< 0xfffffff0: Go 1.18 and 1.19 */
+    LP_PCLN_120, /**< 0xfffffff1: Go 1.20 and later */
+} lp_pcln_version;
+
+/** A function from the function table. */
+typedef struct lp_func {
+    uint64_t entry;   /**< entry address */
+    const char *name; /**< exactly as the table stores it; lives as long as the table */
+} lp_func;
+
+/** The function table (pclntab) of a Go binary. Opaque; see the accessors. */
+typedef struct lp_pclntab lp_pclntab;
+
+/** How the table was found and what it says about itself. */
+typedef struct lp_pclntab_info {
+    lp_pcln_version version;
+    uint32_t magic;
+    const char *go_versions; /**< "1.18-1.19", ... */
+    uint8_t ptr_size;
+    uint8_t quantum;
+    bool big_endian;
+    uint64_t addr;          /**< virtual address of the header (0 when found outside any segment) */
+    uint64_t off;           /**< file offset of the header */
+    const char *found_by;   /**< "section .gopclntab", "symbol runtime.pclntab", "scan" */
+    uint64_t text_start;    /**< base for entry offsets (Go 1.18+), 0 when not used */
+    const char *text_start_from; /**< "header", "relocation", "symbol runtime.text", "section .text" */
+    size_t n_bad;           /**< entries skipped because their name was out of range */
+} lp_pclntab_info;
+
+/**
+ * Find and read the function table, for every layout from Go 1.2 on, either
+ * byte order: the `.gopclntab` / `.data.rel.ro.gopclntab` / `__gopclntab`
+ * section, else the `runtime.pclntab` symbol, else a scan of the read-only
+ * and relro data for a magic whose header validates (quantum, pointer size,
+ * offsets in range, a first function name that reads). LP_ERR_NOTFOUND when
+ * there is none. The table's bytes are read once (mapped when large); no
+ * allocation per function.
+ */
+lp_code lp_pclntab_read(lp_obj *obj, lp_pclntab **out, lp_err *err);
+void lp_pclntab_free(lp_pclntab **t);
+const lp_pclntab_info *lp_pclntab_get_info(const lp_pclntab *t);
+size_t lp_pclntab_count(const lp_pclntab *t);
+const lp_func *lp_pclntab_func(const lp_pclntab *t, size_t i);
+
+/**
+ * The package path of a function name, as Go's debug/gosym does: generic
+ * instantiation brackets removed, compiler-generated `go.`/`type.` (Go <=
+ * 1.19) or `go:`/`type:` (Go 1.20+) names belong to no package (length 0).
+ * Returns the length of the package prefix of @p name.
+ */
+size_t lp_go_package_len(const char *name, lp_pcln_version v);
+
+/** Whether @p name is a package initializer: `PKG.init` or `PKG.init.N`. */
+bool lp_go_is_init(const char *name, size_t pkg_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -48,8 +48,10 @@ enum { LP_SEG_X = 1, LP_SEG_W = 2, LP_SEG_R = 4 };
 
 /** A program header (ELF segment). */
 typedef struct lp_segment {
-    uint32_t type; /**< PT_* */
-    uint32_t flags; /**< LP_SEG_* (same bits as ELF PF_*) */
+    uint32_t type;      /**< PT_* (PE sections and Mach-O segments are reported as PT_LOAD) */
+    uint32_t flags;     /**< LP_SEG_* (same bits as ELF PF_*) */
+    uint32_t raw_flags; /**< the format's own: ELF p_flags, PE characteristics, Mach-O initprot | maxprot << 8 */
+    const char *name;   /**< Mach-O segment name, PE section name, else "" */
     uint64_t off, vaddr, filesz, memsz, align;
 } lp_segment;
 
@@ -143,6 +145,32 @@ void lp_dynamic_release(lp_dynamic *d);
 
 /** Whether the object has a symbol table (ELF: SHT_SYMTAB). */
 bool lp_obj_has_symtab(const lp_obj *obj);
+
+/** A symbol from the static symbol table. */
+typedef struct lp_symbol {
+    const char *name;  /**< points into the table's own copy of the string table */
+    uint64_t value;
+    uint64_t size;
+    uint8_t type;      /**< STT_* (ELF): 0 notype, 1 object, 2 func, ... */
+    uint8_t bind;      /**< STB_*: 0 local, 1 global, 2 weak */
+    uint16_t shndx;    /**< section index; 0 undefined */
+} lp_symbol;
+
+/**
+ * Read the static symbol table (.symtab with its .strtab); *syms stays NULL
+ * and *n 0 when there is none. Release with lp_obj_symbols_free(). The names
+ * live as long as the returned array.
+ */
+lp_code lp_obj_symbols(lp_obj *obj, lp_symbol **syms, size_t *n, lp_err *err);
+void lp_obj_symbols_free(lp_symbol **syms);
+
+/**
+ * The pointer-sized value at virtual address @p addr as the loader would
+ * leave it: where a dynamic RELATIVE relocation targets @p addr (RELA, with
+ * its addend), its value; otherwise the bytes in the file. Some linkers leave
+ * the in-file word zero in PIE binaries, so readers of pointers use this.
+ */
+lp_code lp_obj_read_ptr(lp_obj *obj, uint64_t addr, uint64_t *val, lp_err *err);
 
 #ifdef __cplusplus
 }

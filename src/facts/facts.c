@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "linkproof/go.h"
+
 #include "linkproof/ldflags.h"
 
 #define ET_DYN 3u
@@ -80,10 +82,19 @@ static bool check_record(lp_facts *f)
     if (!bi)
         return true;
     const char *cgo = lp_buildinfo_setting(bi, "CGO_ENABLED");
-    if (cgo && strcmp(cgo, "1") == 0 && l->is_static && f->info.type != ET_DYN &&
+    bool cgo_on = cgo && strcmp(cgo, "1") == 0;
+    if (cgo_on && l->is_static && f->info.type != ET_DYN &&
         !add_note(f, "cgo-static",
                   "CGO_ENABLED=1 is recorded but the binary is static with no interpreter: "
                   "no package used cgo, so nothing from libc was linked"))
+        return false;
+    if (cgo_on && f->pcln && !f->cgo_linked && !(l->is_static && f->info.type != ET_DYN) &&
+        !add_note(f, "cgo-unused",
+                  "CGO_ENABLED=1 is recorded but no cgo code is in the function table "
+                  "(no runtime/cgo, crosscall2 or _Cfunc_ functions): no package used cgo"))
+        return false;
+    if (cgo && strcmp(cgo, "0") == 0 && f->cgo_linked &&
+        !add_note(f, "cgo-mismatch", "CGO_ENABLED=0 is recorded but cgo code is linked"))
         return false;
     if (cgo && strcmp(cgo, "0") == 0 && l->dyn.n_needed > 0 &&
         !add_note(f, "nocgo-dynamic",
@@ -134,6 +145,177 @@ static bool check_record(lp_facts *f)
     return ok;
 }
 
+/* ---- the function table: packages, initializers, cgo evidence ---- */
+
+static int cmp_pkg(const void *a, const void *b)
+{
+    const lp_pkg *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->name, y->name, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/*
+ * Functions only a cgo build has: runtime/cgo's own, its assembly entry points
+ * (crosscall2, _cgo_panic, _cgo_topofstack, x_cgo_*), and the Go wrappers cgo
+ * generates for each C call (PKG._Cfunc_NAME, PKG._cgo_...).
+ */
+static bool is_cgo_func(const char *name, size_t pkg_len)
+{
+    return strncmp(name, "_cgo_", 5) == 0 || strncmp(name, "x_cgo_", 6) == 0 ||
+           strcmp(name, "crosscall2") == 0 || strncmp(name + pkg_len, "._Cfunc_", 8) == 0 ||
+           strncmp(name + pkg_len, "._cgo_", 6) == 0 ||
+           (pkg_len == 11 && strncmp(name, "runtime/cgo", 11) == 0);
+}
+
+/* Returns false only when memory ran out. */
+static bool gather_funcs(lp_facts *f, lp_obj *obj)
+{
+    lp_err e;
+    lp_err_clear(&e);
+    lp_code rc = lp_pclntab_read(obj, &f->pcln, &e);
+    if (rc == LP_ERR_NOMEM)
+        return false;
+    if (rc == LP_ERR_NOTFOUND)
+        return true;
+    if (rc) {
+        f->pcln_error = e;
+        return add_note(f, "pclntab-unreadable", "the Go function table cannot be read: %s", e.msg);
+    }
+    const lp_pclntab *t = f->pcln;
+    lp_pcln_version v = lp_pclntab_get_info(t)->version;
+    size_t n = lp_pclntab_count(t);
+    f->pkgs = malloc((n ? n : 1) * sizeof *f->pkgs);
+    f->inits = malloc((n ? n : 1) * sizeof *f->inits);
+    f->cgo_evidence = malloc(8 * sizeof *f->cgo_evidence);
+    if (!f->pkgs || !f->inits || !f->cgo_evidence)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const char *nm = lp_pclntab_func(t, i)->name;
+        size_t pl = lp_go_package_len(nm, v);
+        f->pkgs[i] = (lp_pkg){nm, pl, 1};
+        if (lp_go_is_init(nm, pl))
+            f->inits[f->n_inits++] = nm;
+        if (is_cgo_func(nm, pl)) {
+            if (f->n_cgo_evidence < 8)
+                f->cgo_evidence[f->n_cgo_evidence++] = nm;
+            f->n_cgo_funcs++;
+            f->cgo_linked = true;
+        }
+    }
+    qsort(f->pkgs, n, sizeof *f->pkgs, cmp_pkg);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k && cmp_pkg(&f->pkgs[k - 1], &f->pkgs[i]) == 0)
+            f->pkgs[k - 1].n_funcs++;
+        else
+            f->pkgs[k++] = f->pkgs[i];
+    }
+    f->n_pkgs = k;
+    return true;
+}
+
+/* ---- Go version without build info ---- */
+
+/* Which minor versions a pclntab layout allows. */
+static void minor_range(lp_pcln_version v, int *lo, int *hi)
+{
+    switch (v) {
+    case LP_PCLN_12: *lo = 2, *hi = 15; break;
+    case LP_PCLN_116: *lo = 16, *hi = 17; break;
+    case LP_PCLN_118: *lo = 18, *hi = 19; break;
+    case LP_PCLN_120: *lo = 20, *hi = 1000; break;
+    default: *lo = 0, *hi = 1000; break;
+    }
+}
+
+/* Length of a Go version string at p ("go1.N", "go1.N.P", "go1.NrcK", "go1.NbetaK"), 0 if none. */
+static size_t version_len(const uint8_t *p, size_t n, int *minor)
+{
+    if (n < 5 || memcmp(p, "go1.", 4) != 0 || p[4] < '0' || p[4] > '9')
+        return 0;
+    size_t i = 4;
+    int m = 0;
+    while (i < n && p[i] >= '0' && p[i] <= '9' && m < 1000)
+        m = m * 10 + (p[i++] - '0');
+    if (i < n && p[i] == '.' && i + 1 < n && p[i + 1] >= '0' && p[i + 1] <= '9') {
+        i++;
+        while (i < n && p[i] >= '0' && p[i] <= '9')
+            i++;
+    } else {
+        for (const char *suf = "rc"; suf; suf = strcmp(suf, "rc") == 0 ? "beta" : NULL) {
+            size_t sl = strlen(suf);
+            if (i + sl < n && memcmp(p + i, suf, sl) == 0 && p[i + sl] >= '0' && p[i + sl] <= '9') {
+                i += sl;
+                while (i < n && p[i] >= '0' && p[i] <= '9')
+                    i++;
+                break;
+            }
+        }
+    }
+    *minor = m;
+    return i;
+}
+
+static void version_fallback(lp_facts *f, lp_obj *obj)
+{
+    lp_err e;
+    lp_symbol *syms = NULL;
+    size_t n = 0;
+    uint64_t at = 0;
+    if (lp_obj_symbols(obj, &syms, &n, &e) == LP_OK) {
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(syms[i].name, "runtime.buildVersion") == 0) {
+                at = syms[i].value;
+                break;
+            }
+        lp_obj_symbols_free(&syms);
+    }
+    unsigned ps = f->info.bits == 64 ? 8 : 4;
+    uint64_t p = 0, len = 0;
+    char buf[64];
+    if (at && lp_obj_read_ptr(obj, at, &p, &e) == LP_OK &&
+        lp_obj_read_ptr(obj, at + ps, &len, &e) == LP_OK && len > 0 && len < sizeof buf &&
+        lp_obj_read_vaddr(obj, p, buf, (size_t)len, &e) == LP_OK) {
+        buf[len] = '\0';
+        int minor;
+        if (version_len((const uint8_t *)buf, (size_t)len, &minor) == len) {
+            f->go_version_fallback = strdup(buf);
+            f->go_version_source = "symbol runtime.buildVersion";
+            return;
+        }
+    }
+    /* scan read-only data for the runtime's version string, consistent with the table's layout */
+    int lo, hi;
+    minor_range(f->pcln ? lp_pclntab_get_info(f->pcln)->version : LP_PCLN_UNKNOWN, &lo, &hi);
+    for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
+        const lp_segment *s = lp_obj_segment_at(obj, i);
+        if (s->type != 1 || (s->flags & LP_SEG_X) || s->filesz > (64u << 20))
+            continue;
+        lp_region r;
+        if (lp_src_region(lp_obj_source(obj), s->off, (size_t)s->filesz, "data", &r, &e) != LP_OK)
+            continue;
+        const uint8_t *d = r.data, *end = r.data + r.len;
+        while (d < end) {
+            const uint8_t *g = memmem(d, (size_t)(end - d), "go1.", 4);
+            if (!g)
+                break;
+            int minor;
+            size_t vl = version_len(g, (size_t)(end - g), &minor);
+            if (vl && minor >= lo && minor <= hi && vl < sizeof buf) {
+                memcpy(buf, g, vl);
+                buf[vl] = '\0';
+                f->go_version_fallback = strdup(buf);
+                f->go_version_source = "runtime version string";
+                lp_region_release(&r);
+                return;
+            }
+            d = g + 4;
+        }
+        lp_region_release(&r);
+    }
+}
+
 lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err)
 {
     *out = NULL;
@@ -174,12 +356,20 @@ lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err)
         goto fail;
     if ((rc = lp_gnu_buildid(obj, &f->gnu_build_id, &f->error)))
         goto fail;
-    f->is_go = f->go || f->go_build_id;
-    if (f->is_go && !f->go &&
-        !add_note(f, "no-buildinfo",
-                  "Go build ID present but no build info: the .go.buildinfo data was removed "
-                  "or this is not a main package"))
+    if (!gather_funcs(f, obj)) {
         rc = nomem(&f->error);
+        goto fail;
+    }
+    f->is_go = f->go || f->go_build_id || f->pcln;
+    if (f->go) {
+        f->go_version_source = "buildinfo";
+    } else if (f->is_go) {
+        version_fallback(f, obj);
+        if (!add_note(f, "no-buildinfo",
+                      "a Go binary without build info (go version -m calls it \"not a Go "
+                      "executable\"): the build-info blob was removed or zeroed"))
+            rc = nomem(&f->error);
+    }
     if (!rc && !check_record(f))
         rc = nomem(&f->error);
     if (rc)
@@ -234,6 +424,11 @@ void lp_facts_free(lp_facts **pf)
         free(f->notes[i].text);
     }
     free(f->notes);
+    lp_pclntab_free(&f->pcln);
+    free(f->pkgs);
+    free(f->inits);
+    free(f->cgo_evidence);
+    free(f->go_version_fallback);
     free(f);
     *pf = NULL;
 }

@@ -190,7 +190,9 @@ static lp_code parse_phdrs(elf_ctx *x, uint64_t phoff, uint64_t phnum, uint64_t 
             s->flags = lp_cur_u32(&c);
             s->align = lp_cur_u32(&c);
         }
+        s->raw_flags = s->flags;
         s->flags &= 7u;
+        s->name = "";
     }
     o->nsegs = (size_t)phnum;
     rc = lp_cur_error(&c, x->name, x->err);
@@ -549,7 +551,199 @@ out:
     return rc;
 }
 
-static const lp_obj_ops elf_ops = {elf_find_note, elf_dynamic};
+#define ELF_MAX_SYMS (16u << 20)
+#define ELF_MAX_STRTAB (256u << 20)
+#define ELF_MAX_RELOCS (16u << 20)
+
+/* .symtab and its .strtab: one allocation holding the array and a copy of the names. */
+static lp_code elf_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err)
+{
+    const char *name = lp_src_name(o->src);
+    const lp_section *st = NULL;
+    for (size_t i = 0; i < o->nsecs && !st; i++)
+        if (o->secs[i].type == SHT_SYMTAB)
+            st = &o->secs[i];
+    if (!st)
+        return LP_OK;
+    bool wide = o->info.bits == 64;
+    uint64_t entsz = wide ? 24 : 16;
+    if (st->link >= o->nsecs)
+        return lp_err_set_at(err, LP_ERR_FORMAT, st->off,
+                             "'%s': symbol table's string table index %u out of range at offset 0x%llx",
+                             name, st->link, (unsigned long long)st->off);
+    const lp_section *ss = &o->secs[st->link];
+    uint64_t count = st->size / entsz;
+    if (count > ELF_MAX_SYMS || ss->size > ELF_MAX_STRTAB)
+        return lp_err_set_at(err, LP_ERR_LIMIT, st->off, "'%s': symbol table over the limit at offset 0x%llx",
+                             name, (unsigned long long)st->off);
+    lp_region syr, str;
+    lp_code rc = lp_src_region(o->src, st->off, (size_t)(count * entsz), "symbol table", &syr, err);
+    if (rc)
+        return rc;
+    rc = lp_src_region(o->src, ss->off, (size_t)ss->size, "symbol string table", &str, err);
+    if (rc) {
+        lp_region_release(&syr);
+        return rc;
+    }
+    size_t bytes = (size_t)count * sizeof(lp_symbol) + (size_t)ss->size + 1;
+    lp_symbol *syms = malloc(bytes);
+    if (!syms) {
+        lp_region_release(&syr);
+        lp_region_release(&str);
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    }
+    char *names = (char *)(syms + count);
+    if (ss->size)
+        memcpy(names, str.data, (size_t)ss->size);
+    names[ss->size] = '\0';
+    lp_region_release(&str);
+    lp_cur c;
+    lp_cur_init(&c, syr.data, syr.len, st->off, o->info.big_endian, wide ? 8 : 4);
+    lp_cur_what(&c, "symbol");
+    size_t n = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t nm = lp_cur_u32(&c);
+        lp_symbol *y = &syms[n];
+        uint8_t info;
+        if (wide) {
+            info = lp_cur_u8(&c);
+            lp_cur_u8(&c);
+            y->shndx = lp_cur_u16(&c);
+            y->value = lp_cur_u64(&c);
+            y->size = lp_cur_u64(&c);
+        } else {
+            y->value = lp_cur_u32(&c);
+            y->size = lp_cur_u32(&c);
+            info = lp_cur_u8(&c);
+            lp_cur_u8(&c);
+            y->shndx = lp_cur_u16(&c);
+        }
+        if (!lp_cur_ok(&c))
+            break;
+        /* names outside the table are dropped, not fatal: the rest is still evidence */
+        if (nm >= ss->size)
+            continue;
+        y->name = names + nm;
+        y->type = info & 0xf;
+        y->bind = info >> 4;
+        n++;
+    }
+    rc = lp_cur_error(&c, name, err);
+    lp_region_release(&syr);
+    if (rc) {
+        free(syms);
+        return rc;
+    }
+    *out = syms;
+    *nout = n;
+    return LP_OK;
+}
+
+/* R_*_RELATIVE per machine; RELA only: with REL the addend is the in-file word itself. */
+static unsigned relative_type(unsigned em)
+{
+    switch (em) {
+    case 62: return 8;     /* x86-64 */
+    case 3: return 8;      /* i386 */
+    case 40: return 23;    /* arm */
+    case 183: return 1027; /* aarch64 */
+    case 22: return 12;    /* s390 */
+    case 21: return 22;    /* ppc64 */
+    case 20: return 22;    /* ppc */
+    case 243: return 3;    /* riscv */
+    case 258: return 3;    /* loongarch */
+    }
+    return 0;
+}
+
+static int cmp_reloc(const void *a, const void *b)
+{
+    const lp_reloc *x = a, *y = b;
+    return x->where < y->where ? -1 : x->where > y->where;
+}
+
+#define DT_RELA 7
+#define DT_RELASZ 8
+#define DT_RELAENT 9
+
+static lp_code elf_load_relocs(lp_obj *o, lp_err *err)
+{
+    unsigned rtype = relative_type(o->info.machine);
+    const lp_segment *dyn = NULL;
+    for (size_t i = 0; i < o->nsegs && !dyn; i++)
+        if (o->segs[i].type == LP_PT_DYNAMIC)
+            dyn = &o->segs[i];
+    if (!dyn || !rtype)
+        return LP_OK;
+    bool wide = o->info.bits == 64;
+    size_t dsz = wide ? 16 : 8;
+    uint64_t count = dyn->filesz / dsz;
+    if (count > ELF_MAX_DYNENTS)
+        count = ELF_MAX_DYNENTS;
+    lp_region reg;
+    lp_code rc = lp_src_region(o->src, dyn->off, (size_t)(count * dsz), "dynamic section", &reg, err);
+    if (rc)
+        return rc;
+    lp_cur c;
+    lp_cur_init(&c, reg.data, reg.len, dyn->off, o->info.big_endian, 8);
+    uint64_t rela = 0, relasz = 0, relaent = wide ? 24 : 12;
+    for (uint64_t i = 0; i < count; i++) {
+        int64_t tag = (int64_t)lp_cur_word(&c, wide);
+        uint64_t val = lp_cur_word(&c, wide);
+        if (!wide)
+            tag = (int32_t)tag;
+        if (!lp_cur_ok(&c) || tag == DT_NULL)
+            break;
+        if (tag == DT_RELA)
+            rela = val;
+        else if (tag == DT_RELASZ)
+            relasz = val;
+        else if (tag == DT_RELAENT && val)
+            relaent = val;
+    }
+    lp_region_release(&reg);
+    if (!rela || !relasz || relaent < (wide ? 24u : 12u))
+        return LP_OK;
+    uint64_t off, n = relasz / relaent;
+    if (n > ELF_MAX_RELOCS || !vaddr_to_off(o, rela, relasz, &off))
+        return lp_err_set_at(err, LP_ERR_FORMAT, dyn->off,
+                             "'%s': relocation table at address 0x%llx is not in any segment (dynamic "
+                             "section at offset 0x%llx)",
+                             lp_src_name(o->src), (unsigned long long)rela,
+                             (unsigned long long)dyn->off);
+    rc = lp_src_region(o->src, off, (size_t)(n * relaent), "relocation table", &reg, err);
+    if (rc)
+        return rc;
+    lp_reloc *rs = malloc((size_t)(n ? n : 1) * sizeof *rs);
+    if (!rs) {
+        lp_region_release(&reg);
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    }
+    lp_cur_init(&c, reg.data, reg.len, off, o->info.big_endian, 8);
+    lp_cur_what(&c, "relocation");
+    size_t k = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        lp_cur_seek(&c, (size_t)(i * relaent));
+        uint64_t where = lp_cur_word(&c, wide), info = lp_cur_word(&c, wide);
+        int64_t addend = wide ? (int64_t)lp_cur_u64(&c) : (int32_t)lp_cur_u32(&c);
+        if (!lp_cur_ok(&c))
+            break;
+        if ((wide ? (info & 0xffffffffu) : (info & 0xffu)) == rtype)
+            rs[k++] = (lp_reloc){where, wide ? (uint64_t)addend : (uint32_t)addend};
+    }
+    rc = lp_cur_error(&c, lp_src_name(o->src), err);
+    lp_region_release(&reg);
+    if (rc) {
+        free(rs);
+        return rc;
+    }
+    qsort(rs, k, sizeof *rs, cmp_reloc);
+    o->relocs = rs;
+    o->nrelocs = k;
+    return LP_OK;
+}
+
+static const lp_obj_ops elf_ops = {elf_find_note, elf_dynamic, elf_symbols, elf_load_relocs};
 
 lp_code lp_elf_open(lp_obj **out, lp_src *src, lp_err *err)
 {

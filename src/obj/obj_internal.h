@@ -17,7 +17,15 @@ typedef struct lp_obj_ops {
     lp_code (*find_note)(lp_obj *obj, const char *name, uint32_t type, lp_region *desc,
                          lp_err *err);
     lp_code (*dynamic)(lp_obj *obj, lp_dynamic *out, lp_err *err);
+    lp_code (*symbols)(lp_obj *obj, lp_symbol **syms, size_t *n, lp_err *err);
+    /* RELATIVE relocations, sorted by target address, loaded once */
+    lp_code (*load_relocs)(lp_obj *obj, lp_err *err);
 } lp_obj_ops;
+
+typedef struct lp_reloc {
+    uint64_t where;
+    uint64_t value;
+} lp_reloc;
 
 struct lp_obj {
     const lp_obj_ops *ops;
@@ -30,8 +38,13 @@ struct lp_obj {
     char *shstrtab; /* section names point into this */
     bool has_symtab;
     char machbuf[24]; /* "unknown(N)" machine names */
+    bool relocs_loaded;
+    lp_reloc *relocs;
+    size_t nrelocs;
 };
 
 lp_code lp_elf_open(lp_obj **out, lp_src *src, lp_err *err);
+lp_code lp_pe_open(lp_obj **out, lp_src *src, lp_err *err);
+lp_code lp_macho_open(lp_obj **out, lp_src *src, lp_err *err);
 
 #endif

@@ -33,6 +33,7 @@ void lp_obj_free(lp_obj **obj)
     free(o->segs);
     free(o->secs);
     free(o->shstrtab);
+    free(o->relocs);
     free(o);
     *obj = NULL;
 }
@@ -119,6 +120,56 @@ lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err)
 {
     memset(out, 0, sizeof *out);
     return obj->ops->dynamic(obj, out, err);
+}
+
+lp_code lp_obj_symbols(lp_obj *obj, lp_symbol **syms, size_t *n, lp_err *err)
+{
+    *syms = NULL;
+    *n = 0;
+    return obj->ops->symbols ? obj->ops->symbols(obj, syms, n, err) : LP_OK;
+}
+
+/* The symbol array is allocated with its string table right behind it: one free. */
+void lp_obj_symbols_free(lp_symbol **syms)
+{
+    if (!syms)
+        return;
+    free(*syms);
+    *syms = NULL;
+}
+
+lp_code lp_obj_read_ptr(lp_obj *obj, uint64_t addr, uint64_t *val, lp_err *err)
+{
+    *val = 0;
+    if (!obj->relocs_loaded) {
+        obj->relocs_loaded = true;
+        if (obj->ops->load_relocs) {
+            lp_code rc = obj->ops->load_relocs(obj, err);
+            if (rc)
+                return rc;
+        }
+    }
+    size_t lo = 0, hi = obj->nrelocs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (obj->relocs[mid].where < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < obj->nrelocs && obj->relocs[lo].where == addr) {
+        *val = obj->relocs[lo].value;
+        return LP_OK;
+    }
+    unsigned ps = obj->info.bits == 64 ? 8 : 4;
+    uint8_t b[8];
+    lp_code rc = lp_obj_read_vaddr(obj, addr, b, ps, err);
+    if (rc)
+        return rc;
+    lp_cur c;
+    lp_cur_init(&c, b, ps, addr, obj->info.big_endian, ps);
+    *val = lp_cur_ptr(&c);
+    return LP_OK;
 }
 
 void lp_dynamic_release(lp_dynamic *d)

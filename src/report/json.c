@@ -3,6 +3,7 @@
  * present; what does not apply is null, so consumers never probe for keys.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "report/report.h"
@@ -10,7 +11,7 @@
 static json_t *str_or_null(const char *s) { return s ? json_string(s) : json_null(); }
 
 /* json_string rejects invalid UTF-8; binaries may hold anything, so escape such bytes. */
-static json_t *jstr(const char *s)
+json_t *lp_json_str(const char *s)
 {
     if (!s)
         return json_null();
@@ -37,6 +38,28 @@ static json_t *jstr(const char *s)
     return j ? j : json_null();
 }
 
+static json_t *jstr(const char *s) { return lp_json_str(s); }
+
+json_t *lp_pclntab_json(const lp_pclntab_info *in, size_t n_funcs)
+{
+    char magic[16];
+    snprintf(magic, sizeof magic, "0x%08x", in->magic);
+    json_t *o = json_object();
+    json_object_set_new(o, "magic", json_string(magic));
+    json_object_set_new(o, "go_versions", json_string(in->go_versions));
+    json_object_set_new(o, "found_by", json_string(in->found_by));
+    json_object_set_new(o, "address", json_integer((json_int_t)in->addr));
+    json_object_set_new(o, "offset", json_integer((json_int_t)in->off));
+    json_object_set_new(o, "ptr_size", json_integer(in->ptr_size));
+    json_object_set_new(o, "quantum", json_integer(in->quantum));
+    json_object_set_new(o, "big_endian", json_boolean(in->big_endian));
+    json_object_set_new(o, "text_start", in->text_start_from ? json_integer((json_int_t)in->text_start) : json_null());
+    json_object_set_new(o, "text_start_from", in->text_start_from ? json_string(in->text_start_from) : json_null());
+    json_object_set_new(o, "functions", json_integer((json_int_t)n_funcs));
+    json_object_set_new(o, "skipped_entries", json_integer((json_int_t)in->n_bad));
+    return o;
+}
+
 static json_t *module_json(const lp_module *m)
 {
     json_t *o = json_object();
@@ -47,7 +70,7 @@ static json_t *module_json(const lp_module *m)
     return o;
 }
 
-static json_t *strv_json(char *const *v, size_t n)
+static json_t *strv_json(const char *const *v, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
@@ -71,8 +94,8 @@ static json_t *go_json(const lp_facts *f)
         return json_null();
     const lp_buildinfo *bi = f->go;
     json_t *g = json_object();
-    json_object_set_new(g, "version", jstr(bi ? bi->go_version : NULL));
-    json_object_set_new(g, "version_source", str_or_null(bi ? "buildinfo" : NULL));
+    json_object_set_new(g, "version", jstr(bi ? bi->go_version : f->go_version_fallback));
+    json_object_set_new(g, "version_source", str_or_null(f->go_version_source));
     json_object_set_new(g, "path", jstr(bi ? bi->path : NULL));
     json_object_set_new(g, "main", bi && bi->has_main ? module_json(&bi->main) : json_null());
     json_t *deps = json_array(), *set = json_array();
@@ -93,6 +116,19 @@ static json_t *go_json(const lp_facts *f)
     json_object_set_new(g, "buildinfo_address",
                         bi ? json_integer((json_int_t)bi->blob_addr) : json_null());
     json_object_set_new(g, "parse_error", jstr(bi ? bi->parse_error : NULL));
+    json_object_set_new(g, "pclntab", f->pcln ? lp_pclntab_json(lp_pclntab_get_info(f->pcln),
+                                                                 lp_pclntab_count(f->pcln))
+                                              : json_null());
+    json_object_set_new(g, "functions", f->pcln ? json_integer((json_int_t)lp_pclntab_count(f->pcln)) : json_null());
+    json_object_set_new(g, "packages", f->pcln ? json_integer((json_int_t)f->n_pkgs) : json_null());
+    json_object_set_new(g, "init_functions", f->pcln ? strv_json(f->inits, f->n_inits) : json_null());
+    json_t *cgo = json_object();
+    const char *setting = bi ? lp_buildinfo_setting(bi, "CGO_ENABLED") : NULL;
+    json_object_set_new(cgo, "setting", jstr(setting));
+    json_object_set_new(cgo, "linked", f->pcln ? json_boolean(f->cgo_linked) : json_null());
+    json_object_set_new(cgo, "functions", f->pcln ? json_integer((json_int_t)f->n_cgo_funcs) : json_null());
+    json_object_set_new(cgo, "evidence", strv_json(f->cgo_evidence, f->n_cgo_evidence));
+    json_object_set_new(g, "cgo", cgo);
     return g;
 }
 
@@ -106,7 +142,7 @@ static json_t *linkage_json(const lp_facts *f)
     json_object_set_new(o, "pie", json_boolean(l->pie));
     json_object_set_new(o, "df_1_pie", json_boolean(l->pie_flag));
     json_object_set_new(o, "interpreter", jstr(l->dyn.interp));
-    json_object_set_new(o, "needed", strv_json(l->dyn.needed, l->dyn.n_needed));
+    json_object_set_new(o, "needed", strv_json((const char *const *)l->dyn.needed, l->dyn.n_needed));
     json_object_set_new(o, "rpath", jstr(l->dyn.rpath));
     json_object_set_new(o, "runpath", jstr(l->dyn.runpath));
     json_object_set_new(o, "soname", jstr(l->dyn.soname));

@@ -28,6 +28,10 @@ bool lp_color_enabled(FILE *fp, lp_color_mode mode);
 
 /* The facts as a JSON object (new reference), following docs/json-schema.md. */
 json_t *lp_facts_json(const lp_facts *f);
+/* A JSON string from bytes that may not be UTF-8 (invalid bytes become U+FFFD). */
+json_t *lp_json_str(const char *s);
+/* The function table's facts as a JSON object. */
+json_t *lp_pclntab_json(const lp_pclntab_info *in, size_t n_funcs);
 /* One compact JSON line; false on allocation or write failure. */
 bool lp_json_write_line(FILE *fp, json_t *obj);
 

@@ -126,7 +126,13 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
     if (!f->is_go) {
         row(o, "go", "not a Go binary");
     } else if (!bi) {
-        row(o, "go", "yes (no build info; version unknown)");
+        if (f->go_version_fallback) {
+            snprintf(buf, sizeof buf, "%s (no build info; from the %s)", f->go_version_fallback,
+                     f->go_version_source);
+            row(o, "go", buf);
+        } else {
+            row(o, "go", "yes (no build info; version unknown)");
+        }
     } else {
         row(o, "go", bi->go_version);
         if (bi->path && *bi->path)
@@ -162,6 +168,42 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
         }
         if (bi->parse_error)
             warn(o, "buildinfo-parse", bi->parse_error);
+    }
+    if (f->pcln) {
+        const lp_pclntab_info *in = lp_pclntab_get_info(f->pcln);
+        snprintf(buf, sizeof buf, "%zu in %zu packages (pclntab 0x%08x: Go %s, %s)",
+                 lp_pclntab_count(f->pcln), f->n_pkgs, in->magic, in->go_versions, in->found_by);
+        row(o, "functions", buf);
+        label(o, "init funcs");
+        if (!f->n_inits)
+            fputs("none", fp);
+        for (size_t i = 0, col = 0; i < f->n_inits; i++) {
+            size_t w = strlen(f->inits[i]) + 2;
+            if (i && col + w > 64) {
+                fprintf(fp, ",\n  %-*s", LABEL_W, "");
+                col = 0;
+            } else if (i) {
+                fputs(", ", fp);
+            }
+            put_safe(fp, f->inits[i]);
+            col += w;
+        }
+        fputc('\n', fp);
+        const char *setting = bi ? lp_buildinfo_setting(bi, "CGO_ENABLED") : NULL;
+        snprintf(buf, sizeof buf, "CGO_ENABLED=%s; linked: %s", setting ? setting : "?",
+                 f->cgo_linked ? "yes" : "no");
+        label(o, "cgo");
+        fputs(buf, fp);
+        if (f->n_cgo_funcs) {
+            fprintf(fp, " (%zu cgo functions: ", f->n_cgo_funcs);
+            for (size_t i = 0; i < f->n_cgo_evidence && i < 3; i++) {
+                if (i)
+                    fputs(", ", fp);
+                put_safe(fp, f->cgo_evidence[i]);
+            }
+            fputs(f->n_cgo_funcs > 3 ? ", ...)" : ")", fp);
+        }
+        fputc('\n', fp);
     }
     if (f->go_build_id) {
         snprintf(buf, sizeof buf, "(%s)",
