@@ -59,6 +59,7 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja build
 bench: build
 	ninja -C $(BUILD) tests/fixtures.stamp tests/corpus.txt
 	bash bench/buildinfo.sh $(BUILD)/tests/fixtures $(BUILD)/tests/corpus.txt
+	bash bench/funcs.sh $(BUILD)/tests/corpus.txt
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD)
