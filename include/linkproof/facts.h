@@ -14,6 +14,7 @@
 #include "linkproof/error.h"
 #include "linkproof/go.h"
 #include "linkproof/object.h"
+#include "linkproof/xvar.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -72,10 +73,19 @@ typedef struct lp_facts {
     size_t n_cgo_evidence;
     size_t n_cgo_funcs;      /**< how many such functions in all */
 
+    /* -X verdicts: every -X in the recorded -ldflags, then the user's targets. */
+    lp_xreport x;
+
     /* Go version when there is no build info: where it came from. */
     char *go_version_fallback;
     const char *go_version_source; /**< "buildinfo", "symbol runtime.buildVersion", "runtime version string" */
 } lp_facts;
+
+/** What to look for beyond the facts every file gets. */
+typedef struct lp_facts_opts {
+    const lp_xtarget *vars; /**< -X targets named by the user (--var) */
+    size_t n_vars;
+} lp_facts_opts;
 
 /**
  * Gather the facts about the file at @p path. Returns LP_OK when the file
@@ -85,8 +95,21 @@ typedef struct lp_facts {
  */
 lp_code lp_facts_collect(const char *path, lp_facts **out, lp_err *err);
 
+/** lp_facts_collect() with options (NULL for none). */
+lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_facts **out,
+                              lp_err *err);
+
 /** The same for an already open source (named by its source name). */
 lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err);
+lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts **out,
+                               lp_err *err);
+
+/**
+ * -X verdicts for an open object whose facts are @p f (used by the facts
+ * gathering; exposed for tests).
+ */
+lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, size_t n_user,
+                       lp_xreport *out, lp_err *err);
 
 /** Free; sets *f to NULL. Safe on NULL. */
 void lp_facts_free(lp_facts **f);

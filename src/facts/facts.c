@@ -318,6 +318,12 @@ static void version_fallback(lp_facts *f, lp_obj *obj)
 
 lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err)
 {
+    return lp_facts_from_src_opts(src, NULL, out, err);
+}
+
+lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts **out,
+                               lp_err *err)
+{
     *out = NULL;
     lp_facts *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(lp_src_name(src)))) {
@@ -372,6 +378,9 @@ lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err)
     }
     if (!rc && !check_record(f))
         rc = nomem(&f->error);
+    if (!rc && (f->is_go || (opts && opts->n_vars)))
+        rc = lp_xvars_check(obj, f, opts ? opts->vars : NULL, opts ? opts->n_vars : 0, &f->x,
+                            &f->error);
     if (rc)
         goto fail;
     lp_obj_free(&obj);
@@ -384,6 +393,12 @@ fail:
 }
 
 lp_code lp_facts_collect(const char *path, lp_facts **out, lp_err *err)
+{
+    return lp_facts_collect_opts(path, NULL, out, err);
+}
+
+lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_facts **out,
+                              lp_err *err)
 {
     *out = NULL;
     lp_src *src = NULL;
@@ -404,7 +419,7 @@ lp_code lp_facts_collect(const char *path, lp_facts **out, lp_err *err)
             *err = e;
         return rc;
     }
-    rc = lp_facts_from_src(src, out, err);
+    rc = lp_facts_from_src_opts(src, opts, out, err);
     lp_src_free(&src);
     return rc;
 }
@@ -425,6 +440,7 @@ void lp_facts_free(lp_facts **pf)
     }
     free(f->notes);
     lp_pclntab_free(&f->pcln);
+    lp_xreport_release(&f->x);
     free(f->pkgs);
     free(f->inits);
     free(f->cgo_evidence);

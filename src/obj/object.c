@@ -21,6 +21,22 @@ lp_code lp_obj_open(lp_obj **out, lp_src *src, lp_err *err)
         return rc;
     if (got >= 4 && memcmp(ident, "\x7f" "ELF", 4) == 0)
         return lp_elf_open(out, src, err);
+    if (got >= 2 && memcmp(ident, "MZ", 2) == 0)
+        return lp_pe_open(out, src, err);
+    if (got >= 4) {
+        uint32_t m = (uint32_t)ident[0] << 24 | (uint32_t)ident[1] << 16 |
+                     (uint32_t)ident[2] << 8 | ident[3];
+        if (m == 0xfeedfaceu || m == 0xfeedfacfu || m == 0xcefaedfeu || m == 0xcffaedfeu)
+            return lp_macho_open(out, src, err);
+        /* Java class files share the magic; their next word (the class file version) is >= 45 */
+        uint32_t narch = got >= 8 ? (uint32_t)ident[4] << 24 | (uint32_t)ident[5] << 16 |
+                                        (uint32_t)ident[6] << 8 | ident[7]
+                                  : 0;
+        if (m == 0xcafebabeu && narch < 45)
+            return lp_err_set(err, LP_ERR_UNSUPPORTED,
+                              "'%s': universal (fat) Mach-O binaries are not read yet",
+                              lp_src_name(src));
+    }
     return lp_err_set(err, LP_ERR_UNSUPPORTED, "'%s': unrecognized file format",
                       lp_src_name(src));
 }
@@ -86,6 +102,8 @@ lp_code lp_obj_read_vaddr_upto(lp_obj *obj, uint64_t addr, void *dst, size_t max
         const lp_segment *s = &obj->segs[i];
         if (s->filesz == 0 || addr < s->vaddr || addr - s->vaddr >= s->filesz)
             continue;
+        if (s->name && strcmp(s->name, "__PAGEZERO") == 0)
+            continue; /* as Go's debug/buildinfo does for Mach-O */
         uint64_t rel = addr - s->vaddr;
         uint64_t avail = s->filesz - rel;
         size_t n = avail < max ? (size_t)avail : max;

@@ -60,6 +60,38 @@ json_t *lp_pclntab_json(const lp_pclntab_info *in, size_t n_funcs)
     return o;
 }
 
+json_t *lp_xresult_json(const lp_xresult *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", jstr(r->name));
+    json_object_set_new(o, "requested", jstr(r->requested));
+    json_object_set_new(o, "source", json_string(r->source == LP_XSRC_USER ? "user" : "ldflags"));
+    json_object_set_new(o, "verdict", json_string(lp_xverdict_name(r->verdict)));
+    json_object_set_new(o, "value", jstr(r->value));
+    json_object_set_new(o, "address", r->has_addr ? json_integer((json_int_t)r->addr) : json_null());
+    json_object_set_new(o, "confidence", json_string(r->confidence ? r->confidence : "low"));
+    json_object_set_new(o, "detail", jstr(r->detail));
+    json_t *sg = json_array();
+    for (size_t k = 0; k < r->n_suggestions; k++)
+        json_array_append_new(sg, jstr(r->suggestions[k]));
+    json_object_set_new(o, "suggestions", sg);
+    return o;
+}
+
+json_t *lp_xreport_json(const lp_xreport *x, bool applies)
+{
+    if (!applies && !x->n)
+        return json_null();
+    json_t *o = json_object();
+    json_object_set_new(o, "ldflags_recorded", json_boolean(x->ldflags_recorded));
+    json_object_set_new(o, "symbols", json_boolean(x->symbols));
+    json_t *arr = json_array();
+    for (size_t i = 0; i < x->n; i++)
+        json_array_append_new(arr, lp_xresult_json(&x->r[i]));
+    json_object_set_new(o, "targets", arr);
+    return o;
+}
+
 static json_t *module_json(const lp_module *m)
 {
     json_t *o = json_object();
@@ -169,6 +201,7 @@ json_t *lp_facts_json(const lp_facts *f)
     json_object_set_new(o, "symtab", obj ? json_boolean(f->symtab) : json_null());
     json_object_set_new(o, "dwarf", obj ? json_boolean(f->dwarf) : json_null());
     json_object_set_new(o, "dwarf_compressed", obj ? json_boolean(f->dwarf_compressed) : json_null());
+    json_object_set_new(o, "x_vars", lp_xreport_json(&f->x, f->is_go));
     json_t *notes = json_array();
     for (size_t i = 0; i < f->n_notes; i++) {
         json_t *n = json_object();

@@ -32,6 +32,11 @@ json_t *lp_facts_json(const lp_facts *f);
 json_t *lp_json_str(const char *s);
 /* The function table's facts as a JSON object. */
 json_t *lp_pclntab_json(const lp_pclntab_info *in, size_t n_funcs);
+/* -X verdicts (null when the file is not Go and no target was asked for). */
+json_t *lp_xreport_json(const lp_xreport *x, bool applies);
+json_t *lp_xresult_json(const lp_xresult *r);
+/* The -X verdicts as text rows (used by inspect and check). */
+void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go);
 /* One compact JSON line; false on allocation or write failure. */
 bool lp_json_write_line(FILE *fp, json_t *obj);
 

@@ -248,6 +248,64 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
                  f->dwarf ? (f->dwarf_compressed ? " (compressed)" : "") : "");
         row(o, "dwarf", buf);
     }
+    lp_xreport_text(o, &f->x, f->is_go);
     for (size_t i = 0; i < f->n_notes; i++)
         warn(o, f->notes[i].id, f->notes[i].text);
+}
+
+void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go)
+{
+    FILE *fp = o->fp;
+    if (!is_go && !x->n)
+        return;
+    if (!x->n) {
+        row(o, "-X", x->ldflags_recorded ? "none in the recorded -ldflags"
+                                         : "-ldflags not recorded (built with -trimpath?); name targets with --var");
+        return;
+    }
+    if (!x->ldflags_recorded) {
+        label(o, "-X");
+        fputs("-ldflags not recorded (built with -trimpath?): only --var targets are checked\n", fp);
+    }
+    for (size_t i = 0; i < x->n; i++) {
+        const lp_xresult *r = &x->r[i];
+        label(o, i || !x->ldflags_recorded ? "" : "-X");
+        const char *v = lp_xverdict_name(r->verdict);
+        bool good = r->verdict == LP_XV_INJECTED;
+        if (o->color)
+            fputs(good ? "\033[32m" : "\033[31m", fp);
+        fprintf(fp, "%-12s", v);
+        if (o->color)
+            fputs("\033[0m", fp);
+        fputc(' ', fp);
+        put_safe(fp, r->name);
+        if (r->requested) {
+            fputc('=', fp);
+            put_safe(fp, r->requested);
+        }
+        if (r->source == LP_XSRC_USER)
+            fputs(" (--var)", fp);
+        if (r->value && (r->verdict == LP_XV_DIFFERENT || r->verdict == LP_XV_OVERWRITTEN ||
+                         (!r->requested && r->verdict == LP_XV_INJECTED))) {
+            fputs(" [data holds \"", fp);
+            put_safe(fp, r->value);
+            fputs("\"]", fp);
+        }
+        if (r->has_addr)
+            fprintf(fp, " @0x%llx", (unsigned long long)r->addr);
+        fputc('\n', fp);
+        fprintf(fp, "  %-*s    ", LABEL_W, "");
+        put_safe(fp, r->detail ? r->detail : "");
+        fprintf(fp, " (confidence: %s)", r->confidence ? r->confidence : "low");
+        fputc('\n', fp);
+        if (r->n_suggestions) {
+            fprintf(fp, "  %-*s    did you mean: ", LABEL_W, "");
+            for (size_t k = 0; k < r->n_suggestions; k++) {
+                if (k)
+                    fputs(", ", fp);
+                put_safe(fp, r->suggestions[k]);
+            }
+            fputc('\n', fp);
+        }
+    }
 }

@@ -1,0 +1,85 @@
+/**
+ * @file xvar.h
+ * @brief Did `-ldflags -X` take effect? Verdicts from the binary itself.
+ *
+ * For every -X in the recorded -ldflags and every target the user names,
+ * linkproof reads the variable's string header (pointer, length; relocations
+ * applied) and the bytes it points to, or, in a stripped binary, finds the
+ * requested value's bytes and a string header that points at them; then it
+ * looks inside the package's init functions for instructions that compute the
+ * variable's address (a non-constant initializer, or an init() assignment,
+ * overwrites the linker's value at run time).
+ */
+#ifndef LINKPROOF_XVAR_H
+#define LINKPROOF_XVAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linkproof/error.h"
+#include "linkproof/ldflags.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lp_xverdict {
+    LP_XV_INJECTED = 1, /**< the variable holds the requested value (or, with no value requested, a non-empty one) */
+    LP_XV_MISSING,      /**< no such variable: the linker ignored the -X */
+    LP_XV_DIFFERENT,    /**< the variable exists but holds another value */
+    LP_XV_EMPTY,        /**< no value requested, and the variable holds "" */
+    LP_XV_OVERWRITTEN,  /**< the value is in the data, but the package's init code writes the variable */
+    LP_XV_NOT_INJECTED, /**< stripped binary: no string header anywhere points at the requested value */
+    LP_XV_UNVERIFIABLE, /**< nothing in the binary can decide; detail says why */
+} lp_xverdict;
+
+typedef enum lp_xsource { LP_XSRC_LDFLAGS = 1, LP_XSRC_USER } lp_xsource;
+
+/** A -X target: NAME=VALUE, or NAME alone (user targets only). */
+typedef struct lp_xtarget {
+    char *name;
+    char *value;   /**< NULL when no value is requested */
+    lp_xsource source;
+} lp_xtarget;
+
+typedef struct lp_xresult {
+    char *name;
+    char *requested;       /**< NULL when none */
+    lp_xsource source;
+    lp_xverdict verdict;
+    char *value;           /**< what the binary holds, when read; NULL otherwise */
+    bool has_addr;
+    uint64_t addr;         /**< address of the string header */
+    const char *confidence; /**< "high", "medium", "low" */
+    char *detail;          /**< one line: how the verdict was reached */
+    char *suggestions[3];  /**< closest real names, for LP_XV_MISSING / LP_XV_NOT_INJECTED */
+    size_t n_suggestions;
+} lp_xresult;
+
+typedef struct lp_xreport {
+    lp_xresult *r;
+    size_t n;
+    bool ldflags_recorded; /**< the build info records -ldflags */
+    bool symbols;          /**< a symbol table was available */
+} lp_xreport;
+
+/**
+ * The -X targets of an -ldflags value, parsed as the go command and the
+ * linker do: fields split with quoted.Split rules, then `-X name=value`,
+ * `-X=name=value`, `--X …`; the last -X for a name wins; arguments of other
+ * value-taking linker flags are skipped. Targets are in first-appearance order.
+ */
+lp_code lp_ldflags_xtargets(const char *ldflags, lp_xtarget **out, size_t *n, lp_err *err);
+
+/** Parse a user target "NAME" or "NAME=VALUE". */
+lp_code lp_xtarget_parse(const char *spec, lp_xtarget *out, lp_err *err);
+void lp_xtargets_free(lp_xtarget **t, size_t n);
+
+void lp_xreport_release(lp_xreport *r);
+const char *lp_xverdict_name(lp_xverdict v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
