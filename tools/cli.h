@@ -32,6 +32,8 @@ void usage_funcs(FILE *fp);
 int cmd_pkgs(int argc, char **argv);
 void usage_pkgs(FILE *fp);
 int cmd_diff(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+void usage_check(FILE *fp);
 void usage_diff(FILE *fp);
 
 /* Print "linkproof: MSG" to stderr (MSG already names the file). */

@@ -12,17 +12,22 @@
 
 void usage_inspect(FILE *fp)
 {
-    fputs("usage: linkproof inspect [--json] [--color=WHEN] FILE...\n"
+    fputs("usage: linkproof inspect [--json] [--color=WHEN] [--var NAME[=VALUE]]... FILE...\n"
           "\n"
           "For each FILE: format, class, byte order, machine, ELF type; Go version, main\n"
           "module, dependencies and build settings; Go and GNU build IDs; linkage (static or\n"
           "dynamic, PIE, interpreter, needed libraries, RPATH/RUNPATH); symbol table and DWARF;\n"
-          "and a note wherever the recorded build settings disagree with the binary.\n"
+          "the function table (functions, packages, init functions, cgo evidence); a verdict\n"
+          "for every -X in the recorded -ldflags (injected, missing, different, overwritten\n"
+          "at run time, not-injected, unverifiable); and a note wherever the recorded build\n"
+          "settings disagree with the binary.\n"
           "Nothing is executed; only headers, notes, the dynamic section and the build-info\n"
           "blob are read.\n"
           "\n"
           "  --json          one JSON object per file per line (docs/json-schema.md)\n"
           "  --color=WHEN    auto (default: only on a terminal, never with NO_COLOR), always, never\n"
+          "  --var NAME[=VALUE]  also check this -X target (repeatable); needed when -ldflags\n"
+          "                  is not recorded (-trimpath) or to check a value you expect\n"
           "\n"
           "exit status: 0 every file was read (Go or not); 2 usage error, or a file could not\n"
           "be read or is malformed (its error is reported and the other files still are)\n",
@@ -35,11 +40,15 @@ int cmd_inspect(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"color", required_argument, NULL, 'c'},
         {"colour", required_argument, NULL, 'c'},
+        {"var", required_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool json = false;
     lp_color_mode cm = LP_COLOR_AUTO;
+    lp_xtarget *vars = NULL;
+    size_t n_vars = 0;
+    int status = LP_EXIT_OK;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
@@ -51,25 +60,44 @@ int cmd_inspect(int argc, char **argv)
                 return LP_EXIT_USAGE;
             }
             break;
-        case 'h': usage_inspect(stdout); return LP_EXIT_OK;
-        default: usage_inspect(stderr); return LP_EXIT_USAGE;
+        case 'v': {
+            lp_err e;
+            lp_xtarget *nv = realloc(vars, (n_vars + 1) * sizeof *nv);
+            if (!nv) {
+                lp_cli_error("out of memory");
+                status = LP_EXIT_USAGE;
+                goto out;
+            }
+            vars = nv;
+            if (lp_xtarget_parse(optarg, &vars[n_vars], &e) != LP_OK) {
+                lp_cli_error("inspect: --var %s", e.msg);
+                status = LP_EXIT_USAGE;
+                goto out;
+            }
+            n_vars++;
+            break;
+        }
+        case 'h': usage_inspect(stdout); goto out;
+        default: usage_inspect(stderr); status = LP_EXIT_USAGE; goto out;
         }
     }
     if (optind >= argc) {
         lp_cli_error("inspect: no FILE given");
         usage_inspect(stderr);
-        return LP_EXIT_USAGE;
+        status = LP_EXIT_USAGE;
+        goto out;
     }
-    lp_out out = {stdout, lp_color_enabled(stdout, cm)};
-    int status = LP_EXIT_OK;
+    lp_out o = {stdout, lp_color_enabled(stdout, cm)};
+    lp_facts_opts fo = {vars, n_vars};
     for (int i = optind; i < argc; i++) {
         lp_facts *f = NULL;
         lp_err err;
         lp_err_clear(&err);
-        lp_code rc = lp_facts_collect(argv[i], &f, &err);
+        lp_code rc = lp_facts_collect_opts(argv[i], &fo, &f, &err);
         if (!f) {
             lp_cli_error("%s", err.msg);
-            return LP_EXIT_USAGE;
+            status = LP_EXIT_USAGE;
+            goto out;
         }
         if (rc) {
             status = LP_EXIT_USAGE;
@@ -82,14 +110,17 @@ int cmd_inspect(int argc, char **argv)
             if (!ok) {
                 lp_facts_free(&f);
                 lp_cli_error("cannot write JSON output");
-                return LP_EXIT_USAGE;
+                status = LP_EXIT_USAGE;
+                goto out;
             }
         } else if (!rc) {
             if (i > optind)
                 fputc('\n', stdout);
-            lp_facts_text(&out, f);
+            lp_facts_text(&o, f);
         }
         lp_facts_free(&f);
     }
+out:
+    lp_xtargets_free(&vars, n_vars);
     return status;
 }

@@ -17,6 +17,8 @@ static const lp_cmd commands[] = {
      usage_buildinfo},
     {"funcs", cmd_funcs, "the Go functions, from the function table (stripped binaries too)",
      usage_funcs},
+    {"check", cmd_check, "assert facts in CI: -X values, linkage, PIE, cgo, stripping, Go version",
+     usage_check},
     {"diff", cmd_diff, "what changed between two builds", usage_diff},
     {"pkgs", cmd_pkgs, "the Go packages in a binary, with function counts", usage_pkgs},
     {"help", cmd_help, "show help for a command", usage_help},

@@ -600,6 +600,13 @@ static bool judge_value(ctx *c, lp_xresult *r, uint64_t hdr, bool named)
     }
     r->verdict = LP_XV_INJECTED;
     r->confidence = checked ? "high" : "medium";
+    if (!r->requested) {
+        /* a default from the source reads the same as an -X value: say so */
+        r->confidence = "medium";
+        return set_detail(r, "the variable holds a non-empty value%s; with no expected value "
+                             "given, a default from the source cannot be told from an -X value",
+                          checked ? " and no init code of its package writes it" : "");
+    }
     if (named)
         return checked ? set_detail(r, "the variable holds the value; no init code of its package "
                                        "writes it")
@@ -666,11 +673,10 @@ static bool judge(ctx *c, lp_xresult *r)
     r->verdict = LP_XV_NOT_INJECTED;
     r->confidence = "high";
     suggestions(c, r);
-    return set_detail(r, nk ? "stripped: the value's bytes are in the data, but no string header "
-                              "points at them"
-                            : nh ? "stripped: the value's bytes are only in the build info's copy "
-                                   "of -ldflags"
-                                 : "stripped: the value's bytes are nowhere in the data");
+    return set_detail(r, nh ? "stripped: no string header in the data points at the value; its "
+                              "bytes occur only inside other strings (the build info's and "
+                              "runtime.modinfo's copies of -ldflags)"
+                            : "stripped: the value's bytes are nowhere in the data");
 }
 
 lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, size_t n_user,

@@ -1,0 +1,95 @@
+/**
+ * @file check.h
+ * @brief Assertions over the facts of a binary: the CI gate behind `linkproof check`.
+ *
+ * A policy is a list of assertions (from the command line or a JSON policy
+ * file); evaluating it against one file's facts gives one result per
+ * assertion with what was expected, what was found, and the likely cause.
+ */
+#ifndef LINKPROOF_CHECK_H
+#define LINKPROOF_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "linkproof/error.h"
+#include "linkproof/facts.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lp_assert_kind {
+    LP_A_VAR = 1,   /**< --var NAME | NAME=VALUE | NAME~REGEX */
+    LP_A_ALL_X,     /**< every recorded -X took effect */
+    LP_A_STATIC,
+    LP_A_DYNAMIC,
+    LP_A_PIE,
+    LP_A_NO_PIE,
+    LP_A_CGO_ON,    /**< cgo code linked (function-table evidence) */
+    LP_A_CGO_OFF,
+    LP_A_STRIPPED,  /**< no symbol table */
+    LP_A_NOT_STRIPPED,
+    LP_A_GO,        /**< Go version constraint, e.g. ">=1.21" */
+    LP_A_VCS_CLEAN, /**< vcs.modified=false recorded */
+    LP_A_BUILD_ID,  /**< a Go build ID is present */
+} lp_assert_kind;
+
+typedef struct lp_assert {
+    lp_assert_kind kind;
+    char *text;     /**< as the user wrote it, for reports: "--var main.version=1.2.3" */
+    char *name;     /**< LP_A_VAR: the variable */
+    char *value;    /**< LP_A_VAR with '=': the value; LP_A_GO: the constraint */
+    char *regex;    /**< LP_A_VAR with '~' */
+} lp_assert;
+
+typedef struct lp_policy {
+    lp_assert *a;
+    size_t n;
+} lp_policy;
+
+/** Add one assertion from a command-line option (kind) and its argument (may be NULL). */
+lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg, lp_err *err);
+
+/**
+ * Add the assertions of a JSON policy file:
+ * {"var": ["NAME", "NAME=VALUE", "NAME~REGEX"], "all_x": true, "static": true|false,
+ *  "pie": true|false, "cgo": "on"|"off", "stripped": true|false, "go": ">=1.21",
+ *  "vcs_clean": true, "build_id": true}. Unknown keys are errors (a typo in a
+ * release policy must not pass silently).
+ */
+lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err);
+void lp_policy_release(lp_policy *p);
+
+/** The -X targets the policy names, for lp_facts_opts (borrowed from the policy). */
+lp_code lp_policy_xtargets(const lp_policy *p, lp_xtarget **out, size_t *n, lp_err *err);
+
+typedef struct lp_check_result {
+    const lp_assert *a;
+    bool ok;
+    char *expected;
+    char *found;
+    char *cause;    /**< one line: the likely cause of a failure, NULL when ok */
+} lp_check_result;
+
+typedef struct lp_check_report {
+    lp_check_result *r;
+    size_t n;
+    bool ok;
+} lp_check_report;
+
+/** Evaluate every assertion of @p p against @p f. */
+lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *out, lp_err *err);
+void lp_check_report_release(lp_check_report *r);
+
+/**
+ * Compare Go version @p v ("go1.21.3", "go1.22rc1") with constraint @p c
+ * (">=1.21", ">1.20.5", "<=1.22", "<1.22", "==1.21.3", "=1.21", "!=1.20", or a bare
+ * version meaning ">="). Returns 1 true, 0 false, -1 when either cannot be parsed.
+ */
+int lp_go_version_satisfies(const char *v, const char *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

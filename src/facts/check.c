@@ -1,0 +1,532 @@
+/*
+ * check.c - policies (assertions from options or a JSON file, parsed with
+ * jansson) and their evaluation against one file's facts.
+ *
+ * Owns: the wording of expectations, findings and likely causes. Every
+ * failure names what was expected, what was found and why it probably
+ * happened, in one line each; the CLI only formats them.
+ */
+#include "linkproof/check.h"
+
+#include <jansson.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
+
+static const struct {
+    lp_assert_kind k;
+    const char *opt;
+} opt_names[] = {
+    {LP_A_VAR, "--var"},           {LP_A_ALL_X, "--all-x"},       {LP_A_STATIC, "--static"},
+    {LP_A_DYNAMIC, "--dynamic"},   {LP_A_PIE, "--pie"},           {LP_A_NO_PIE, "--no-pie"},
+    {LP_A_CGO_ON, "--cgo=on"},     {LP_A_CGO_OFF, "--cgo=off"},   {LP_A_STRIPPED, "--stripped"},
+    {LP_A_NOT_STRIPPED, "--not-stripped"}, {LP_A_GO, "--go"},     {LP_A_VCS_CLEAN, "--vcs-clean"},
+    {LP_A_BUILD_ID, "--build-id"},
+};
+
+static const char *opt_name(lp_assert_kind k)
+{
+    for (size_t i = 0; i < sizeof opt_names / sizeof opt_names[0]; i++)
+        if (opt_names[i].k == k)
+            return opt_names[i].opt;
+    return "?";
+}
+
+lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg, lp_err *err)
+{
+    lp_assert a = {.kind = kind};
+    char text[1024];
+    if (kind == LP_A_VAR || kind == LP_A_GO)
+        snprintf(text, sizeof text, "%s %s", opt_name(kind), arg ? arg : "");
+    else
+        snprintf(text, sizeof text, "%s", opt_name(kind));
+    if (kind == LP_A_VAR) {
+        if (!arg || !*arg)
+            return lp_err_set(err, LP_ERR_INVAL, "--var needs NAME, NAME=VALUE or NAME~REGEX");
+        size_t nl = strcspn(arg, "=~");
+        if (nl == 0 || !memchr(arg, '.', nl))
+            return lp_err_set(err, LP_ERR_INVAL,
+                              "'%s' is not a variable: expected importpath.name (e.g. main.version)",
+                              arg);
+        a.name = strndup(arg, nl);
+        if (arg[nl] == '=')
+            a.value = strdup(arg + nl + 1);
+        if (arg[nl] == '~') {
+            regex_t re;
+            int rc = regcomp(&re, arg + nl + 1, REG_EXTENDED | REG_NOSUB);
+            if (rc) {
+                char why[128];
+                regerror(rc, &re, why, sizeof why);
+                free(a.name);
+                return lp_err_set(err, LP_ERR_INVAL, "--var %s: bad regular expression: %s", arg, why);
+            }
+            regfree(&re);
+            a.regex = strdup(arg + nl + 1);
+        }
+    } else if (kind == LP_A_GO) {
+        if (!arg || lp_go_version_satisfies("go1.0", arg) < 0)
+            return lp_err_set(err, LP_ERR_INVAL,
+                              "--go '%s': expected a constraint like >=1.21, <1.22 or ==1.21.3",
+                              arg ? arg : "");
+        a.value = strdup(arg);
+    }
+    a.text = strdup(text);
+    lp_assert *na = a.text ? realloc(p->a, (p->n + 1) * sizeof *na) : NULL;
+    if (!na) {
+        free(a.text);
+        free(a.name);
+        free(a.value);
+        free(a.regex);
+        return nomem(err);
+    }
+    p->a = na;
+    p->a[p->n++] = a;
+    return LP_OK;
+}
+
+void lp_policy_release(lp_policy *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->a[i].text);
+        free(p->a[i].name);
+        free(p->a[i].value);
+        free(p->a[i].regex);
+    }
+    free(p->a);
+    memset(p, 0, sizeof *p);
+}
+
+static lp_code bad_policy(lp_err *err, const char *path, const char *key, const char *why)
+{
+    return lp_err_set(err, LP_ERR_INVAL, "'%s': policy key \"%s\": %s", path, key, why);
+}
+
+lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root)
+        return lp_err_set_at(err, LP_ERR_FORMAT, (uint64_t)je.position,
+                             "'%s': not a valid JSON policy: %s at line %d, column %d (offset %d)",
+                             path, je.text, je.line, je.column, je.position);
+    lp_code rc = LP_OK;
+    if (!json_is_object(root)) {
+        rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': a policy is a JSON object", path);
+        goto out;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v)
+    {
+        if (strcmp(key, "var") == 0) {
+            if (!json_is_array(v)) {
+                rc = bad_policy(err, path, key, "expected a list of strings");
+                goto out;
+            }
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e)
+            {
+                if (!json_is_string(e)) {
+                    rc = bad_policy(err, path, key, "expected a list of strings");
+                    goto out;
+                }
+                if ((rc = lp_policy_add(p, LP_A_VAR, json_string_value(e), err)))
+                    goto out;
+            }
+            continue;
+        }
+        struct {
+            const char *key;
+            lp_assert_kind yes, no;
+        } bools[] = {
+            {"all_x", LP_A_ALL_X, 0},         {"static", LP_A_STATIC, LP_A_DYNAMIC},
+            {"pie", LP_A_PIE, LP_A_NO_PIE},   {"stripped", LP_A_STRIPPED, LP_A_NOT_STRIPPED},
+            {"vcs_clean", LP_A_VCS_CLEAN, 0}, {"build_id", LP_A_BUILD_ID, 0},
+        };
+        bool done = false;
+        for (size_t i = 0; i < sizeof bools / sizeof bools[0] && !done; i++) {
+            if (strcmp(key, bools[i].key) != 0)
+                continue;
+            done = true;
+            if (!json_is_boolean(v)) {
+                rc = bad_policy(err, path, key, "expected true or false");
+                goto out;
+            }
+            lp_assert_kind k = json_is_true(v) ? bools[i].yes : bools[i].no;
+            if (k && (rc = lp_policy_add(p, k, NULL, err)))
+                goto out;
+        }
+        if (done)
+            continue;
+        if (strcmp(key, "cgo") == 0) {
+            const char *s = json_string_value(v);
+            if (!s || (strcmp(s, "on") != 0 && strcmp(s, "off") != 0)) {
+                rc = bad_policy(err, path, key, "expected \"on\" or \"off\"");
+                goto out;
+            }
+            if ((rc = lp_policy_add(p, strcmp(s, "on") == 0 ? LP_A_CGO_ON : LP_A_CGO_OFF, NULL, err)))
+                goto out;
+        } else if (strcmp(key, "go") == 0) {
+            if (!json_is_string(v)) {
+                rc = bad_policy(err, path, key, "expected a version constraint such as \">=1.21\"");
+                goto out;
+            }
+            if ((rc = lp_policy_add(p, LP_A_GO, json_string_value(v), err)))
+                goto out;
+        } else {
+            rc = bad_policy(err, path, key,
+                            "unknown (known: var, all_x, static, pie, cgo, stripped, go, vcs_clean, build_id)");
+            goto out;
+        }
+    }
+out:
+    json_decref(root);
+    return rc;
+}
+
+lp_code lp_policy_xtargets(const lp_policy *p, lp_xtarget **out, size_t *n, lp_err *err)
+{
+    *out = NULL;
+    *n = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < p->n; i++)
+        k += p->a[i].kind == LP_A_VAR;
+    if (!k)
+        return LP_OK;
+    lp_xtarget *t = calloc(k, sizeof *t);
+    if (!t)
+        return nomem(err);
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->a[i].kind != LP_A_VAR)
+            continue;
+        lp_xtarget *x = &t[(*n)++];
+        x->name = strdup(p->a[i].name);
+        x->value = p->a[i].value ? strdup(p->a[i].value) : NULL;
+        x->source = LP_XSRC_USER;
+        if (!x->name || (p->a[i].value && !x->value)) {
+            lp_xtargets_free(&t, *n);
+            *n = 0;
+            return nomem(err);
+        }
+    }
+    *out = t;
+    return LP_OK;
+}
+
+/* ---- Go versions ---- */
+
+/* "go1.21.3" / "1.21" / "go1.22rc1" -> major, minor, patch (-1 for pre-releases). */
+static bool parse_version(const char *s, int v[3])
+{
+    if (strncmp(s, "go", 2) == 0)
+        s += 2;
+    v[0] = v[1] = v[2] = 0;
+    char *end;
+    long x = strtol(s, &end, 10);
+    if (end == s || x < 0 || x > 1000)
+        return false;
+    v[0] = (int)x;
+    if (*end != '.')
+        return *end == '\0';
+    s = end + 1;
+    x = strtol(s, &end, 10);
+    if (end == s || x < 0 || x > 100000)
+        return false;
+    v[1] = (int)x;
+    if (*end == '.') {
+        s = end + 1;
+        x = strtol(s, &end, 10);
+        if (end == s || x < 0 || x > 100000)
+            return false;
+        v[2] = (int)x;
+    } else if (strncmp(end, "rc", 2) == 0 || strncmp(end, "beta", 4) == 0) {
+        v[2] = -1;
+        end += end[0] == 'r' ? 2 : 4;
+        while (*end >= '0' && *end <= '9')
+            end++;
+    }
+    /* build suffixes such as " X:boringcrypto" or "-bin" do not change the order */
+    return *end == '\0' || *end == ' ' || *end == '-' || *end == '+';
+}
+
+int lp_go_version_satisfies(const char *v, const char *c)
+{
+    static const char *const ops[] = {">=", "<=", "==", "!=", ">", "<", "="};
+    while (*c == ' ')
+        c++;
+    const char *op = ">=";
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strncmp(c, ops[i], strlen(ops[i])) == 0) {
+            op = ops[i];
+            c += strlen(ops[i]);
+            break;
+        }
+    while (*c == ' ')
+        c++;
+    int a[3], b[3];
+    if (!parse_version(v, a) || !parse_version(c, b))
+        return -1;
+    int cmp = 0;
+    for (int i = 0; i < 3 && !cmp; i++)
+        cmp = (a[i] > b[i]) - (a[i] < b[i]);
+    if (!strcmp(op, ">="))
+        return cmp >= 0;
+    if (!strcmp(op, "<="))
+        return cmp <= 0;
+    if (!strcmp(op, ">"))
+        return cmp > 0;
+    if (!strcmp(op, "<"))
+        return cmp < 0;
+    if (!strcmp(op, "!="))
+        return cmp != 0;
+    return cmp == 0;
+}
+
+/* ---- evaluation ---- */
+
+typedef struct rb {
+    lp_check_report *rep;
+    bool oom;
+} rb;
+
+static void result(rb *b, const lp_assert *a, bool ok, const char *expected, const char *found,
+                   const char *cause_fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void result(rb *b, const lp_assert *a, bool ok, const char *expected, const char *found,
+                   const char *cause_fmt, ...)
+{
+    lp_check_result *r = &b->rep->r[b->rep->n++];
+    r->a = a;
+    r->ok = ok;
+    r->expected = strdup(expected);
+    r->found = strdup(found);
+    r->cause = NULL;
+    if (!ok && cause_fmt) {
+        char buf[512];
+        va_list ap;
+        va_start(ap, cause_fmt);
+        vsnprintf(buf, sizeof buf, cause_fmt, ap);
+        va_end(ap);
+        r->cause = strdup(buf);
+        if (!r->cause)
+            b->oom = true;
+    }
+    if (!r->expected || !r->found)
+        b->oom = true;
+    if (!ok)
+        b->rep->ok = false;
+}
+
+static const lp_xresult *xres(const lp_facts *f, const char *name, lp_xsource src)
+{
+    const lp_xresult *hit = NULL;
+    for (size_t i = 0; i < f->x.n; i++)
+        if (strcmp(f->x.r[i].name, name) == 0 && f->x.r[i].source == src)
+            hit = &f->x.r[i];
+    return hit;
+}
+
+static const char *x_cause(const lp_xresult *r)
+{
+    switch (r->verdict) {
+    case LP_XV_MISSING:
+        return "the linker ignored -X for a variable that does not exist (typo, other case, short import "
+               "path, const, or dropped package)";
+    case LP_XV_DIFFERENT:
+        return "another value was linked in: only the last -ldflags flag counts, or the release "
+               "build used other flags";
+    case LP_XV_EMPTY:
+        return "no -X set this variable (check the -ldflags of the release build)";
+    case LP_XV_OVERWRITTEN:
+        return "the variable has a non-constant initializer or is assigned in init(); declare it "
+               "`var name string` or with a constant initializer";
+    case LP_XV_NOT_INJECTED:
+        return "no variable holds this value: the -X target is wrong or the flag was not applied";
+    case LP_XV_UNVERIFIABLE:
+        return "the binary cannot decide (see the detail); give NAME=VALUE for a stripped binary";
+    case LP_XV_INJECTED:
+        break;
+    }
+    return NULL;
+}
+
+static void eval_var(rb *b, const lp_assert *a, const lp_facts *f)
+{
+    const lp_xresult *r = xres(f, a->name, LP_XSRC_USER);
+    char exp[1100], fnd[1400];
+    if (a->value)
+        snprintf(exp, sizeof exp, "%s = \"%s\"", a->name, a->value);
+    else if (a->regex)
+        snprintf(exp, sizeof exp, "%s matching /%s/", a->name, a->regex);
+    else
+        snprintf(exp, sizeof exp, "%s set by -X (non-empty)", a->name);
+    if (!r) {
+        result(b, a, false, exp, "not checked", "not a Go binary");
+        return;
+    }
+    if (r->value)
+        snprintf(fnd, sizeof fnd, "%s (\"%s\")", lp_xverdict_name(r->verdict), r->value);
+    else
+        snprintf(fnd, sizeof fnd, "%s", lp_xverdict_name(r->verdict));
+    if (r->n_suggestions)
+        snprintf(fnd + strlen(fnd), sizeof fnd - strlen(fnd), "; did you mean %s?", r->suggestions[0]);
+    bool ok = r->verdict == LP_XV_INJECTED;
+    if (ok && a->regex) {
+        regex_t re;
+        ok = regcomp(&re, a->regex, REG_EXTENDED | REG_NOSUB) == 0;
+        if (ok) {
+            ok = regexec(&re, r->value ? r->value : "", 0, NULL, 0) == 0;
+            regfree(&re);
+        }
+        if (!ok) {
+            result(b, a, false, exp, fnd, "the value linked in does not match the pattern");
+            return;
+        }
+    }
+    const char *cause = x_cause(r);
+    result(b, a, ok, exp, fnd, "%s", cause ? cause : "");
+}
+
+static void eval_all_x(rb *b, const lp_assert *a, const lp_facts *f)
+{
+    char fnd[1024] = "";
+    size_t bad = 0, n = 0;
+    const lp_xresult *first = NULL;
+    for (size_t i = 0; i < f->x.n; i++) {
+        const lp_xresult *r = &f->x.r[i];
+        if (r->source != LP_XSRC_LDFLAGS)
+            continue;
+        n++;
+        if (r->verdict != LP_XV_INJECTED) {
+            if (!bad++)
+                first = r;
+            snprintf(fnd + strlen(fnd), sizeof fnd - strlen(fnd), "%s%s %s", bad > 1 ? ", " : "",
+                     r->name, lp_xverdict_name(r->verdict));
+        }
+    }
+    if (!f->is_go) {
+        result(b, a, false, "every recorded -X injected", "not a Go binary", "not a Go binary");
+    } else if (!f->x.ldflags_recorded) {
+        result(b, a, false, "every recorded -X injected", "-ldflags not recorded",
+               "the build info has no -ldflags (built with -trimpath?): name the variables with --var");
+    } else if (bad) {
+        const char *cause = x_cause(first);
+        result(b, a, false, "every recorded -X injected", fnd, "%s: %s", first->name, cause ? cause : "");
+    } else {
+        snprintf(fnd, sizeof fnd, "%zu of %zu injected", n, n);
+        result(b, a, true, "every recorded -X injected", fnd, NULL);
+    }
+}
+
+lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->ok = true;
+    out->r = calloc(p->n ? p->n : 1, sizeof *out->r);
+    if (!out->r)
+        return nomem(err);
+    rb b = {out, false};
+    const lp_linkage *l = &f->linkage;
+    const char *cgo = f->go ? lp_buildinfo_setting(f->go, "CGO_ENABLED") : NULL;
+    const char *ver = f->go ? f->go->go_version : f->go_version_fallback;
+    char found[512];
+    for (size_t i = 0; i < p->n; i++) {
+        const lp_assert *a = &p->a[i];
+        switch (a->kind) {
+        case LP_A_VAR: eval_var(&b, a, f); break;
+        case LP_A_ALL_X: eval_all_x(&b, a, f); break;
+        case LP_A_STATIC:
+        case LP_A_DYNAMIC: {
+            bool want = a->kind == LP_A_STATIC;
+            snprintf(found, sizeof found, "%s%s%s", l->is_static ? "static" : "dynamic",
+                     l->dyn.n_needed ? ", needs " : "", l->dyn.n_needed ? l->dyn.needed[0] : "");
+            result(&b, a, l->is_static == want, want ? "static" : "dynamic", found,
+                   want ? "a package that uses cgo (net, os/user, import \"C\") was built with "
+                          "CGO_ENABLED=1; build with CGO_ENABLED=0 or -tags netgo,osusergo"
+                        : "no package used cgo, so nothing from libc was linked (CGO_ENABLED=%s)",
+                   cgo ? cgo : "?");
+            break;
+        }
+        case LP_A_PIE:
+        case LP_A_NO_PIE: {
+            bool want = a->kind == LP_A_PIE;
+            result(&b, a, l->pie == want, want ? "PIE" : "not PIE", l->pie ? "PIE" : "not PIE",
+                   want ? "build with -buildmode=pie" : "built with -buildmode=pie (or a toolchain default)");
+            break;
+        }
+        case LP_A_CGO_ON:
+        case LP_A_CGO_OFF: {
+            bool want = a->kind == LP_A_CGO_ON;
+            if (!f->pcln) {
+                result(&b, a, false, want ? "cgo linked" : "no cgo", "no Go function table",
+                       "not a Go binary, or its function table cannot be read");
+                break;
+            }
+            snprintf(found, sizeof found, "%s (CGO_ENABLED=%s%s%s)",
+                     f->cgo_linked ? "cgo linked" : "no cgo", cgo ? cgo : "not recorded",
+                     f->n_cgo_evidence ? "; " : "", f->n_cgo_evidence ? f->cgo_evidence[0] : "");
+            result(&b, a, f->cgo_linked == want, want ? "cgo linked" : "no cgo", found,
+                   want ? "CGO_ENABLED=0, or no package uses cgo: files with import \"C\" (and their "
+                          "init functions) were left out"
+                        : "CGO_ENABLED=1 and a package that uses cgo (net, os/user, import \"C\") was "
+                          "built; set CGO_ENABLED=0");
+            break;
+        }
+        case LP_A_STRIPPED:
+        case LP_A_NOT_STRIPPED: {
+            bool want = a->kind == LP_A_STRIPPED;
+            bool stripped = !f->symtab;
+            snprintf(found, sizeof found, "%s, %s", f->symtab ? "symbol table" : "no symbol table",
+                     f->dwarf ? "DWARF" : "no DWARF");
+            result(&b, a, stripped == want, want ? "no symbol table" : "a symbol table", found,
+                   want ? "build with -ldflags=\"-s -w\" (or strip after the build)"
+                        : "built with -ldflags=-s, or stripped after the build");
+            break;
+        }
+        case LP_A_GO: {
+            int s = ver ? lp_go_version_satisfies(ver, a->value) : -1;
+            snprintf(found, sizeof found, "%s", ver ? ver : "no Go version");
+            result(&b, a, s == 1, a->value, found,
+                   s < 0 ? "the Go version cannot be read or compared" : "built with %s", found);
+            break;
+        }
+        case LP_A_VCS_CLEAN: {
+            const char *m = f->go ? lp_buildinfo_setting(f->go, "vcs.modified") : NULL;
+            snprintf(found, sizeof found, "%s%s", m ? "vcs.modified=" : "no VCS information", m ? m : "");
+            result(&b, a, m && strcmp(m, "false") == 0, "vcs.modified=false", found,
+                   m ? "built from a work tree with uncommitted changes"
+                     : "built with -buildvcs=false, outside a repository, or with go run/test");
+            break;
+        }
+        case LP_A_BUILD_ID:
+            result(&b, a, f->go_build_id != NULL, "a Go build ID", f->go_build_id ? f->go_build_id : "none",
+                   "linked with an empty -buildid, or the build-ID note was removed");
+            break;
+        }
+    }
+    if (b.oom) {
+        lp_check_report_release(out);
+        return nomem(err);
+    }
+    return LP_OK;
+}
+
+void lp_check_report_release(lp_check_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->r[i].expected);
+        free(r->r[i].found);
+        free(r->r[i].cause);
+    }
+    free(r->r);
+    memset(r, 0, sizeof *r);
+}
