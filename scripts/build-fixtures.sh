@@ -17,6 +17,8 @@
 #              '|' in command-line order; '-' if no -ldflags was given
 #   program    source program (app, netapp, cgolibc, static1)
 #
+# tests/fixtures/README.md describes the fixture families.
+#
 # The build is offline and hermetic (GOPROXY=off, private GOCACHE/GOPATH
 # under OUTDIR/.go or $LP_GOCACHE) and VCS stamping is deterministic: each
 # program is copied to OUTDIR/src/<program> and committed to a fresh git
@@ -232,6 +234,47 @@ for arch in arm64 s390x 386; do
 	fx req "app-$arch-cgo0-exe-sw" app "$arch" 0 exe yes no git "$SW_FLAGS" -- "-ldflags=$SW_FLAGS"
 done
 fx opt app-arm64-cgo0-pie app arm64 0 pie no no git "$X_FLAGS" -- "-ldflags=$X_FLAGS"
+
+# f) xmatrix: the -ldflags=-X verdict fixtures (expected verdicts in
+# tests/fixtures/xmatrix.tsv). One build carries every case at once, since
+# each -X is independent: two that take effect, three that name no symbol
+# (a typo, the wrong case, a short import path), one on a const (no symbol)
+# and one on a variable whose package init overwrites it at run time.
+XM_FLAGS='-X main.version=1.2.3 -X example.com/app/internal/version.Version=4.5.6 -X main.verison=typo -X main.Version=wrongcase -X internal/version.Version=shortpath -X example.com/app/internal/version.Const=const -X example.com/app/internal/version.Dynamic=inj -X main.commit=abc123'
+XM_SW_FLAGS="-s -w $XM_FLAGS"
+
+# xm REQUIRED GOARCH CGO BUILDMODE: the plain and the -s -w build of app.
+# A stripped twin's ldflags is always "-s -w " + its plain twin's ldflags.
+xm() {
+	local required=$1 arch=$2 cgo=$3 mode=$4
+	fx "$required" "xm-$arch-cgo$cgo-$mode" app "$arch" "$cgo" "$mode" no no git "$XM_FLAGS" \
+		-- "-ldflags=$XM_FLAGS"
+	fx "$required" "xm-$arch-cgo$cgo-$mode-sw" app "$arch" "$cgo" "$mode" yes no git "$XM_SW_FLAGS" \
+		-- "-ldflags=$XM_SW_FLAGS"
+}
+xm req amd64 0 exe
+xm req amd64 0 pie
+xm req arm64 0 exe
+xm opt arm64 0 pie
+xm req s390x 0 exe
+# Internal linking of PIE is not implemented for 386 and s390x in Go 1.19:
+# the go command links them with the host's gcc, which needs a cross (or
+# multilib) toolchain.
+xm opt s390x 0 pie
+xm opt 386 0 exe
+xm opt 386 0 pie
+xm opt ppc64 0 exe
+fx opt xm-amd64-cgo1-pie-ext app amd64 1 pie no no git "-linkmode=external $XM_FLAGS" \
+	-- "-ldflags=-linkmode=external $XM_FLAGS"
+fx opt xm-amd64-cgo1-pie-ext-sw app amd64 1 pie yes no git "-s -w -linkmode=external $XM_FLAGS" \
+	-- "-ldflags=-s -w -linkmode=external $XM_FLAGS"
+# With -trimpath the build info does not record -ldflags.
+fx req xm-amd64-cgo0-exe-trimpath app amd64 0 exe no yes git "$XM_FLAGS" \
+	-- -trimpath "-ldflags=$XM_FLAGS"
+# Only the last -ldflags flag counts: main.commit=second, main.version stays dev.
+fx req xm-amd64-cgo0-exe-2ldflags app amd64 0 exe no no git \
+	'-X main.version=first|-X main.commit=second' \
+	-- '-ldflags=-X main.version=first' '-ldflags=-X main.commit=second'
 
 wait
 

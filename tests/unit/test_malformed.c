@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "linkproof/facts.h"
+#include "linkproof/go.h"
+#include "linkproof/object.h"
 #include "linkproof/source.h"
 
 #define MAX_FILE (128u << 20)
@@ -86,6 +88,23 @@ static uint64_t rd(const uint8_t *b, size_t n, size_t off, unsigned w, bool be)
     for (unsigned i = 0; i < w; i++)
         v |= (uint64_t)b[off + i] << (be ? 8 * (w - 1 - i) : 8 * i);
     return v;
+}
+
+/* Where the intact file's function table starts (0 when it has none). */
+static uint64_t pclntab_offset(const uint8_t *b, size_t n)
+{
+    lp_src *src = NULL;
+    lp_obj *obj = NULL;
+    lp_pclntab *t = NULL;
+    lp_err e;
+    uint64_t off = 0;
+    if (lp_src_from_mem(&src, b, n, "probe", &e) == LP_OK && lp_obj_open(&obj, src, &e) == LP_OK &&
+        lp_pclntab_read(obj, &t, &e) == LP_OK)
+        off = lp_pclntab_get_info(t)->off;
+    lp_pclntab_free(&t);
+    lp_obj_free(&obj);
+    lp_src_free(&src);
+    return off;
 }
 
 static void mutate_at(const uint8_t *orig, uint8_t *work, size_t n, size_t pos, const char *path)
@@ -169,6 +188,14 @@ static void torture(const char *path)
             mutate_at(orig, work, n, (size_t)(phoff + i), path);
         for (int k = 0; k < 120 && shnum; k++)
             mutate_at(orig, work, n, (size_t)(shoff + next_rand() % (shnum * shent)), path);
+        /* the function table's header and a sample of its functab and names */
+        uint64_t poff = pclntab_offset(orig, n);
+        if (poff) {
+            for (size_t j = 0; j < 80; j++)
+                mutate_at(orig, work, n, (size_t)(poff + j), path);
+            for (int k = 0; k < 150; k++)
+                mutate_at(orig, work, n, (size_t)(poff + 80 + next_rand() % 65536), path);
+        }
         /* the build-info blob header and the notes, wherever they are */
         for (size_t i = 0; i + 16 <= n; i += 16)
             if (memcmp(orig + i, "\xff Go buildinf:", 14) == 0) {
