@@ -362,8 +362,13 @@ def main():
             t.check(rc == 0, label, "exit %s, want 0 (stderr %r)" % (rc, err[:200]))
             t.check(isinstance(g, dict), label, "go should be an object, is %r" % (g,))
             if isinstance(g, dict):
-                t.check(g.get("version") is None, label, "go.version should be null, is %r"
-                        % g.get("version"))
+                # the version no longer comes from build info, but from the runtime itself
+                _, vout, _ = run([go, "version", fx])
+                want = vout.split()[-1].decode() if vout else None
+                t.check(g.get("version") == want, label, "go.version should be %r (from the runtime), is %r"
+                        % (want, g.get("version")))
+                t.check(g.get("version_source") in ("symbol runtime.buildVersion", "runtime version string"),
+                        label, "go.version_source should name the runtime, is %r" % g.get("version_source"))
                 t.check(isinstance(g.get("build_id"), str) and g.get("build_id"), label,
                         "go.build_id should be present, is %r" % g.get("build_id"))
             grc, gout, gerr = run([go, "version", "-m", p])

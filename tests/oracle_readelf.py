@@ -648,7 +648,17 @@ def check_file(tally, lp, go, readelf, path, tmp, row=None):
                  g.get("build_id"))
     if r["go_build_id"] is not None:
         tally.eq(label, "go.build_id (readelf Go note)", r["go_build_id"], g.get("build_id"))
-    tally.eq(label, "go.version (go version)", go_version, g.get("version"))
+    if go_version is not None:
+        tally.eq(label, "go.version (go version)", go_version, g.get("version"))
+        tally.eq(label, "go.version_source", "buildinfo", g.get("version_source"))
+    else:
+        # no build info where Go looks for it: linkproof may still know the version from the
+        # runtime (symbol or version string), but must not claim it came from build info
+        tally.check(g.get("version_source") != "buildinfo", label,
+                    "go version finds no build info, yet version_source is 'buildinfo'")
+        v = g.get("version")
+        tally.check(v is None or re.match(r"go1\.\d+", v) is not None, label,
+                    "fallback go.version %r is not a Go version" % (v,))
     if go_version is None:
         return j
     tally.check(minfo is not None and minfo["version"] == go_version, label,
