@@ -19,7 +19,8 @@ void usage_funcs(FILE *fp)
           "stripping: entry address and the name exactly as the table stores it, in table\n"
           "(address) order. Every Go version from 1.2 on, every architecture, either byte order.\n"
           "\n"
-          "  --package P   only functions of package P (its full import path, e.g. main, net/http)\n"
+          "  --package P   only functions of package P (its full import path, e.g. main, net/http,\n"
+          "                gopkg.in/yaml.v3; the table spells that one gopkg.in/yaml%2ev3)\n"
           "  --json        one JSON object: {\"path\", \"pclntab\": {...}, \"functions\": [{\"entry\", \"name\", \"package\"}]}\n"
           "\n"
           "exit status: 0 listed; 1 FILE has no Go function table; 2 usage or unreadable input\n",
@@ -69,8 +70,10 @@ static int parse(int argc, char **argv, bool *json, const char **pkg, void (*usa
         switch (ch) {
         case 'j': *json = true; break;
         case 'p':
-            if (!pkg)
+            if (!pkg) {
+                lp_cli_error("--package is an option of 'linkproof funcs'");
                 goto bad;
+            }
             *pkg = optarg;
             break;
         case 'h': usage(stdout); return -1;
@@ -100,21 +103,25 @@ int cmd_funcs(int argc, char **argv)
     int status = open_table(argv[at], &src, &obj, &t);
     if (status == LP_EXIT_OK) {
         const lp_pclntab_info *in = lp_pclntab_get_info(t);
-        size_t plen = pkg ? strlen(pkg) : 0;
+        /* the table spells import paths as the linker does (gopkg.in/yaml%2ev3) */
+        char *want = pkg ? lp_go_path_to_prefix(pkg, strlen(pkg)) : NULL;
+        size_t plen = want ? strlen(want) : 0;
         json_t *arr = json ? json_array() : NULL;
         for (size_t i = 0; i < lp_pclntab_count(t); i++) {
             const lp_func *f = lp_pclntab_func(t, i);
             size_t pl = lp_go_package_len(f->name, in->version);
-            if (pkg && (pl != plen || strncmp(f->name, pkg, plen) != 0))
+            if (want && (pl != plen || strncmp(f->name, want, plen) != 0))
                 continue;
             if (json) {
                 json_t *o = json_object();
                 json_object_set_new(o, "entry", json_integer((json_int_t)f->entry));
                 json_object_set_new(o, "name", lp_json_str(f->name));
-                json_object_set_new(o, "package", json_stringn(f->name, pl));
+                char *path = lp_go_prefix_to_path(f->name, pl);
+                json_object_set_new(o, "package", path ? lp_json_str(path) : json_null());
+                free(path);
                 json_array_append_new(arr, o);
             } else {
-                printf("%#010llx  %s\n", (unsigned long long)f->entry, f->name);
+                printf("0x%08llx  %s\n", (unsigned long long)f->entry, f->name);
             }
         }
         if (json) {
@@ -125,6 +132,7 @@ int cmd_funcs(int argc, char **argv)
             lp_json_write_line(stdout, o);
             json_decref(o);
         }
+        free(want);
     }
     lp_pclntab_free(&t);
     lp_obj_free(&obj);
@@ -173,16 +181,19 @@ int cmd_pkgs(int argc, char **argv)
                 size_t j = i + 1;
                 while (j < n && cmp_pkg(&refs[i], &refs[j]) == 0)
                     j++;
+                /* shown as import paths, not the linker's escaped spelling */
+                char *path = lp_go_prefix_to_path(refs[i].name, refs[i].len);
                 if (json) {
                     json_t *o = json_object();
-                    json_object_set_new(o, "package", json_stringn(refs[i].name, refs[i].len));
+                    json_object_set_new(o, "package", path ? lp_json_str(path) : json_null());
                     json_object_set_new(o, "functions", json_integer((json_int_t)(j - i)));
                     json_array_append_new(arr, o);
                 } else if (refs[i].len) {
-                    printf("%6zu  %.*s\n", j - i, (int)refs[i].len, refs[i].name);
+                    printf("%6zu  %s\n", j - i, path ? path : "?");
                 } else {
                     printf("%6zu  (no package: compiler-generated)\n", j - i);
                 }
+                free(path);
                 i = j;
             }
             if (json) {

@@ -166,6 +166,17 @@ const lp_func *lp_pclntab_func(const lp_pclntab *t, size_t i);
  */
 size_t lp_go_package_len(const char *name, lp_pcln_version v);
 
+/**
+ * An import path as the linker spells it in symbol and function names
+ * (objabi.PathToPrefix: control bytes, space, '%', '"', non-ASCII, and '.' in
+ * the last path element become %xx; "gopkg.in/yaml.v3" -> "gopkg.in/yaml%2ev3").
+ * Heap string, NULL on OOM.
+ */
+char *lp_go_path_to_prefix(const char *path, size_t len);
+
+/** The reverse, for display: %xx sequences decoded. Heap string, NULL on OOM. */
+char *lp_go_prefix_to_path(const char *prefix, size_t len);
+
 /** Whether @p name is a package initializer: `PKG.init` or `PKG.init.N`. */
 bool lp_go_is_init(const char *name, size_t pkg_len);
 

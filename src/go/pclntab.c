@@ -415,3 +415,50 @@ bool lp_go_is_init(const char *name, size_t pkg_len)
             return false;
     return true;
 }
+
+char *lp_go_path_to_prefix(const char *path, size_t len)
+{
+    const char *slash = memrchr(path, '/', len);
+    size_t last = slash ? (size_t)(slash - path) + 1 : 0;
+    char *out = malloc(3 * len + 1), *w = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)path[i];
+        if (c <= ' ' || c == '%' || c == '"' || c >= 0x7f || (c == '.' && i >= last)) {
+            static const char hex[] = "0123456789abcdef";
+            *w++ = '%';
+            *w++ = hex[c >> 4];
+            *w++ = hex[c & 15];
+        } else {
+            *w++ = (char)c;
+        }
+    }
+    *w = '\0';
+    return out;
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                          : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+char *lp_go_prefix_to_path(const char *prefix, size_t len)
+{
+    char *out = malloc(len + 1), *w = out;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        int h, l;
+        if (prefix[i] == '%' && i + 2 < len && (h = hexval(prefix[i + 1])) >= 0 &&
+            (l = hexval(prefix[i + 2])) >= 0) {
+            *w++ = (char)(h << 4 | l);
+            i += 2;
+        } else {
+            *w++ = prefix[i];
+        }
+    }
+    *w = '\0';
+    return out;
+}

@@ -147,22 +147,18 @@ lp_code lp_xtarget_parse(const char *spec, lp_xtarget *out, lp_err *err)
     return LP_OK;
 }
 
-/* objabi.PathToPrefix: the package path as symbol names spell it. */
+/* NAME with its package path spelt as symbol names spell it (objabi.PathToPrefix). */
 static char *symbol_name(const char *name)
 {
     const char *dot = strrchr(name, '.');
     size_t pl = dot ? (size_t)(dot - name) : 0;
-    const char *slash = memrchr(name, '/', pl);
-    size_t last = slash ? (size_t)(slash - name) + 1 : 0;
+    char *pfx = lp_go_path_to_prefix(name, pl);
+    if (!pfx)
+        return NULL;
     lp_strbuf sb = {0};
-    for (size_t i = 0; i < pl; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c <= ' ' || c == '%' || c == '"' || c >= 0x7f || (c == '.' && i >= last))
-            lp_sb_addf(&sb, "%%%02x", c);
-        else
-            lp_sb_addc(&sb, (char)c);
-    }
+    lp_sb_adds(&sb, pfx);
     lp_sb_adds(&sb, name + pl);
+    free(pfx);
     return lp_sb_take(&sb);
 }
 
