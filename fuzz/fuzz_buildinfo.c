@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "linkproof/go.h"
+#include "linkproof/check.h"
 #include "linkproof/ldflags.h"
+#include "linkproof/xvar.h"
 #include "util/goquote.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    uint8_t mode = data[0] % 3;
+    uint8_t mode = data[0] % 4;
     const char *s = (const char *)data + 1;
     size_t n = size - 1;
     lp_err err;
@@ -53,10 +55,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             return 0;
         memcpy(z, s, n);
         z[n] = '\0';
-        lp_strv v;
-        if (lp_go_split_quoted(z, &v, &err) == LP_OK) {
-            (void)lp_ldflags_bool(&v, "s");
-            lp_strv_release(&v);
+        if (mode == 2) {
+            lp_strv v;
+            if (lp_go_split_quoted(z, &v, &err) == LP_OK) {
+                (void)lp_ldflags_bool(&v, "s");
+                lp_strv_release(&v);
+            }
+            lp_xtarget *t = NULL;
+            size_t nt = 0;
+            if (lp_ldflags_xtargets(z, &t, &nt, &err) == LP_OK)
+                lp_xtargets_free(&t, nt);
+            lp_xtarget one;
+            if (lp_xtarget_parse(z, &one, &err) == LP_OK) {
+                free(one.name);
+                free(one.value);
+            }
+        } else {
+            /* "VERSION CONSTRAINT": both halves through the version comparison */
+            char *sp = strchr(z, ' ');
+            if (sp) {
+                *sp = '\0';
+                (void)lp_go_version_satisfies(z, sp + 1);
+            }
         }
         free(z);
     }

@@ -18,8 +18,8 @@ void usage_diff(FILE *fp)
           "What differs between two builds, most consequential first: package initializers\n"
           "(e.g. a main.init.0 lost with CGO_ENABLED=0) and cgo code, linkage (static or\n"
           "dynamic, PIE, interpreter, needed libraries, RPATH/RUNPATH), Go version, main\n"
-          "module, build settings, dependencies (added, removed, version changed), packages,\n"
-          "stripping, format, and build IDs.\n"
+          "module, -X verdicts and values, build settings, dependencies (added, removed,\n"
+          "version changed), packages, stripping, format, and build IDs.\n"
           "\n"
           "  --json          one JSON object: {\"a\", \"b\", \"identical\", \"changes\": [{\"group\",\n"
           "                  \"kind\": removed|added|changed, \"item\", \"a\", \"b\"}]}\n"
@@ -34,7 +34,7 @@ static const char *group_title(const char *g)
 {
     static const struct { const char *g, *t; } titles[] = {
         {"init_functions", "init functions"}, {"cgo", "cgo"}, {"linkage", "linkage"},
-        {"needed", "needed libraries"}, {"go", "go"}, {"main", "main module"},
+        {"needed", "needed libraries"}, {"xvars", "-X variables"}, {"go", "go"}, {"main", "main module"},
         {"settings", "build settings"}, {"deps", "dependencies"}, {"packages", "packages"},
         {"stripping", "stripping"}, {"format", "format"}, {"identity", "build ids"},
     };

@@ -23,7 +23,7 @@ typedef enum lp_change_kind { LP_REMOVED = 1, LP_ADDED, LP_CHANGED } lp_change_k
 
 /** One change. Strings are owned by the diff. */
 typedef struct lp_change {
-    const char *group;   /**< "init_functions", "cgo", "linkage", "needed", "go", "main", "settings", "deps",
+    const char *group;   /**< "init_functions", "cgo", "linkage", "needed", "xvars", "go", "main", "settings", "deps",
                               "packages", "stripping", "format", "identity" */
     lp_change_kind kind;
     char *item;          /**< what changed: a function, a setting key, a module path, a fact name */

@@ -248,6 +248,31 @@ lp_code lp_facts_diff(const lp_facts *a, const lp_facts *b, lp_diff *out, lp_err
     scalar(&bd, "linkage", "runpath", la->dyn.runpath, lb->dyn.runpath);
     scalar(&bd, "linkage", "soname", la->dyn.soname, lb->dyn.soname);
 
+    /* -X: each target's verdict and value, matched by name (recorded and user targets alike) */
+    for (int side = 0; side < 2; side++) {
+        const lp_facts *x = side ? b : a, *y = side ? a : b;
+        for (size_t i = 0; i < x->x.n; i++) {
+            const lp_xresult *r = &x->x.r[i], *o = NULL;
+            for (size_t j = 0; j < y->x.n && !o; j++)
+                if (strcmp(y->x.r[j].name, r->name) == 0)
+                    o = &y->x.r[j];
+            char vx[512], vy[512];
+            snprintf(vx, sizeof vx, "%s%s%s%s", lp_xverdict_name(r->verdict), r->value ? " \"" : "",
+                     r->value ? r->value : "", r->value ? "\"" : "");
+            if (!o) {
+                push(&bd, "xvars", side ? LP_ADDED : LP_REMOVED, r->name, strlen(r->name),
+                     side ? NULL : vx, side ? vx : NULL);
+                continue;
+            }
+            if (side)
+                continue; /* pairs were compared from A's side */
+            snprintf(vy, sizeof vy, "%s%s%s%s", lp_xverdict_name(o->verdict), o->value ? " \"" : "",
+                     o->value ? o->value : "", o->value ? "\"" : "");
+            if (strcmp(vx, vy) != 0)
+                push(&bd, "xvars", LP_CHANGED, r->name, strlen(r->name), vx, vy);
+        }
+    }
+
     /* 3. the recorded build */
     scalar(&bd, "go", "version", go_version(a), go_version(b));
     scalar(&bd, "go", "go", yn(a->is_go), yn(b->is_go));
