@@ -25,7 +25,7 @@ build: deps $(BUILD)/build.ninja
 example: build
 	bash scripts/example.sh $(BUILD)
 
-# Every test: gcc build, all of it again under ASan+UBSan, and a clang -Werror build with its unit tests.
+# Every test: gcc build, all of it again under ASan+UBSan, and clang (ASan+UBSan) with its unit and fuzz-replay tests.
 test: deps test-gcc test-asan test-clang
 
 test-gcc: build
@@ -40,12 +40,14 @@ test-asan: deps $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C $(ASAN_BUILD) --print-errorlogs
 
+# clang with its own sanitizers: its UBSan also checks pointer arithmetic (e.g. NULL + 0)
 $(CLANG_BUILD)/build.ninja:
-	CC=clang meson setup $(CLANG_BUILD) -Dfixtures=false
+	CC=clang meson setup $(CLANG_BUILD) -Dfixtures=false -Db_sanitize=address,undefined -Db_lundef=false
 
 test-clang: deps $(CLANG_BUILD)/build.ninja
 	ninja -C $(CLANG_BUILD)
-	meson test -C $(CLANG_BUILD) --print-errorlogs
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C $(CLANG_BUILD) --print-errorlogs
 
 $(FUZZ_BUILD)/build.ninja:
 	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dfixtures=false

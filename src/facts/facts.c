@@ -290,7 +290,7 @@ static void version_fallback(lp_facts *f, lp_obj *obj)
     minor_range(f->pcln ? lp_pclntab_get_info(f->pcln)->version : LP_PCLN_UNKNOWN, &lo, &hi);
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type != 1 || (s->flags & LP_SEG_X) || s->filesz > (64u << 20))
+        if (s->type != 1 || (s->flags & LP_SEG_X) || s->filesz == 0 || s->filesz > (64u << 20))
             continue;
         lp_region r;
         if (lp_src_region(lp_obj_source(obj), s->off, (size_t)s->filesz, "data", &r, &e) != LP_OK)

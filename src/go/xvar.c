@@ -397,7 +397,8 @@ static size_t find_bytes(ctx *c, const char *val, size_t vl, uint64_t *hits, siz
     size_t k = 0;
     for (size_t i = 0; i < lp_obj_segment_count(c->obj) && k < max; i++) {
         const lp_segment *s = lp_obj_segment_at(c->obj, i);
-        if (s->type != 1 || (s->flags & LP_SEG_X) || s->filesz > XV_MAX_SCAN)
+        /* an empty segment has no bytes (and no base pointer to offset from) */
+        if (s->type != 1 || (s->flags & LP_SEG_X) || s->filesz == 0 || s->filesz > XV_MAX_SCAN)
             continue;
         lp_region r;
         lp_err e;
