@@ -190,10 +190,16 @@ static bool gather_funcs(lp_facts *f, lp_obj *obj)
     f->cgo_evidence = malloc(8 * sizeof *f->cgo_evidence);
     if (!f->pkgs || !f->inits || !f->cgo_evidence)
         return false;
+    size_t runs = 0;
     for (size_t i = 0; i < n; i++) {
         const char *nm = lp_pclntab_func(t, i)->name;
         size_t pl = lp_go_package_len(nm, v);
-        f->pkgs[i] = (lp_pkg){nm, pl, 1};
+        /* the linker lays out a package's functions together: count runs, sort only those */
+        lp_pkg cur = {nm, pl, 1};
+        if (runs && cmp_pkg(&f->pkgs[runs - 1], &cur) == 0)
+            f->pkgs[runs - 1].n_funcs++;
+        else
+            f->pkgs[runs++] = cur;
         if (lp_go_is_init(nm, pl))
             f->inits[f->n_inits++] = nm;
         if (is_cgo_func(nm, pl)) {
@@ -203,11 +209,11 @@ static bool gather_funcs(lp_facts *f, lp_obj *obj)
             f->cgo_linked = true;
         }
     }
-    qsort(f->pkgs, n, sizeof *f->pkgs, cmp_pkg);
+    qsort(f->pkgs, runs, sizeof *f->pkgs, cmp_pkg);
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < runs; i++) {
         if (k && cmp_pkg(&f->pkgs[k - 1], &f->pkgs[i]) == 0)
-            f->pkgs[k - 1].n_funcs++;
+            f->pkgs[k - 1].n_funcs += f->pkgs[i].n_funcs;
         else
             f->pkgs[k++] = f->pkgs[i];
     }

@@ -350,6 +350,8 @@ static bool init_writes(ctx *c, const char *pkg, size_t pkg_len, uint64_t addr, 
     size_t n = lp_pclntab_count(t);
     for (size_t i = 0; i < n; i++) {
         const lp_func *fn = lp_pclntab_func(t, i);
+        if (strncmp(fn->name, pkg, pkg_len) != 0) /* cheap test first */
+            continue;
         size_t pl = lp_go_package_len(fn->name, v);
         if (pl != pkg_len || strncmp(fn->name, pkg, pkg_len) != 0 || !lp_go_is_init(fn->name, pl))
             continue;
