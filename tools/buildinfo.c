@@ -220,7 +220,7 @@ int cmd_buildinfo(int argc, char **argv)
         case 'm': break;
         case 'd': show_detail = true; break;
         case 'h': usage_buildinfo(stdout); return LP_EXIT_OK;
-        default: usage_buildinfo(stderr); return LP_EXIT_USAGE;
+        default: lp_cli_bad_option("buildinfo", argv); return LP_EXIT_USAGE;
         }
     }
     if (optind >= argc) {

@@ -40,7 +40,8 @@ void usage_check(FILE *fp)
           "  --json              one JSON object: {\"ok\", \"files\": [{\"path\", \"ok\", \"error\",\n"
           "                      \"checks\": [{\"assertion\", \"ok\", \"expected\", \"found\", \"cause\"}]}]}\n"
           "  --junit FILE        JUnit XML for CI systems (one test case per file and assertion)\n"
-          "  --github            GitHub Actions ::error annotations (default when GITHUB_ACTIONS=true)\n"
+          "  --github            GitHub Actions ::error annotations on stderr (default when\n"
+          "                      GITHUB_ACTIONS=true)\n"
           "  --color=WHEN        auto (default), always, never\n"
           "\n"
           "exit status: 0 every assertion holds; 1 an assertion failed; 2 usage error or an\n"
@@ -48,6 +49,7 @@ void usage_check(FILE *fp)
           fp);
 }
 
+/* XML text and attribute values: in attributes, TAB/LF/CR must be character references to survive */
 static void xml_esc(FILE *fp, const char *s)
 {
     for (; s && *s; s++) {
@@ -58,7 +60,7 @@ static void xml_esc(FILE *fp, const char *s)
         case '&': fputs("&amp;", fp); break;
         case '"': fputs("&quot;", fp); break;
         default:
-            if (c < 0x20 && c != '\t' && c != '\n')
+            if (c < 0x20)
                 fprintf(fp, "&#x%02x;", c);
             else
                 fputc(c, fp);
@@ -87,6 +89,16 @@ typedef struct file_result {
     int read_rc;
 } file_result;
 
+/* Strings from files and binaries: control bytes escaped, so nothing can forge a line. */
+static void safe(FILE *fp, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(fp, "\\x%02x", *p);
+        else
+            fputc(*p, fp);
+}
+
 static void text_report(lp_out *o, const file_result *fr, size_t n)
 {
     FILE *fp = o->fp;
@@ -94,9 +106,12 @@ static void text_report(lp_out *o, const file_result *fr, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i)
             fputc('\n', fp);
-        fprintf(fp, "%s:\n", fr[i].f->path);
+        safe(fp, fr[i].f->path);
+        fputs(":\n", fp);
         if (fr[i].read_rc) {
-            fprintf(fp, "  ERROR  %s\n", fr[i].f->error.msg);
+            fputs("  ERROR  ", fp);
+            safe(fp, fr[i].f->error.msg);
+            fputc('\n', fp);
             continue;
         }
         for (size_t k = 0; k < fr[i].rep.n; k++) {
@@ -108,11 +123,19 @@ static void text_report(lp_out *o, const file_result *fr, size_t n)
                 fprintf(fp, "  %s%s\033[0m  ", r->ok ? "\033[32m" : "\033[31m", tag);
             else
                 fprintf(fp, "  %s  ", tag);
-            fprintf(fp, "%s: %s\n", r->a->text, r->found);
+            safe(fp, r->a->text);
+            fputs(": ", fp);
+            safe(fp, r->found);
+            fputc('\n', fp);
             if (!r->ok) {
-                fprintf(fp, "        expected: %s\n", r->expected);
-                if (r->cause)
-                    fprintf(fp, "        likely cause: %s\n", r->cause);
+                fputs("        expected: ", fp);
+                safe(fp, r->expected);
+                fputc('\n', fp);
+                if (r->cause) {
+                    fputs("        likely cause: ", fp);
+                    safe(fp, r->cause);
+                    fputc('\n', fp);
+                }
             }
         }
     }
@@ -196,34 +219,36 @@ static bool junit_report(const char *path, const file_result *fr, size_t n)
     return fclose(fp) == 0;
 }
 
+/* To stderr: GitHub reads workflow commands from both streams, and stdout stays clean for --json. */
 static void github_report(const file_result *fr, size_t n)
 {
+    FILE *out = stderr;
     for (size_t i = 0; i < n; i++) {
         if (fr[i].read_rc) {
-            fputs("::error file=", stdout);
-            gh_esc(stdout, fr[i].f->path, true);
-            fputs(",title=linkproof check::", stdout);
-            gh_esc(stdout, fr[i].f->error.msg, false);
-            fputc('\n', stdout);
+            fputs("::error file=", out);
+            gh_esc(out, fr[i].f->path, true);
+            fputs(",title=linkproof check::", out);
+            gh_esc(out, fr[i].f->error.msg, false);
+            fputc('\n', out);
         }
         for (size_t k = 0; k < fr[i].rep.n; k++) {
             const lp_check_result *r = &fr[i].rep.r[k];
             if (r->ok)
                 continue;
-            fputs("::error file=", stdout);
-            gh_esc(stdout, fr[i].f->path, true);
-            fputs(",title=", stdout);
-            gh_esc(stdout, "linkproof check ", true);
-            gh_esc(stdout, r->a->text, true);
-            fputs("::expected ", stdout);
-            gh_esc(stdout, r->expected, false);
-            fputs(", found ", stdout);
-            gh_esc(stdout, r->found, false);
+            fputs("::error file=", out);
+            gh_esc(out, fr[i].f->path, true);
+            fputs(",title=", out);
+            gh_esc(out, "linkproof check ", true);
+            gh_esc(out, r->a->text, true);
+            fputs("::expected ", out);
+            gh_esc(out, r->expected, false);
+            fputs(", found ", out);
+            gh_esc(out, r->found, false);
             if (r->cause) {
-                fputs(". Likely cause: ", stdout);
-                gh_esc(stdout, r->cause, false);
+                fputs(". Likely cause: ", out);
+                gh_esc(out, r->cause, false);
             }
-            fputc('\n', stdout);
+            fputc('\n', out);
         }
     }
 }
@@ -296,7 +321,7 @@ int cmd_check(int argc, char **argv)
             lp_policy_release(&pol);
             return LP_EXIT_OK;
         default:
-            usage_check(stderr);
+            lp_cli_bad_option("check", argv);
             lp_policy_release(&pol);
             return LP_EXIT_USAGE;
         }
@@ -307,8 +332,8 @@ int cmd_check(int argc, char **argv)
         return LP_EXIT_USAGE;
     }
     if (optind >= argc || pol.n == 0) {
-        lp_cli_error(optind >= argc ? "check: no FILE given" : "check: no assertion given");
-        usage_check(stderr);
+        lp_cli_error(optind >= argc ? "check: no FILE given; see 'linkproof help check'"
+                                    : "check: no assertion given; see 'linkproof help check'");
         lp_policy_release(&pol);
         return LP_EXIT_USAGE;
     }

@@ -38,6 +38,11 @@ void usage_diff(FILE *fp);
 
 /* Print "linkproof: MSG" to stderr (MSG already names the file). */
 void lp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * After getopt_long returned '?' (with opterr = 0): one line naming the bad
+ * option and where to look, instead of getopt's own message and a usage dump.
+ */
+void lp_cli_bad_option(const char *cmd, char **argv);
 /* Map a library error code to an exit status. */
 int lp_cli_exit_for(lp_code code);
 

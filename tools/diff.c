@@ -119,7 +119,7 @@ int cmd_diff(int argc, char **argv)
             }
             break;
         case 'h': usage_diff(stdout); return LP_EXIT_OK;
-        default: usage_diff(stderr); return LP_EXIT_USAGE;
+        default: lp_cli_bad_option("diff", argv); return LP_EXIT_USAGE;
         }
     }
     if (argc - optind != 2) {

@@ -70,23 +70,22 @@ static int parse(int argc, char **argv, bool *json, const char **pkg, void (*usa
         switch (ch) {
         case 'j': *json = true; break;
         case 'p':
-            if (!pkg) {
-                lp_cli_error("--package is an option of 'linkproof funcs'");
+            if (!pkg)
                 goto bad;
-            }
             *pkg = optarg;
             break;
         case 'h': usage(stdout); return -1;
-        default: goto bad;
+        default: lp_cli_bad_option(pkg ? "funcs" : "pkgs", argv); return -2;
         }
     }
     if (optind != argc - 1) {
-        lp_cli_error("expected exactly one FILE");
-        goto bad;
+        lp_cli_error("%s: expected exactly one FILE; see 'linkproof help %s'", pkg ? "funcs" : "pkgs",
+                     pkg ? "funcs" : "pkgs");
+        return -2;
     }
     return optind;
 bad:
-    usage(stderr);
+    lp_cli_error("--package is an option of 'linkproof funcs'");
     return -2;
 }
 

@@ -78,7 +78,7 @@ int cmd_inspect(int argc, char **argv)
             break;
         }
         case 'h': usage_inspect(stdout); goto out;
-        default: usage_inspect(stderr); status = LP_EXIT_USAGE; goto out;
+        default: lp_cli_bad_option("inspect", argv); status = LP_EXIT_USAGE; goto out;
         }
     }
     if (optind >= argc) {

@@ -2,6 +2,7 @@
  * main.c - the linkproof command: a table of subcommands, one file each.
  * Owns option-free dispatch, `help`, `--version`, and the exit-status table.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +34,17 @@ void lp_cli_error(const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
     va_end(ap);
+}
+
+void lp_cli_bad_option(const char *cmd, char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "?";
+    if (optopt > ' ' && optopt < 0x7f && optopt != '?' && arg[0] == '-' && arg[1] != '-')
+        lp_cli_error("%s: option '-%c' is unknown or needs a value; see 'linkproof help %s'", cmd,
+                     optopt, cmd);
+    else
+        lp_cli_error("%s: option '%s' is unknown or needs a value; see 'linkproof help %s'", cmd, arg,
+                     cmd);
 }
 
 int lp_cli_exit_for(lp_code code)
@@ -106,6 +118,7 @@ int main(int argc, char **argv)
         lp_cli_error("'%s' is not a linkproof command; see 'linkproof --help'", name);
         return LP_EXIT_USAGE;
     }
+    opterr = 0; /* subcommands report bad options themselves, in one line */
     int rc = c->run(argc - 1, argv + 1);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         lp_cli_error("error writing output");

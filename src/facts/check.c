@@ -8,6 +8,7 @@
  */
 #include "linkproof/check.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -110,6 +111,10 @@ static lp_code bad_policy(lp_err *err, const char *path, const char *key, const 
 lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err)
 {
     json_error_t je;
+    FILE *probe = fopen(path, "r");
+    if (!probe)
+        return lp_err_set(err, LP_ERR_IO, "'%s': cannot open policy file: %s", path, strerror(errno));
+    fclose(probe);
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!root)
         return lp_err_set_at(err, LP_ERR_FORMAT, (uint64_t)je.position,
@@ -273,8 +278,13 @@ int lp_go_version_satisfies(const char *v, const char *c)
     int a[3], b[3];
     if (!parse_version(v, a) || !parse_version(c, b))
         return -1;
+    /* "==1.21" / "!=1.21" name a minor release line: compare major.minor only */
+    int parts = 3;
+    if ((!strcmp(op, "==") || !strcmp(op, "=") || !strcmp(op, "!=")) && strchr(c, '.') == strrchr(c, '.') &&
+        !strstr(c, "rc") && !strstr(c, "beta"))
+        parts = 2;
     int cmp = 0;
-    for (int i = 0; i < 3 && !cmp; i++)
+    for (int i = 0; i < parts && !cmp; i++)
         cmp = (a[i] > b[i]) - (a[i] < b[i]);
     if (!strcmp(op, ">="))
         return cmp >= 0;
@@ -324,13 +334,13 @@ static void result(rb *b, const lp_assert *a, bool ok, const char *expected, con
         b->rep->ok = false;
 }
 
-static const lp_xresult *xres(const lp_facts *f, const char *name, lp_xsource src)
+/* The k-th user target: the facts hold one per --var assertion, in order. */
+static const lp_xresult *user_result(const lp_facts *f, size_t k)
 {
-    const lp_xresult *hit = NULL;
     for (size_t i = 0; i < f->x.n; i++)
-        if (strcmp(f->x.r[i].name, name) == 0 && f->x.r[i].source == src)
-            hit = &f->x.r[i];
-    return hit;
+        if (f->x.r[i].source == LP_XSRC_USER && k-- == 0)
+            return &f->x.r[i];
+    return NULL;
 }
 
 static const char *x_cause(const lp_xresult *r)
@@ -348,7 +358,10 @@ static const char *x_cause(const lp_xresult *r)
         return "the variable has a non-constant initializer or is assigned in init(); declare it "
                "`var name string` or with a constant initializer";
     case LP_XV_NOT_INJECTED:
-        return "no variable holds this value: the -X target is wrong or the flag was not applied";
+        return r->requested ? "no variable holds this value: the -X target is wrong or the flag was "
+                              "not applied"
+                            : "the build's -ldflags set no -X for this variable: its value comes "
+                              "from the source";
     case LP_XV_UNVERIFIABLE:
         return "the binary cannot decide (see the detail); give NAME=VALUE for a stripped binary";
     case LP_XV_INJECTED:
@@ -357,9 +370,9 @@ static const char *x_cause(const lp_xresult *r)
     return NULL;
 }
 
-static void eval_var(rb *b, const lp_assert *a, const lp_facts *f)
+static void eval_var(rb *b, const lp_assert *a, const lp_facts *f, size_t k)
 {
-    const lp_xresult *r = xres(f, a->name, LP_XSRC_USER);
+    const lp_xresult *r = user_result(f, k);
     char exp[1100], fnd[1400];
     if (a->value)
         snprintf(exp, sizeof exp, "%s = \"%s\"", a->name, a->value);
@@ -414,8 +427,13 @@ static void eval_all_x(rb *b, const lp_assert *a, const lp_facts *f)
     if (!f->is_go) {
         result(b, a, false, "every recorded -X injected", "not a Go binary", "not a Go binary");
     } else if (!f->x.ldflags_recorded) {
-        result(b, a, false, "every recorded -X injected", "-ldflags not recorded",
-               "the build info has no -ldflags (built with -trimpath?): name the variables with --var");
+        const char *t = f->go ? lp_buildinfo_setting(f->go, "-trimpath") : NULL;
+        bool trim = t && strcmp(t, "true") == 0;
+        result(b, a, false, "every recorded -X injected",
+               trim ? "-ldflags not recorded (-trimpath)" : "no -ldflags given",
+               "%s", trim ? "built with -trimpath, so the build info does not record -ldflags: name "
+                            "the variables with --var NAME=VALUE"
+                          : "the build info records no -ldflags at all: the build set no -X");
     } else if (bad) {
         const char *cause = x_cause(first);
         result(b, a, false, "every recorded -X injected", fnd, "%s: %s", first->name, cause ? cause : "");
@@ -437,10 +455,22 @@ lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *ou
     const char *cgo = f->go ? lp_buildinfo_setting(f->go, "CGO_ENABLED") : NULL;
     const char *ver = f->go ? f->go->go_version : f->go_version_fallback;
     char found[512];
+    size_t nvar = 0;
     for (size_t i = 0; i < p->n; i++) {
         const lp_assert *a = &p->a[i];
+        /* a file that is not a binary, or not a Go binary, cannot satisfy what it does not have */
+        bool go_only = a->kind == LP_A_VAR || a->kind == LP_A_ALL_X || a->kind == LP_A_GO ||
+                       a->kind == LP_A_VCS_CLEAN || a->kind == LP_A_BUILD_ID ||
+                       a->kind == LP_A_CGO_ON || a->kind == LP_A_CGO_OFF;
+        if (a->kind == LP_A_VAR)
+            nvar++;
+        if (!f->is_object || (go_only && !f->is_go)) {
+            result(&b, a, false, a->text, f->is_object ? "not a Go binary" : "not an object file",
+                   "%s", f->is_object ? "the file is not a Go binary" : "the file is not a binary (ELF, PE or Mach-O)");
+            continue;
+        }
         switch (a->kind) {
-        case LP_A_VAR: eval_var(&b, a, f); break;
+        case LP_A_VAR: eval_var(&b, a, f, nvar - 1); break;
         case LP_A_ALL_X: eval_all_x(&b, a, f); break;
         case LP_A_STATIC:
         case LP_A_DYNAMIC: {

@@ -384,7 +384,7 @@ lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts 
     }
     if (!rc && !check_record(f))
         rc = nomem(&f->error);
-    if (!rc && (f->is_go || (opts && opts->n_vars)))
+    if (!rc && f->is_go)
         rc = lp_xvars_check(obj, f, opts ? opts->vars : NULL, opts ? opts->n_vars : 0, &f->x,
                             &f->error);
     if (rc)

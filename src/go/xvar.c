@@ -99,6 +99,12 @@ lp_code lp_ldflags_xtargets(const char *ldflags, lp_xtarget **out, size_t *n, lp
 {
     *out = NULL;
     *n = 0;
+    /* a per-package pattern ("all=-X a.b=c", go build -ldflags=PATTERN=FLAGS) is not a flag */
+    if (ldflags[0] && ldflags[0] != '-') {
+        const char *eq = strchr(ldflags, '=');
+        if (eq)
+            ldflags = eq + 1;
+    }
     lp_strv args;
     lp_code rc = lp_go_split_quoted(ldflags, &args, err);
     if (rc)
@@ -170,6 +176,9 @@ typedef struct ctx {
     unsigned ps;
     lp_symbol *syms;
     size_t nsyms;
+    bool trim;             /* built with -trimpath: the -ldflags record is absent, not empty */
+    const lp_xtarget *rec; /* the -X targets of the recorded -ldflags */
+    size_t n_rec;
 } ctx;
 
 /* Is [addr, addr+n) zero-initialised memory (past a segment's file data)? */
@@ -598,7 +607,8 @@ static bool judge_value(ctx *c, lp_xresult *r, uint64_t hdr, bool named)
                                           : "the variable exists but holds the empty string");
     }
     r->verdict = LP_XV_INJECTED;
-    r->confidence = checked ? "high" : "medium";
+    /* found by value in a stripped binary: the name itself cannot be confirmed */
+    r->confidence = checked && named ? "high" : "medium";
     if (!r->requested) {
         /* a default from the source reads the same as an -X value: say so */
         r->confidence = "medium";
@@ -620,8 +630,37 @@ static bool judge_value(ctx *c, lp_xresult *r, uint64_t hdr, bool named)
                                 (unsigned long long)hdr, ga);
 }
 
+/* Was NAME the target of an -X in the build's record? (-1: the record cannot tell) */
+static int recorded_x(const ctx *c, const char *name)
+{
+    const lp_buildinfo *bi = c->f->go;
+    if (!bi || c->trim)
+        return -1;
+    for (size_t i = 0; i < c->n_rec; i++)
+        if (strcmp(c->rec[i].name, name) == 0)
+            return 1;
+    return 0;
+}
+
 static bool judge(ctx *c, lp_xresult *r)
 {
+    /* no value asked for: a value in the binary proves nothing unless -X was given for it */
+    if (!r->requested && recorded_x(c, r->name) == 0) {
+        char *sn = symbol_name(r->name);
+        const lp_symbol *y = sn ? find_symbol(c, sn) : NULL;
+        free(sn);
+        const char *why = "";
+        if (y && read_string(c, y->value, &r->value, &why)) {
+            r->has_addr = true;
+            r->addr = y->value;
+        }
+        r->verdict = LP_XV_NOT_INJECTED;
+        r->confidence = "high";
+        return set_detail(r, "the build's record shows no -X for this variable (%s); any value it "
+                             "holds comes from the source",
+                          lp_buildinfo_setting(c->f->go, "-ldflags") ? "-ldflags has none for it"
+                                                                     : "no -ldflags were given");
+    }
     /* with a symbol table: the variable by name */
     if (c->nsyms) {
         char *sn = symbol_name(r->name);
@@ -649,24 +688,28 @@ static bool judge(ctx *c, lp_xresult *r)
         }
         return judge_value(c, r, y->value, true);
     }
-    /* stripped: look for the value itself */
-    if (!r->requested || !r->requested[0]) {
+    /* stripped: look for the value itself (with none asked for, the one the record asked for) */
+    const char *want = r->requested;
+    for (size_t i = 0; !want && i < c->n_rec; i++)
+        if (strcmp(c->rec[i].name, r->name) == 0)
+            want = c->rec[i].value;
+    if (!want || !want[0]) {
         r->verdict = LP_XV_UNVERIFIABLE;
         r->confidence = "low";
         return set_detail(r, "stripped binary (no symbol table) and %s: there is nothing to "
                              "look for",
-                          r->requested ? "the requested value is empty" : "no value was requested");
+                          want ? "the requested value is empty" : "no value was requested");
     }
     uint64_t hits[XV_MAX_HITS], keep[XV_MAX_HITS];
-    size_t nh = find_bytes(c, r->requested, strlen(r->requested), hits, XV_MAX_HITS), nk = 0;
+    size_t nh = find_bytes(c, want, strlen(want), hits, XV_MAX_HITS), nk = 0;
     for (size_t i = 0; i < nh; i++)
         if (!in_buildinfo(c, hits[i]))
             keep[nk++] = hits[i];
     uint64_t hdr = 0;
-    if (nk && find_header(c, keep, nk, strlen(r->requested), &hdr)) {
+    if (nk && find_header(c, keep, nk, strlen(want), &hdr)) {
         r->has_addr = true;
         r->addr = hdr;
-        r->value = strdup(r->requested);
+        r->value = strdup(want);
         return r->value && judge_value(c, r, hdr, false);
     }
     r->verdict = LP_XV_NOT_INJECTED;
@@ -686,6 +729,7 @@ lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, s
     size_t n_rec = 0;
     const char *ld = f->go ? lp_buildinfo_setting(f->go, "-ldflags") : NULL;
     out->ldflags_recorded = ld != NULL;
+    out->symbols = lp_obj_has_symtab(obj);
     lp_err e2;
     if (ld && lp_ldflags_xtargets(ld, &rec, &n_rec, &e2) == LP_ERR_NOMEM)
         return nomem(err);
@@ -695,12 +739,15 @@ lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, s
         return LP_OK;
     }
     ctx c = {.obj = obj, .f = f, .ps = f->info.bits == 64 ? 8 : 4};
+    c.trim = f->go && lp_buildinfo_setting(f->go, "-trimpath") &&
+             strcmp(lp_buildinfo_setting(f->go, "-trimpath"), "true") == 0;
+    c.rec = rec;
+    c.n_rec = n_rec;
     lp_code rc = lp_obj_symbols(obj, &c.syms, &c.nsyms, &e2);
     if (rc == LP_ERR_NOMEM) {
         lp_xtargets_free(&rec, n_rec);
         return nomem(err);
     }
-    out->symbols = c.nsyms > 0;
     out->r = calloc(total, sizeof *out->r);
     bool ok = out->r != NULL;
     for (size_t i = 0; ok && i < total; i++) {

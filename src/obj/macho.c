@@ -256,8 +256,8 @@ static void walk_thread(macho_ctx *x, lp_cur *c)
     uint32_t flavor = lp_cur_u32(c), count = lp_cur_u32(c);
     bool wide = (x->cpu->cputype & CPU_ARCH_ABI64) != 0;
     unsigned w = wide ? 8 : 4;
-    /* count is in 32-bit words; the cursor stops at the command's end */
-    if (!lp_cur_ok(c) || flavor != x->cpu->flavor ||
+    /* count is in 32-bit words, and the state must fit in the command */
+    if (!lp_cur_ok(c) || flavor != x->cpu->flavor || (uint64_t)count * 4 > lp_cur_left(c) ||
         (uint64_t)count * 4 < (uint64_t)(x->cpu->pc_index + 1) * w)
         return;
     lp_cur_skip(c, (size_t)x->cpu->pc_index * w);

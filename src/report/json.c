@@ -80,7 +80,7 @@ json_t *lp_xresult_json(const lp_xresult *r)
 
 json_t *lp_xreport_json(const lp_xreport *x, bool applies)
 {
-    if (!applies && !x->n)
+    if (!applies)
         return json_null();
     json_t *o = json_object();
     json_object_set_new(o, "ldflags_recorded", json_boolean(x->ldflags_recorded));
