@@ -3,8 +3,8 @@
 
 Both must agree byte for byte on stdout, on stderr and on the exit status.
 
-Inputs: every fixture in $LP_FIXTURES (fixtures.tsv names them), every ELF
-binary listed in $LP_CORPUS_LIST (PE and Mach-O files are skipped for now and
+Inputs: every fixture in $LP_FIXTURES (fixtures.tsv names them), every ELF, PE
+and Mach-O binary listed in $LP_CORPUS_LIST (universal Mach-O files are skipped and
 counted), a few host files, and files made up in a temporary directory: an
 empty file, a script with +x, a non-executable copy of a fixture, symlinks,
 truncated fixtures, a fixture with its build-info magic zeroed, a missing path,
@@ -102,10 +102,8 @@ def without_section_headers(data):
 
 
 def is_unsupported_object(path):
-    """PE and Mach-O files: not read by linkproof yet."""
-    b = first_bytes(path, 4)
-    return b[:2] == b"MZ" or b in (b"\xfe\xed\xfa\xce", b"\xce\xfa\xed\xfe", b"\xfe\xed\xfa\xcf",
-                                  b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+    """Universal (fat) Mach-O files: not read by linkproof yet (ELF, PE and Mach-O are)."""
+    return first_bytes(path, 4) == b"\xca\xfe\xba\xbe"
 
 
 def drop_unsupported(out, cwd):
@@ -120,7 +118,7 @@ def drop_unsupported(out, cwd):
         if not dropping:
             keep.append(line)
     if dropped:
-        print("note: %d PE/Mach-O files skipped in go's output" % dropped, flush=True)
+        print("note: %d universal Mach-O files skipped in go's output" % dropped, flush=True)
     return b"\n".join(keep)
 
 
@@ -166,11 +164,11 @@ def read_corpus(tally):
             else:
                 print("note: corpus file %s (%s) does not exist; skipped" % (path, pkg))
             continue
-        if first_bytes(path) != ELF_MAGIC:
+        if is_unsupported_object(path):
             skipped += 1
             continue
         elves.append(path)
-    print("note: corpus: %d ELF files, %d non-ELF files (PE/Mach-O) skipped"
+    print("note: corpus: %d ELF/PE/Mach-O files, %d universal Mach-O files skipped"
           % (len(elves), skipped), flush=True)
     return elves, skipped
 

@@ -464,6 +464,13 @@ lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *ou
                        a->kind == LP_A_CGO_ON || a->kind == LP_A_CGO_OFF;
         if (a->kind == LP_A_VAR)
             nvar++;
+        bool linkage = a->kind == LP_A_STATIC || a->kind == LP_A_DYNAMIC || a->kind == LP_A_PIE ||
+                       a->kind == LP_A_NO_PIE;
+        if (f->is_object && linkage && f->info.format != LP_FMT_ELF) {
+            result(&b, a, false, a->text, "linkage not read",
+                   "linkproof reads linkage from ELF files only (not yet PE or Mach-O)");
+            continue;
+        }
         if (!f->is_object || (go_only && !f->is_go)) {
             result(&b, a, false, a->text, f->is_object ? "not a Go binary" : "not an object file",
                    "%s", f->is_object ? "the file is not a Go binary" : "the file is not a binary (ELF, PE or Mach-O)");

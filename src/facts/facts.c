@@ -55,8 +55,9 @@ static void scan_sections(lp_facts *f, const lp_obj *obj)
     f->symtab = lp_obj_has_symtab(obj);
     for (size_t i = 0; i < lp_obj_section_count(obj); i++) {
         const lp_section *s = lp_obj_section_at(obj, i);
-        bool z = starts_with(s->name, ".zdebug_");
-        if (!z && !starts_with(s->name, ".debug_"))
+        /* ELF and PE name them .debug_* / .zdebug_*, Mach-O __debug_* / __zdebug_* */
+        bool z = starts_with(s->name, ".zdebug_") || starts_with(s->name, "__zdebug_");
+        if (!z && !starts_with(s->name, ".debug_") && !starts_with(s->name, "__debug_"))
             continue;
         f->dwarf = true;
         f->n_dwarf_sections++;
@@ -81,14 +82,15 @@ static bool check_record(lp_facts *f)
     const lp_linkage *l = &f->linkage;
     if (!bi)
         return true;
+    bool elf = f->info.format == LP_FMT_ELF; /* linkage is read from ELF only */
     const char *cgo = lp_buildinfo_setting(bi, "CGO_ENABLED");
     bool cgo_on = cgo && strcmp(cgo, "1") == 0;
-    if (cgo_on && l->is_static && f->info.type != ET_DYN &&
+    if (elf && cgo_on && l->is_static && f->info.type != ET_DYN &&
         !add_note(f, "cgo-static",
                   "CGO_ENABLED=1 is recorded but the binary is static with no interpreter: "
                   "no package used cgo, so nothing from libc was linked"))
         return false;
-    if (cgo_on && f->pcln && !f->cgo_linked && !(l->is_static && f->info.type != ET_DYN) &&
+    if (cgo_on && f->pcln && !f->cgo_linked && !(elf && l->is_static && f->info.type != ET_DYN) &&
         !add_note(f, "cgo-unused",
                   "CGO_ENABLED=1 is recorded but no cgo code is in the function table "
                   "(no runtime/cgo, crosscall2 or _Cfunc_ functions): no package used cgo"))
@@ -103,10 +105,10 @@ static bool check_record(lp_facts *f)
         return false;
 
     const char *mode = lp_buildinfo_setting(bi, "-buildmode");
-    if (mode && strcmp(mode, "pie") == 0 && !l->pie &&
+    if (elf && mode && strcmp(mode, "pie") == 0 && !l->pie &&
         !add_note(f, "pie-mismatch", "-buildmode=pie is recorded but the binary is not a PIE"))
         return false;
-    if (mode && strcmp(mode, "exe") == 0 && l->pie &&
+    if (elf && mode && strcmp(mode, "exe") == 0 && l->pie &&
         !add_note(f, "pie-mismatch", "-buildmode=exe is recorded but the binary is a PIE"))
         return false;
 

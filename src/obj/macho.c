@@ -7,8 +7,10 @@
  * table. Each segment becomes a PT_LOAD-like segment named by its segname,
  * in load-command order; every section of every segment becomes a section
  * (zerofill sections are NOBITS), in the order the n_sect of a symbol counts
- * them. Universal (fat) files are recognised, and refused, in object.c.
- * Notes, dynamic sections and RELATIVE relocations are ELF things: none.
+ * them. In the header facts, `machine` is the cputype, `type` the filetype
+ * and `flags` the header's flags. Universal (fat) files are recognised, and
+ * refused, in object.c. Notes, dynamic sections and RELATIVE relocations are
+ * ELF things: there are none.
  *
  * Invariants: the load-command area (sizeofcmds bytes after the header) lies
  * inside the file and is read with one read; the walk stops after ncmds

@@ -8,8 +8,11 @@
  * which is how Go's debug/pe and debug/buildinfo see an image: addresses are
  * ImageBase + VirtualAddress, the file-backed size is SizeOfRawData and the
  * memory size VirtualSize. A section at VirtualAddress 0 (objects, crafted
- * files) is reported as a segment of type 0, not loadable. Notes, dynamic
- * sections and RELATIVE relocations are ELF things: there are none.
+ * files) is reported as a segment of type 0, not loadable. In the header
+ * facts, `type` is the COFF Characteristics ("dll" when IMAGE_FILE_DLL is
+ * set, else "exec" for an executable image), `flags` the optional header's
+ * DllCharacteristics and `entry` ImageBase + AddressOfEntryPoint. Notes,
+ * dynamic sections and RELATIVE relocations are ELF things: there are none.
  *
  * Invariants: every header is decoded through the cursor; the section table
  * (at most 65535 entries, the count is 16 bits) is read with one read; every
@@ -350,7 +353,7 @@ static lp_code pe_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err)
         uint8_t sclass = lp_cur_u8(&c), naux = lp_cur_u8(&c);
         if (!lp_cur_ok(&c))
             break;
-        size_t this = i;
+        size_t idx = i;
         i += naux; /* auxiliary records follow their symbol */
         lp_symbol *y = &syms[n];
         memset(y, 0, sizeof *y);
@@ -361,7 +364,7 @@ static lp_code pe_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err)
                 continue; /* names outside the table are dropped: the rest is still evidence */
             y->name = strs + soff;
         } else {
-            char *s = shorts + this * 9;
+            char *s = shorts + idx * 9;
             memcpy(s, raw, 8);
             s[8] = '\0';
             y->name = s;

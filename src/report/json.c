@@ -166,7 +166,8 @@ static json_t *go_json(const lp_facts *f)
 
 static json_t *linkage_json(const lp_facts *f)
 {
-    if (!f->is_object)
+    /* PE imports and Mach-O load commands are not read yet: say nothing rather than "static" */
+    if (!f->is_object || f->info.format != LP_FMT_ELF)
         return json_null();
     const lp_linkage *l = &f->linkage;
     json_t *o = json_object();

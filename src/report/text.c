@@ -117,7 +117,10 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
         return;
     }
     char buf[256];
-    snprintf(buf, sizeof buf, "ELF%u %s-endian %s%s%s%s, %s", f->info.bits,
+    const char *fmt = f->info.format == LP_FMT_PE ? (f->info.bits == 64 ? "PE32+" : "PE32")
+                      : f->info.format == LP_FMT_MACHO ? (f->info.bits == 64 ? "Mach-O 64-bit" : "Mach-O 32-bit")
+                      : f->info.bits == 64 ? "ELF64" : "ELF32";
+    snprintf(buf, sizeof buf, "%s %s-endian %s%s%s%s, %s", fmt,
              f->info.big_endian ? "big" : "little", f->machine, f->info.goarch ? " (" : "",
              f->info.goarch ? f->info.goarch : "", f->info.goarch ? ")" : "", f->info.type_name);
     row(o, "format", buf);
@@ -217,6 +220,10 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
     row(o, "gnu build id", f->gnu_build_id);
 
     const lp_linkage *l = &f->linkage;
+    if (f->info.format != LP_FMT_ELF) {
+        row(o, "linkage", "not read for this format yet (ELF only)");
+        goto sections;
+    }
     snprintf(buf, sizeof buf, "%s%s", l->is_static ? "static" : "dynamic",
              l->pie ? (l->pie_flag ? ", PIE (DF_1_PIE)" : ", PIE") : "");
     if (l->dyn.soname)
@@ -239,6 +246,7 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
         row(o, "rpath", l->dyn.rpath);
     if (l->dyn.runpath)
         row(o, "runpath", l->dyn.runpath);
+sections:
     if (!f->has_sections) {
         row(o, "symtab", "unknown (no section headers)");
         row(o, "dwarf", "unknown (no section headers)");

@@ -230,6 +230,10 @@ static void each_file_in(const char *list, bool tsv)
         *end = '\0';
         if (!line[0])
             continue;
+        /* the -X family repeats the app fixtures with other flags: three of them are enough here */
+        if (tsv && strncmp(line, "xm-", 3) == 0 && strcmp(line, "xm-amd64-cgo0-exe") != 0 &&
+            strcmp(line, "xm-amd64-cgo0-exe-sw") != 0 && strcmp(line, "xm-arm64-cgo0-pie-sw") != 0)
+            continue;
         char path[8192];
         snprintf(path, sizeof path, "%s%s", dir, line);
         torture(path);
