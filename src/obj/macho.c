@@ -18,8 +18,8 @@
  * and ends; at most 65536 load commands, segments and sections; each
  * segment's section headers lie inside its command; every segment's file
  * range and the symbol and string tables lie inside the file (checked at
- * open). One heap buffer, o->shstrtab, holds a private record (where the
- * symbol table is) followed by the segment and section names.
+ * open). o->shstrtab holds the segment and section names; o->fmt_priv
+ * where the symbol table is.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +97,7 @@ static const char *filetype_name(unsigned t)
     return t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
-/* What symbols() needs later, kept at the head of o->shstrtab. */
+/* What symbols() needs later, kept in o->fmt_priv. */
 typedef struct macho_priv {
     uint64_t symoff, nsyms, stroff, strsize; /* LC_SYMTAB; nsyms 0 when absent */
 } macho_priv;
@@ -338,25 +338,14 @@ static lp_code walk(macho_ctx *x, bool fill)
     return LP_OK;
 }
 
-static lp_code macho_find_note(lp_obj *o, const char *name, uint32_t type, lp_region *desc,
-                               lp_err *err)
-{
-    (void)desc;
-    return lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no %s note of type %u (Mach-O has no notes)",
-                      lp_src_name(o->src), name, type);
-}
-
-static lp_code macho_dynamic(lp_obj *o, lp_dynamic *out, lp_err *err)
-{
-    return LP_OK; /* no ELF dynamic section; *out stays zeroed */
-}
-
 /* The nlist table: one allocation holding the array and a copy of the string table. */
 static lp_code macho_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err)
 {
     const char *name = lp_src_name(o->src);
+    if (!o->fmt_priv)
+        return LP_OK;
     macho_priv p;
-    memcpy(&p, o->shstrtab, sizeof p);
+    memcpy(&p, o->fmt_priv, sizeof p);
     if (p.nsyms == 0)
         return LP_OK;
     bool wide = o->info.bits == 64;
@@ -429,7 +418,8 @@ static lp_code macho_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *e
     return LP_OK;
 }
 
-static const lp_obj_ops macho_ops = {macho_find_note, macho_dynamic, macho_symbols, NULL};
+/* no notes, no dynamic section, no relocations to apply: the object view's defaults */
+static const lp_obj_ops macho_ops = {NULL, NULL, macho_symbols, NULL};
 
 static void set_machine(lp_obj *o, macho_ctx *x)
 {
@@ -531,16 +521,17 @@ lp_code lp_macho_open(lp_obj **out, lp_src *src, lp_err *err)
         goto fail;
 
     size_t nsegs = x.nsegs, nsecs = x.nsecs;
-    size_t bytes = sizeof(macho_priv) + (nsegs + nsecs) * (MACHO_NAME + 1);
+    size_t bytes = (nsegs + nsecs) * (MACHO_NAME + 1) + 1;
     o->shstrtab = malloc(bytes);
+    o->fmt_priv = malloc(sizeof x.priv);
     o->segs = calloc(nsegs ? nsegs : 1, sizeof *o->segs);
     o->secs = calloc(nsecs ? nsecs : 1, sizeof *o->secs);
-    if (!o->shstrtab || !o->segs || !o->secs) {
+    if (!o->shstrtab || !o->fmt_priv || !o->segs || !o->secs) {
         rc = nomem(err);
         goto fail;
     }
-    memcpy(o->shstrtab, &x.priv, sizeof x.priv);
-    x.names = o->shstrtab + sizeof(macho_priv);
+    memcpy(o->fmt_priv, &x.priv, sizeof x.priv);
+    x.names = o->shstrtab;
     if ((rc = walk(&x, true)))
         goto fail;
     o->nsegs = nsegs;

@@ -12,7 +12,8 @@
 #define LP_PT_INTERP 3u
 #define LP_PT_NOTE 4u
 
-/* What differs per format beyond the tables every format fills in. */
+/* What differs per format beyond the tables every format fills in. NULL
+ * find_note / dynamic / load_relocs mean the format has none of those. */
 typedef struct lp_obj_ops {
     lp_code (*find_note)(lp_obj *obj, const char *name, uint32_t type, lp_region *desc,
                          lp_err *err);
@@ -38,6 +39,7 @@ struct lp_obj {
     char *shstrtab; /* section names point into this */
     bool has_symtab;
     char machbuf[24]; /* "unknown(N)" machine names */
+    void *fmt_priv; /* a format reader's own record for later calls (PE, Mach-O); freed with the object */
     bool relocs_loaded;
     lp_reloc *relocs;
     size_t nrelocs;

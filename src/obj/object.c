@@ -50,6 +50,7 @@ void lp_obj_free(lp_obj **obj)
     free(o->secs);
     free(o->shstrtab);
     free(o->relocs);
+    free(o->fmt_priv);
     free(o);
     *obj = NULL;
 }
@@ -131,13 +132,16 @@ lp_code lp_obj_find_note(lp_obj *obj, const char *name, uint32_t type, lp_region
                          lp_err *err)
 {
     memset(desc, 0, sizeof *desc);
+    if (!obj->ops->find_note) /* PE and Mach-O have no ELF notes */
+        return lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no %s note of type %u (%s has no notes)",
+                          lp_src_name(obj->src), name, type, obj->info.format_name);
     return obj->ops->find_note(obj, name, type, desc, err);
 }
 
 lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err)
 {
     memset(out, 0, sizeof *out);
-    return obj->ops->dynamic(obj, out, err);
+    return obj->ops->dynamic ? obj->ops->dynamic(obj, out, err) : LP_OK;
 }
 
 lp_code lp_obj_symbols(lp_obj *obj, lp_symbol **syms, size_t *n, lp_err *err)

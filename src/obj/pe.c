@@ -19,8 +19,8 @@
  * section's raw data, the symbol table and the string table lie inside the
  * file (checked at open, so a truncated file is refused there, with the
  * offset); long section names ("/123") resolve inside the string table.
- * One heap buffer, o->shstrtab, holds a private record (where the symbol
- * and string tables are, the image base) followed by the section names.
+ * o->shstrtab holds the section names; o->fmt_priv a record of where the
+ * symbol and string tables are, and the image base.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +74,7 @@ static const struct pe_machine {
     {0x5064, "riscv64", "riscv64"}, {0x5032, "riscv32", NULL},    {0x6264, "loongarch64", "loong64"},
 };
 
-/* What symbols() needs later, kept at the head of o->shstrtab. */
+/* What symbols() needs later, kept in o->fmt_priv. */
 typedef struct pe_priv {
     uint64_t image_base;
     uint64_t symoff;  /* PointerToSymbolTable; 0 when there is none */
@@ -206,8 +206,10 @@ static lp_code parse_sections(pe_ctx *x, pe_priv *p, uint64_t shoff, unsigned ns
     lp_region reg = {0};
     lp_code rc = LP_OK;
 
-    /* the private record first; the names follow it */
-    lp_sb_add(&sb, p, sizeof *p);
+    /* the private record, for symbols() */
+    if (!(o->fmt_priv = malloc(sizeof *p)))
+        return nomem(x->err);
+    memcpy(o->fmt_priv, p, sizeof *p);
     if (nsecs > 0) {
         rc = lp_src_region(o->src, shoff, (size_t)nsecs * PE_SECHDR, "section table", &reg,
                            x->err);
@@ -284,19 +286,6 @@ out:
     return rc;
 }
 
-static lp_code pe_find_note(lp_obj *o, const char *name, uint32_t type, lp_region *desc,
-                            lp_err *err)
-{
-    (void)desc;
-    return lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no %s note of type %u (PE has no notes)",
-                      lp_src_name(o->src), name, type);
-}
-
-static lp_code pe_dynamic(lp_obj *o, lp_dynamic *out, lp_err *err)
-{
-    return LP_OK; /* no ELF dynamic section; *out stays zeroed */
-}
-
 /*
  * The COFF symbol table: one allocation holding the array, a copy of the
  * string table and the short (8-byte) names. Auxiliary records are skipped;
@@ -305,8 +294,10 @@ static lp_code pe_dynamic(lp_obj *o, lp_dynamic *out, lp_err *err)
 static lp_code pe_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err)
 {
     const char *name = lp_src_name(o->src);
+    if (!o->fmt_priv)
+        return LP_OK;
     pe_priv p;
-    memcpy(&p, o->shstrtab, sizeof p);
+    memcpy(&p, o->fmt_priv, sizeof p);
     if (p.symoff == 0 || p.nsyms == 0)
         return LP_OK;
     if (p.nsyms > PE_MAX_SYMS)
@@ -398,7 +389,8 @@ static lp_code pe_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err)
     return LP_OK;
 }
 
-static const lp_obj_ops pe_ops = {pe_find_note, pe_dynamic, pe_symbols, NULL};
+/* no notes, no dynamic section, no relocations to apply: the object view's defaults */
+static const lp_obj_ops pe_ops = {NULL, NULL, pe_symbols, NULL};
 
 lp_code lp_pe_open(lp_obj **out, lp_src *src, lp_err *err)
 {
