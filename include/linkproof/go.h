@@ -137,7 +137,8 @@ typedef struct lp_pclntab_info {
     bool big_endian;
     uint64_t addr;          /**< virtual address of the header (0 when found outside any segment) */
     uint64_t off;           /**< file offset of the header */
-    const char *found_by;   /**< "section .gopclntab", "symbol runtime.pclntab", "scan" */
+    const char *found_by;   /**< "section .gopclntab", "symbol runtime.pclntab", "symbol
+                                 runtime.firstmoduledata", "moduledata (section .go.module)", "scan" */
     uint64_t text_start;    /**< base for entry offsets (Go 1.18+), 0 when not used */
     const char *text_start_from; /**< "header", "relocation", "symbol runtime.text", "section .text" */
     size_t n_bad;           /**< entries skipped because their name was out of range */
@@ -146,9 +147,11 @@ typedef struct lp_pclntab_info {
 /**
  * Find and read the function table, for every layout from Go 1.2 on, either
  * byte order: the `.gopclntab` / `.data.rel.ro.gopclntab` / `__gopclntab`
- * section, else the `runtime.pclntab` symbol, else a scan of the read-only
- * and relro data for a magic whose header validates (quantum, pointer size,
- * offsets in range, a first function name that reads). LP_ERR_NOTFOUND when
+ * section, else the `runtime.pclntab` symbol, else the moduledata's pointer
+ * to the header (the `.go.module` section of Go 1.26, or the
+ * `runtime.firstmoduledata` symbol), else a scan of the non-executable data
+ * for a magic whose header validates (quantum, pointer size, offsets in
+ * range, a first function name that reads). LP_ERR_NOTFOUND when
  * there is none. The table's bytes are read once (mapped when large); no
  * allocation per function.
  */

@@ -1,7 +1,7 @@
 /*
  * pclntab.c - the Go function table, every layout from Go 1.2 on.
  *
- * Owns: finding the table (section, symbol, or a validated scan), decoding
+ * Owns: finding the table (section, symbol, moduledata, or a validated scan), decoding
  * the header of each layout through one table of field positions, and the
  * list of (entry, name) pairs. The table's bytes are read once into a region
  * (mapped when large); function names point into it, so there is one
@@ -232,23 +232,48 @@ static lp_code locate(lp_obj *obj, lp_region *reg, const char **how, lp_err *err
             return take_region(obj, s->off, s->size, reg, err);
         }
     }
-    /* the symbol, in unstripped externally linked binaries */
+    /* the symbols, in unstripped externally linked binaries */
     lp_symbol *syms = NULL;
     size_t n = 0;
     lp_code rc = lp_obj_symbols(obj, &syms, &n, err);
     if (rc)
         return rc;
-    uint64_t at = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(syms[i].name, "runtime.pclntab") == 0) {
+    uint64_t at = 0, md = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!at && strcmp(syms[i].name, "runtime.pclntab") == 0)
             at = syms[i].value;
-            break;
-        }
+        if (!md && strcmp(syms[i].name, "runtime.firstmoduledata") == 0)
+            md = syms[i].value;
+    }
     lp_obj_symbols_free(&syms);
     uint64_t off, avail;
     if (at && off_of_addr(obj, at, &off, &avail)) {
         *how = "symbol runtime.pclntab";
         return take_region(obj, off, avail, reg, err);
+    }
+    /*
+     * The moduledata: its first word points at the table's header (Go 1.16 on).
+     * Go 1.26 puts it in a section of its own, .go.module, which survives stripping.
+     */
+    const lp_section *gm = lp_obj_section_by_name(obj, ".go.module");
+    const char *md_how = "symbol runtime.firstmoduledata";
+    if (gm && gm->type != LP_SHT_NOBITS) {
+        md = gm->addr;
+        md_how = "moduledata (section .go.module)";
+    }
+    uint64_t hdr = 0;
+    lp_err e2;
+    if (md && lp_obj_read_ptr(obj, md, &hdr, &e2) == LP_OK && hdr && off_of_addr(obj, hdr, &off, &avail)) {
+        lp_region h;
+        if (take_region(obj, off, avail < 16 ? avail : 16, &h, &e2) == LP_OK) {
+            bool be;
+            bool ok = header_ok(h.data, h.len, &be) != NULL;
+            lp_region_release(&h);
+            if (ok) {
+                *how = md_how;
+                return take_region(obj, off, avail, reg, err);
+            }
+        }
     }
     /* a scan of every non-executable loaded segment */
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {

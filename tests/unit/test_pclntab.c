@@ -135,6 +135,62 @@ static void every_layout(void **state)
                 layout_case(ls[i].magic, be, ps, ls[i].v);
 }
 
+/*
+ * Go 1.26: the moduledata sits in a .go.module section whose first word
+ * points at the table's header, and the header's textStart is 0 (the base
+ * comes from elsewhere: here the .text section).
+ */
+static void moduledata_section(void **state)
+{
+    (void)state;
+    tb t;
+    size_t n = build(&t, 0xfffffff1u, false, 8, 0); /* textStart 0 */
+    uint8_t data[4096] = {0};
+    memcpy(data + 256, t.b, n);
+    /* moduledata at data+2048: first word = the header's address */
+    syn tmp = {data, sizeof data, true, false};
+    syn_put(&tmp, 2048, SYN_VADDR + 256, 8);
+    /* section names and headers after the moduledata */
+    static const char names[] = "\0.text\0.go.module\0.shstrtab\0";
+    memcpy(data + 2200, names, sizeof names);
+    size_t sh = 2304;
+    syn_put(&tmp, sh + 64 + 0, 1, 4);       /* [1] .text */
+    syn_put(&tmp, sh + 64 + 4, 8, 4);       /* NOBITS */
+    syn_put(&tmp, sh + 64 + 16, 0x401000, 8);
+    syn_put(&tmp, sh + 128 + 0, 7, 4);      /* [2] .go.module */
+    syn_put(&tmp, sh + 128 + 4, 1, 4);
+    syn_put(&tmp, sh + 128 + 16, SYN_VADDR + 2048, 8);
+    syn_put(&tmp, sh + 128 + 24, SYN_DATA_OFF + 2048, 8);
+    syn_put(&tmp, sh + 128 + 32, 64, 8);
+    syn_put(&tmp, sh + 192 + 0, 18, 4);     /* [3] .shstrtab */
+    syn_put(&tmp, sh + 192 + 4, 3, 4);
+    syn_put(&tmp, sh + 192 + 24, SYN_DATA_OFF + 2200, 8);
+    syn_put(&tmp, sh + 192 + 32, sizeof names, 8);
+    syn s = syn_elf(true, false, 62, data, sizeof data);
+    syn_put(&s, 40, SYN_DATA_OFF + sh, 8); /* e_shoff */
+    syn_put(&s, 58, 64, 2);
+    syn_put(&s, 60, 4, 2);
+    syn_put(&s, 62, 3, 2);
+    lp_src *src = NULL;
+    lp_obj *obj = NULL;
+    lp_pclntab *tab = NULL;
+    lp_err e;
+    assert_int_equal(lp_src_from_mem(&src, s.b, s.len, "syn", &e), LP_OK);
+    if (lp_obj_open(&obj, src, &e) != LP_OK)
+        fail_msg("%s", e.msg);
+    if (lp_pclntab_read(obj, &tab, &e) != LP_OK)
+        fail_msg("%s", e.msg);
+    const lp_pclntab_info *in = lp_pclntab_get_info(tab);
+    assert_string_equal(in->found_by, "moduledata (section .go.module)");
+    assert_string_equal(in->text_start_from, "section .text");
+    assert_int_equal(lp_pclntab_count(tab), NF);
+    assert_true(lp_pclntab_func(tab, 2)->entry == 0x401000 + 0x200);
+    lp_pclntab_free(&tab);
+    lp_obj_free(&obj);
+    lp_src_free(&src);
+    free(s.b);
+}
+
 static void absurd_counts_are_rejected(void **state)
 {
     (void)state;
@@ -193,6 +249,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_layout),
+        cmocka_unit_test(moduledata_section),
         cmocka_unit_test(absurd_counts_are_rejected),
         cmocka_unit_test(package_names),
     };
