@@ -33,6 +33,8 @@ int cmd_pkgs(int argc, char **argv);
 void usage_pkgs(FILE *fp);
 int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+void usage_probe(FILE *fp);
 void usage_check(FILE *fp);
 void usage_diff(FILE *fp);
 

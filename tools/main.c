@@ -20,6 +20,8 @@ static const lp_cmd commands[] = {
      usage_funcs},
     {"check", cmd_check, "assert facts in CI: -X values, linkage, PIE, cgo, stripping, Go version",
      usage_check},
+    {"probe", cmd_probe, "is a live process alive but not serving? fds, CLOSE_WAIT, accept queues",
+     usage_probe},
     {"diff", cmd_diff, "what changed between two builds", usage_diff},
     {"pkgs", cmd_pkgs, "the Go packages in a binary, with function counts", usage_pkgs},
     {"help", cmd_help, "show help for a command", usage_help},

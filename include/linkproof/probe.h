@@ -1,0 +1,84 @@
+/**
+ * @file probe.h
+ * @brief One reading of a live process: the "alive but not serving" signals.
+ *
+ * Open file descriptors against the soft RLIMIT_NOFILE, the process's own TCP
+ * sockets by state (matched by socket inode: NETLINK_SOCK_DIAG, as `ss` does,
+ * in the process's network namespace; /proc/PID/net/tcp{,6} as the
+ * fallback), each listening socket's accept queue against its backlog, and
+ * the namespace's ListenOverflows / ListenDrops counters. Reading never stops
+ * or slows the process: /proc files are read with bounded reads and netlink
+ * has a receive timeout.
+ */
+#ifndef LINKPROOF_PROBE_H
+#define LINKPROOF_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "linkproof/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** TCP states, numbered as the kernel numbers them (TCP_ESTABLISHED = 1 … TCP_CLOSING = 11). */
+enum { LP_TCP_NSTATES = 12 };
+
+/** The name of kernel TCP state @p s ("established", "close_wait", ...), or "unknown". */
+const char *lp_tcp_state_name(unsigned s);
+
+typedef struct lp_listener {
+    bool ipv6;
+    char address[64]; /**< numeric, without brackets */
+    uint16_t port;
+    uint32_t queue;   /**< connections waiting to be accepted (Recv-Q of a LISTEN socket) */
+    uint32_t backlog; /**< the accept queue's size (Send-Q of a LISTEN socket); 0 when unknown */
+    uint64_t inode;
+} lp_listener;
+
+typedef struct lp_probe {
+    int pid;
+    char *exe;                 /**< /proc/PID/exe target, or NULL */
+    uint64_t threads;
+    uint64_t fds;
+    uint64_t fd_limit;         /**< soft RLIMIT_NOFILE; UINT64_MAX when unlimited */
+    const char *tcp_source;    /**< "sock_diag" or "proc" */
+    uint64_t sockets;          /**< TCP sockets (IPv4 and IPv6) owned by the process */
+    uint64_t states[LP_TCP_NSTATES];
+    lp_listener *listeners;
+    size_t n_listeners;
+    bool have_netstat;
+    uint64_t listen_overflows;
+    uint64_t listen_drops;
+} lp_probe;
+
+/**
+ * Read one probe of process @p pid. Errors: LP_ERR_NOTFOUND (no such
+ * process), LP_ERR_IO with a sentence for permission problems (another
+ * user's process without CAP_SYS_PTRACE), LP_ERR_LIMIT when the process has
+ * more fds than linkproof reads (LP_PROBE_MAX_FDS).
+ */
+lp_code lp_probe_read(int pid, lp_probe **out, lp_err *err);
+
+/** Where TCP sockets are read from: sock_diag with /proc as the fallback, or one of them. */
+typedef enum lp_probe_source { LP_PROBE_AUTO = 0, LP_PROBE_SOCK_DIAG, LP_PROBE_PROC } lp_probe_source;
+
+/** lp_probe_read() with the socket source chosen (for diagnosis and tests). */
+lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err *err);
+void lp_probe_free(lp_probe **p);
+
+#define LP_PROBE_MAX_FDS (4u << 20)
+
+/**
+ * Find the one process whose executable's base name (or, failing that, whose
+ * comm) is @p name. LP_ERR_NOTFOUND when none, LP_ERR_INVAL when several
+ * (the message lists their PIDs).
+ */
+lp_code lp_probe_find_exe(const char *name, int *pid, lp_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,547 @@
+/*
+ * probe.c - one reading of a live process through /proc and sock_diag.
+ *
+ * Owns: reading /proc/PID through one directory descriptor (fd, limits,
+ * status, exe, net/netstat, net/tcp{,6}), matching socket inodes, and the
+ * NETLINK_SOCK_DIAG dump in the process's network namespace.
+ *
+ * Invariants: every /proc file is read with one bounded read (PROC_MAX);
+ * the fd walk stops at LP_PROBE_MAX_FDS; the netlink socket has a receive
+ * timeout and the dump loop stops at DIAG_MAX_MSGS messages, so a probe can
+ * neither hang nor grow without bound on a machine with many sockets. When
+ * the process is in another network namespace, the netlink socket is created
+ * there (setns, root only) and the caller's namespace restored at once;
+ * without that right, /proc/PID/net/tcp{,6} (which shows the process's own
+ * namespace) is used instead.
+ */
+#include "linkproof/probe.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define PROC_MAX (256u << 10)      /* /proc text files we parse are a few KiB */
+#define PROC_NET_MAX (64u << 20)   /* /proc/PID/net/tcp: ~150 bytes per socket */
+#define DIAG_MAX_MSGS (16u << 20)
+#define DIAG_TIMEOUT_MS 3000
+
+static const char *const state_names[LP_TCP_NSTATES] = {
+    "unknown", "established", "syn_sent", "syn_recv", "fin_wait1", "fin_wait2",
+    "time_wait", "close", "close_wait", "last_ack", "listen", "closing",
+};
+
+const char *lp_tcp_state_name(unsigned s) { return s < LP_TCP_NSTATES ? state_names[s] : "unknown"; }
+
+static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
+
+static lp_code sys_err(lp_err *err, int pid, const char *what, int e)
+{
+    if (e == EACCES || e == EPERM)
+        lp_err_set(err, LP_ERR_IO,
+                   "process %d: no permission to read its %s (another user's process needs root "
+                   "or CAP_SYS_PTRACE; check kernel.yama.ptrace_scope)",
+                   pid, what);
+    else if (e == ENOENT || e == ESRCH)
+        lp_err_set(err, LP_ERR_NOTFOUND, "process %d: no such process (or it exited while being read)",
+                   pid);
+    else
+        lp_err_set(err, LP_ERR_IO, "process %d: cannot read its %s: %s", pid, what, strerror(e));
+    if (err)
+        err->sys_errno = e;
+    return err ? err->code : LP_ERR_IO;
+}
+
+/* Read a whole /proc file below dirfd, NUL-terminated, at most max bytes. */
+static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int *eno)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        *eno = errno;
+        return NULL;
+    }
+    size_t cap = 16384, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        if (n == cap) {
+            if (cap >= max)
+                break; /* bounded: what a sane /proc file holds */
+            cap = cap * 2 > max ? max : cap * 2;
+            char *nb = realloc(buf, cap + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            *eno = errno;
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    if (!buf) {
+        if (!*eno)
+            *eno = ENOMEM;
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool has_inode(const uint64_t *v, size_t n, uint64_t ino)
+{
+    return n && bsearch(&ino, v, n, sizeof *v, cmp_u64) != NULL;
+}
+
+/* /proc/PID/fd: count descriptors and collect socket inodes (sorted). */
+static lp_code read_fds(int dirfd, int pid, lp_probe *p, uint64_t **inodes, size_t *n_inodes,
+                        lp_err *err)
+{
+    int fdd = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fdd < 0)
+        return sys_err(err, pid, "file descriptors (/proc/PID/fd)", errno);
+    DIR *d = fdopendir(fdd);
+    if (!d) {
+        int e = errno;
+        close(fdd);
+        return sys_err(err, pid, "file descriptors (/proc/PID/fd)", e);
+    }
+    size_t cap = 0;
+    lp_code rc = LP_OK;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        if (++p->fds > LP_PROBE_MAX_FDS) {
+            rc = lp_err_set(err, LP_ERR_LIMIT, "process %d: more than %u open files", pid,
+                            LP_PROBE_MAX_FDS);
+            break;
+        }
+        char link[64];
+        ssize_t k = readlinkat(fdd, de->d_name, link, sizeof link - 1);
+        if (k <= 0)
+            continue; /* closed meanwhile */
+        link[k] = '\0';
+        unsigned long long ino;
+        if (sscanf(link, "socket:[%llu]", &ino) != 1)
+            continue;
+        if (*n_inodes == cap) {
+            cap = cap ? cap * 2 : 256;
+            uint64_t *nv = realloc(*inodes, cap * sizeof *nv);
+            if (!nv) {
+                rc = nomem(err);
+                break;
+            }
+            *inodes = nv;
+        }
+        (*inodes)[(*n_inodes)++] = ino;
+    }
+    if (!rc && errno && !de)
+        rc = sys_err(err, pid, "file descriptors (/proc/PID/fd)", errno);
+    closedir(d);
+    if (!rc && *n_inodes)
+        qsort(*inodes, *n_inodes, sizeof **inodes, cmp_u64);
+    return rc;
+}
+
+static void read_limits(int dirfd, lp_probe *p)
+{
+    int e = 0;
+    char *t = slurp_at(dirfd, "limits", PROC_MAX, NULL, &e);
+    p->fd_limit = UINT64_MAX;
+    if (!t)
+        return;
+    const char *l = strstr(t, "Max open files");
+    if (l) {
+        l += strlen("Max open files");
+        while (*l == ' ')
+            l++;
+        if (strncmp(l, "unlimited", 9) != 0)
+            p->fd_limit = strtoull(l, NULL, 10);
+    }
+    free(t);
+}
+
+static void read_status(int dirfd, lp_probe *p)
+{
+    int e = 0;
+    char *t = slurp_at(dirfd, "status", PROC_MAX, NULL, &e);
+    if (!t)
+        return;
+    const char *l = strstr(t, "\nThreads:");
+    if (l)
+        p->threads = strtoull(l + 9, NULL, 10);
+    free(t);
+}
+
+/* TcpExt in /proc/PID/net/netstat: a names line, then a values line. */
+static void read_netstat(int dirfd, lp_probe *p)
+{
+    int e = 0;
+    char *t = slurp_at(dirfd, "net/netstat", PROC_MAX, NULL, &e);
+    if (!t)
+        return;
+    char *names = strstr(t, "TcpExt:");
+    char *values = names ? strstr(names + 7, "TcpExt:") : NULL;
+    if (names && values) {
+        char *ne = strchr(names, '\n'), *ve = strchr(values, '\n');
+        if (ne)
+            *ne = '\0';
+        if (ve)
+            *ve = '\0';
+        char *sn = NULL, *sv = NULL;
+        char *n = strtok_r(names + 7, " ", &sn), *v = strtok_r(values + 7, " ", &sv);
+        while (n && v) {
+            if (strcmp(n, "ListenOverflows") == 0) {
+                p->listen_overflows = strtoull(v, NULL, 10);
+                p->have_netstat = true;
+            } else if (strcmp(n, "ListenDrops") == 0) {
+                p->listen_drops = strtoull(v, NULL, 10);
+            }
+            n = strtok_r(NULL, " ", &sn);
+            v = strtok_r(NULL, " ", &sv);
+        }
+    }
+    free(t);
+}
+
+static bool add_listener(lp_probe *p, bool v6, const void *addr, uint16_t port, uint32_t q,
+                         uint32_t backlog, uint64_t ino)
+{
+    lp_listener *nl = realloc(p->listeners, (p->n_listeners + 1) * sizeof *nl);
+    if (!nl)
+        return false;
+    p->listeners = nl;
+    lp_listener *l = &nl[p->n_listeners++];
+    memset(l, 0, sizeof *l);
+    l->ipv6 = v6;
+    inet_ntop(v6 ? AF_INET6 : AF_INET, addr, l->address, sizeof l->address);
+    l->port = port;
+    l->queue = q;
+    l->backlog = backlog;
+    l->inode = ino;
+    return true;
+}
+
+/* One NETLINK_SOCK_DIAG dump of TCP sockets of one family; false when it could not run. */
+static bool diag_dump(int nl, int family, lp_probe *p, const uint64_t *inodes, size_t n_inodes,
+                      bool *oom)
+{
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 r;
+    } req;
+    memset(&req, 0, sizeof req);
+    req.nlh.nlmsg_len = sizeof req;
+    req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    req.nlh.nlmsg_seq = (uint32_t)family;
+    req.r.sdiag_family = (uint8_t)family;
+    req.r.sdiag_protocol = IPPROTO_TCP;
+    req.r.idiag_states = ~0u;
+    struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+    if (sendto(nl, &req, sizeof req, 0, (struct sockaddr *)&sa, sizeof sa) < 0)
+        return false;
+    static _Alignas(struct nlmsghdr) char buf[32768];
+    size_t msgs = 0;
+    for (;;) {
+        ssize_t got = recv(nl, buf, sizeof buf, 0);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return false; /* timeout or error: the caller falls back */
+        int n = (int)got;
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_type == NLMSG_DONE)
+                return true;
+            if (h->nlmsg_type == NLMSG_ERROR)
+                return false;
+            if (++msgs > DIAG_MAX_MSGS)
+                return true; /* bounded */
+            if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
+                continue;
+            const struct inet_diag_msg *m = NLMSG_DATA(h);
+            if (!has_inode(inodes, n_inodes, m->idiag_inode))
+                continue;
+            p->sockets++;
+            if (m->idiag_state < LP_TCP_NSTATES)
+                p->states[m->idiag_state]++;
+            if (m->idiag_state == 10 /* TCP_LISTEN */ &&
+                !add_listener(p, family == AF_INET6, m->id.idiag_src, ntohs(m->id.idiag_sport),
+                              m->idiag_rqueue, m->idiag_wqueue, m->idiag_inode)) {
+                *oom = true;
+                return true;
+            }
+        }
+    }
+}
+
+/* A netlink socket in the process's network namespace, or -1. */
+static int netlink_in_ns(int dirfd)
+{
+    struct stat mine, theirs;
+    int tfd = openat(dirfd, "ns/net", O_RDONLY | O_CLOEXEC);
+    bool same = tfd < 0 || (stat("/proc/self/ns/net", &mine) == 0 && fstat(tfd, &theirs) == 0 &&
+                            mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev);
+    int self = -1, nl = -1;
+    if (!same) {
+        self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (self < 0 || setns(tfd, CLONE_NEWNET) != 0) {
+            if (self >= 0)
+                close(self);
+            close(tfd);
+            return -1; /* not allowed: use /proc/PID/net/tcp instead */
+        }
+    }
+    nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (!same) {
+        /* back to our own namespace at once; the socket stays bound to theirs */
+        if (setns(self, CLONE_NEWNET) != 0 && nl >= 0) {
+            close(nl);
+            nl = -1;
+        }
+        close(self);
+    }
+    if (tfd >= 0)
+        close(tfd);
+    if (nl >= 0) {
+        struct timeval tv = {DIAG_TIMEOUT_MS / 1000, (DIAG_TIMEOUT_MS % 1000) * 1000};
+        setsockopt(nl, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
+    return nl;
+}
+
+static void hex_addr(const char *hex, bool v6, unsigned char *out)
+{
+    /* /proc/net/tcp prints each 32-bit word in host byte order */
+    size_t words = v6 ? 4 : 1;
+    for (size_t w = 0; w < words; w++) {
+        char part[9];
+        memcpy(part, hex + 8 * w, 8);
+        part[8] = '\0';
+        uint32_t v = (uint32_t)strtoul(part, NULL, 16);
+        memcpy(out + 4 * w, &v, 4);
+    }
+}
+
+/* /proc/PID/net/tcp{,6}: the fallback (no backlog there). */
+static bool proc_tcp(int dirfd, const char *file, bool v6, lp_probe *p, const uint64_t *inodes,
+                     size_t n_inodes)
+{
+    int e = 0;
+    char *t = slurp_at(dirfd, file, PROC_NET_MAX, NULL, &e);
+    if (!t)
+        return e == ENOENT; /* no IPv6 in this kernel is fine */
+    char *save = NULL;
+    strtok_r(t, "\n", &save); /* header */
+    bool ok = true;
+    for (char *line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char local[40], remote[40];
+        unsigned st;
+        unsigned long txq, rxq;
+        unsigned long long ino;
+        if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%*x %39[0-9A-Fa-f]:%*x %x %lx:%lx %*x:%*x %*x %*u %*u %llu",
+                   local, remote, &st, &txq, &rxq, &ino) != 6)
+            continue;
+        if (!has_inode(inodes, n_inodes, ino))
+            continue;
+        p->sockets++;
+        if (st < LP_TCP_NSTATES)
+            p->states[st]++;
+        if (st == 10) {
+            unsigned char a[16] = {0};
+            char *colon = strchr(line, ':');
+            unsigned port = 0;
+            if (colon) {
+                char *pc = strchr(colon + 1, ':');
+                if (pc)
+                    port = (unsigned)strtoul(pc + 1, NULL, 16);
+            }
+            hex_addr(local, v6, a);
+            if (!add_listener(p, v6, a, (uint16_t)port, (uint32_t)rxq, 0, ino)) {
+                ok = false;
+                break;
+            }
+        }
+    }
+    free(t);
+    return ok;
+}
+
+static lp_code read_sockets(int dirfd, int pid, lp_probe_source src, lp_probe *p,
+                            const uint64_t *inodes, size_t n_inodes, lp_err *err)
+{
+    int nl = src == LP_PROBE_PROC ? -1 : netlink_in_ns(dirfd);
+    if (nl < 0 && src == LP_PROBE_SOCK_DIAG)
+        return lp_err_set(err, LP_ERR_IO,
+                          "process %d: cannot open a NETLINK_SOCK_DIAG socket in its network namespace",
+                          pid);
+    bool oom = false;
+    if (nl >= 0) {
+        bool ok = diag_dump(nl, AF_INET, p, inodes, n_inodes, &oom) &&
+                  diag_dump(nl, AF_INET6, p, inodes, n_inodes, &oom);
+        close(nl);
+        if (oom)
+            return nomem(err);
+        if (ok) {
+            p->tcp_source = "sock_diag";
+            return LP_OK;
+        }
+        if (src == LP_PROBE_SOCK_DIAG)
+            return lp_err_set(err, LP_ERR_IO, "process %d: the sock_diag dump failed or timed out", pid);
+        /* start over from /proc */
+        p->sockets = 0;
+        memset(p->states, 0, sizeof p->states);
+        free(p->listeners);
+        p->listeners = NULL;
+        p->n_listeners = 0;
+    }
+    p->tcp_source = "proc";
+    if (!proc_tcp(dirfd, "net/tcp", false, p, inodes, n_inodes) ||
+        !proc_tcp(dirfd, "net/tcp6", true, p, inodes, n_inodes))
+        return sys_err(err, pid, "TCP sockets (/proc/PID/net/tcp)", errno ? errno : EIO);
+    return LP_OK;
+}
+
+lp_code lp_probe_read(int pid, lp_probe **out, lp_err *err)
+{
+    return lp_probe_read_from(pid, LP_PROBE_AUTO, out, err);
+}
+
+lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err *err)
+{
+    *out = NULL;
+    if (pid <= 0)
+        return lp_err_set(err, LP_ERR_INVAL, "'%d' is not a process id", pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d", pid);
+    int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return sys_err(err, pid, "/proc entry", errno);
+    lp_probe *p = calloc(1, sizeof *p);
+    if (!p) {
+        close(dirfd);
+        return nomem(err);
+    }
+    p->pid = pid;
+    uint64_t *inodes = NULL;
+    size_t n_inodes = 0;
+    lp_code rc = read_fds(dirfd, pid, p, &inodes, &n_inodes, err);
+    if (!rc) {
+        char exe[4096];
+        ssize_t k = readlinkat(dirfd, "exe", exe, sizeof exe - 1);
+        if (k > 0) {
+            exe[k] = '\0';
+            p->exe = strdup(exe);
+        }
+        read_limits(dirfd, p);
+        read_status(dirfd, p);
+        read_netstat(dirfd, p);
+        rc = read_sockets(dirfd, pid, src, p, inodes, n_inodes, err);
+    }
+    free(inodes);
+    close(dirfd);
+    if (rc) {
+        lp_probe_free(&p);
+        return rc;
+    }
+    *out = p;
+    return LP_OK;
+}
+
+void lp_probe_free(lp_probe **pp)
+{
+    if (!pp || !*pp)
+        return;
+    free((*pp)->exe);
+    free((*pp)->listeners);
+    free(*pp);
+    *pp = NULL;
+}
+
+lp_code lp_probe_find_exe(const char *name, int *pid, lp_err *err)
+{
+    *pid = 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return lp_err_set(err, LP_ERR_IO, "cannot list /proc: %s", strerror(errno));
+    int found[8], n = 0;
+    int self = getpid();
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        char *end;
+        long v = strtol(de->d_name, &end, 10);
+        if (*end || v <= 0 || v == self)
+            continue;
+        char path[64], buf[4096];
+        snprintf(path, sizeof path, "/proc/%ld/exe", v);
+        ssize_t k = readlink(path, buf, sizeof buf - 1);
+        bool match = false;
+        if (k > 0) {
+            buf[k] = '\0';
+            char *del = strstr(buf, " (deleted)");
+            if (del && del[10] == '\0')
+                *del = '\0';
+            const char *base = strrchr(buf, '/');
+            match = strcmp(base ? base + 1 : buf, name) == 0;
+        }
+        if (!match) {
+            snprintf(path, sizeof path, "/proc/%ld/comm", v);
+            FILE *f = fopen(path, "r");
+            if (f) {
+                if (fgets(buf, sizeof buf, f)) {
+                    buf[strcspn(buf, "\n")] = '\0';
+                    match = strcmp(buf, name) == 0;
+                }
+                fclose(f);
+            }
+        }
+        if (match && n < 8)
+            found[n++] = (int)v;
+        else if (match)
+            n++;
+    }
+    closedir(d);
+    if (n == 0)
+        return lp_err_set(err, LP_ERR_NOTFOUND, "no process runs '%s'", name);
+    if (n > 1) {
+        char list[128] = "";
+        for (int i = 0; i < n && i < 8; i++)
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? ", " : "", found[i]);
+        return lp_err_set(err, LP_ERR_INVAL, "%d processes run '%s' (%s%s): name one with --pid", n,
+                          name, list, n > 8 ? ", ..." : "");
+    }
+    *pid = found[0];
+    return LP_OK;
+}
