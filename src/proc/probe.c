@@ -281,8 +281,13 @@ static bool diag_dump(int nl, int family, lp_probe *p, const uint64_t *inodes, s
             continue;
         if (got <= 0)
             return false; /* timeout or error: the caller falls back */
-        int n = (int)got;
-        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+        /* walk the messages by hand: every length checked against what was received */
+        size_t len = (size_t)got, next;
+        for (size_t off = 0; off + sizeof(struct nlmsghdr) <= len; off = next) {
+            const struct nlmsghdr *h = (const struct nlmsghdr *)(buf + off);
+            if (h->nlmsg_len < sizeof *h || h->nlmsg_len > len - off)
+                return false;
+            next = off + NLMSG_ALIGN(h->nlmsg_len);
             if (h->nlmsg_type == NLMSG_DONE)
                 return true;
             if (h->nlmsg_type == NLMSG_ERROR)
@@ -291,7 +296,7 @@ static bool diag_dump(int nl, int family, lp_probe *p, const uint64_t *inodes, s
                 return true; /* bounded */
             if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
                 continue;
-            const struct inet_diag_msg *m = NLMSG_DATA(h);
+            const struct inet_diag_msg *m = (const struct inet_diag_msg *)(buf + off + NLMSG_HDRLEN);
             if (!has_inode(inodes, n_inodes, m->idiag_inode))
                 continue;
             p->sockets++;
