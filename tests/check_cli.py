@@ -41,67 +41,19 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lptest  # noqa: E402
+from lptest import dec  # noqa: E402
+
 TIMEOUT = 60
+RUNNER = lptest.Runner(TIMEOUT, drop=("GITHUB_ACTIONS", "NO_COLOR", "CLICOLOR_FORCE"))
+run, base_env = RUNNER.run, RUNNER.env
 CHECK_KEYS = ["assertion", "ok", "expected", "found", "cause"]
 FILE_KEYS = ["path", "ok", "error", "checks"]
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL %s: %s" % (what, detail), flush=True)
-        return cond
-
-
-def base_env(**extra):
-    env = dict(os.environ)
-    env["LC_ALL"] = "C"
-    env.pop("GITHUB_ACTIONS", None)
-    env.pop("NO_COLOR", None)
-    env.pop("CLICOLOR_FORCE", None)
-    env.update(extra)
-    return env
-
-
-def run(argv, env=None, cwd=None):
-    try:
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, env=env or base_env(), cwd=cwd,
-                           timeout=TIMEOUT)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return "timeout", b"", b""
-    except OSError as e:
-        return "oserror", b"", str(e).encode()
-
-
-def dec(b):
-    return b.decode("utf-8", "replace")
-
-
-def read_tsv(path):
-    with open(path, encoding="utf-8") as f:
-        lines = [l.rstrip("\n") for l in f if l.strip()]
-    head = lines[0].split("\t")
-    out = []
-    for l in lines[1:]:
-        cols = l.split("\t")
-        cols += [""] * (len(head) - len(cols))
-        out.append(dict(zip(head, cols)))
-    return out
 
 
 def x_names(ldflags):
@@ -147,10 +99,7 @@ class Checker:
     def json_report(self, args, files, label, env=None):
         t = self.t
         rc, out, err = run([self.lp, "check", "--json"] + args + files, env=env)
-        try:
-            j = json.loads(out)
-        except ValueError:
-            j = None
+        j = lptest.load_json(out)
         if not t.check(isinstance(j, dict), label, "--json: stdout is not one JSON object (exit %s): %r"
                        % (rc, dec(out)[:300])):
             return rc, None, err
@@ -263,25 +212,12 @@ class Checker:
         return e
 
 
-def main():
-    fxdir = os.environ.get("LP_FIXTURES")
-    if not fxdir:
-        print("LP_FIXTURES is not set: skipped")
-        return 77
-    lp = os.environ.get("LP_BIN", "/work/main/build/linkproof")
-    src_root = os.environ.get("LP_SOURCE_ROOT") or os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__)))
-    t = Tally()
-    t0 = time.time()
-    try:
-        rows = read_tsv(os.path.join(fxdir, "fixtures.tsv"))
-        matrix = read_tsv(os.path.join(src_root, "tests", "fixtures", "xmatrix.tsv"))
-    except OSError as e:
-        t.check(False, fxdir, "cannot read fixtures.tsv or xmatrix.tsv: %s" % e)
-        print("%d passed, %d failed" % (t.passed, t.failed))
-        return 1
-    for r in rows:
-        r["path"] = os.path.join(fxdir, r["name"])
+def main(fxdir, t):
+    lp = lptest.lp_bin()
+    src_root = lptest.source_root()
+    rows, matrix = lptest.fixtures_and_matrix(t, fxdir, src_root)
+    if rows is None:
+        return t.abort()
     rows = [r for r in rows if os.path.isfile(r["path"])]
     injectable = {m["target"] for m in matrix if m["verdict"] == "injected"}
     not_injected = [m["target"] for m in matrix if m["verdict"] != "injected"]
@@ -322,10 +258,9 @@ def main():
                 and r["trimpath"] == "no")
     if S is None:
         t.check(False, fxdir, "the cases need a plain amd64 cgo0 exe xm-* fixture")
-        print("%d passed, %d failed" % (t.passed, t.failed))
-        return 1
+        return t.abort()
     c = Checker(t, lp)
-    true_bin = next((b for b in ("/bin/true", "/usr/bin/true") if os.path.isfile(b)), None)
+    true_bin = lptest.host_true()
 
     with tempfile.TemporaryDirectory(prefix="lp-check-") as tmp:
         # ------------------------------------------------------------ assertion kinds
@@ -585,9 +520,7 @@ def main():
             p = policy(name, text)
             c.usage_error(["--policy", p, S], "check --policy %s" % json.dumps(text))
 
-    print("check_cli: %.1fs" % (time.time() - t0))
-    print("%d passed, %d failed" % (t.passed, t.failed))
-    return 1 if t.failed else 0
+    return t.finish("check_cli")
 
 
 def check_junit(t, path, j, label):
@@ -670,4 +603,4 @@ def check_github(t, out, j, label):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(lptest.run_main(main))

@@ -12,59 +12,18 @@ import json
 import os
 import re
 import select
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lptest  # noqa: E402
+
 ESC = b"\x1b"
-BUILDINFO_MAGIC = b"\xff Go buildinf:"
 TIMEOUT = 60
-
-JSON_KEYS = ["schema_version", "path", "format", "class", "endian", "machine", "goarch",
-             "elf_type", "go", "gnu_build_id", "linkage", "symtab", "dwarf",
-             "dwarf_compressed", "notes", "error"]
-GO_KEYS = ["version", "version_source", "path", "main", "deps", "settings", "build_id",
-           "build_id_source", "buildinfo_layout", "buildinfo_address", "parse_error"]
-LINKAGE_KEYS = ["static", "pie", "df_1_pie", "interpreter", "needed", "rpath", "runpath",
-                "soname", "bind_now"]
-ERROR_KEYS = ["code", "message", "offset"]
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL %s: %s" % (what, detail), flush=True)
-        return cond
-
-
-def base_env(**extra):
-    env = dict(os.environ)
-    env["LC_ALL"] = "C"
-    env.pop("NO_COLOR", None)
-    env.pop("CLICOLOR_FORCE", None)
-    env.update(extra)
-    return env
-
-
-def run(argv, env=None, cwd=None):
-    try:
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, env=env or base_env(), cwd=cwd,
-                           timeout=TIMEOUT)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return "timeout", b"", b""
-    except OSError as e:
-        return "oserror", b"", str(e).encode()
+RUNNER = lptest.Runner(TIMEOUT, drop=("NO_COLOR", "CLICOLOR_FORCE"))
+run, base_env = RUNNER.run, RUNNER.env
 
 
 def run_pty(argv, env=None):
@@ -118,50 +77,14 @@ def run_pty(argv, env=None):
     return rc, bytes(out), err
 
 
-def host_libc():
-    try:
-        out = subprocess.run(["ldconfig", "-p"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, timeout=30).stdout.decode("utf-8", "replace")
-        cands = []
-        for line in out.splitlines():
-            line = line.strip()
-            if line.startswith("libc.so.6 ") and "=>" in line:
-                cands.append((line.split("=>", 1)[1].strip(), line))
-        for path, line in cands:
-            if ("x86-64" in line or "AArch64" in line or "64bit" in line) and os.path.exists(path):
-                return path
-        for path, _ in cands:
-            if os.path.exists(path):
-                return path
-    except (OSError, subprocess.SubprocessError):
-        pass
-    for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6",
-              "/lib64/libc.so.6", "/usr/lib/libc.so.6"):
-        if os.path.exists(p):
-            return p
-    return None
-
-
-def stderr_lines(err):
-    return [l for l in err.decode("utf-8", "replace").split("\n") if l != ""]
-
-
-def main():
-    fxdir = os.environ.get("LP_FIXTURES")
-    if not fxdir:
-        print("LP_FIXTURES is not set: skipped")
-        return 77
-    lp = os.environ.get("LP_BIN", "/work/main/build/linkproof")
-    go = os.environ.get("GO") or shutil.which("go") or "/usr/bin/go"
-    t = Tally()
-    t0 = time.time()
+def main(fxdir, t):
+    lp = lptest.lp_bin()
+    go = lptest.go_bin()
 
     # a Go fixture to work with
     fx = None
     try:
-        with open(os.path.join(fxdir, "fixtures.tsv"), encoding="utf-8") as f:
-            f.readline()
-            names = [l.split("\t", 1)[0] for l in f if l.strip()]
+        names = [r["name"] for r in lptest.read_tsv(os.path.join(fxdir, "fixtures.tsv"))]
     except OSError:
         names = []
     for pref in ("app-amd64-cgo0-exe", "app-amd64-cgo1-pie"):
@@ -171,8 +94,7 @@ def main():
     if fx is None and names:
         fx = os.path.join(fxdir, names[0])
     if not t.check(fx is not None and os.path.isfile(fx), fxdir, "no fixture found via fixtures.tsv"):
-        print("%d passed, %d failed" % (t.passed, t.failed))
-        return 1
+        return t.abort()
 
     # ---------------------------------------------------------------- help
     rc, out, err = run([lp, "--help"])
@@ -193,7 +115,7 @@ def main():
 
     # ---------------------------------------------------------------- usage errors
     rc, out, err = run([lp, "no-such-command"])
-    lines = stderr_lines(err)
+    lines = lptest.stderr_lines(err)
     t.check(rc == 2, "unknown command", "exit %s, want 2" % rc)
     t.check(len(lines) == 1 and lines[0].startswith("linkproof: "), "unknown command",
             "want one stderr line starting 'linkproof: ', got %r" % lines)
@@ -210,7 +132,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="lp-cli-") as tmp:
         # ------------------------------------------------------------ unreadable inputs
         rc, out, err = run([lp, "inspect", tmp])
-        lines = stderr_lines(err)
+        lines = lptest.stderr_lines(err)
         t.check(rc == 2, "inspect DIR", "exit %s, want 2" % rc)
         t.check(len(lines) == 1 and lines[0].startswith("linkproof: ") and ("'%s'" % tmp) in lines[0],
                 "inspect DIR", "want one stderr line 'linkproof: ...' naming '%s', got %r"
@@ -218,7 +140,7 @@ def main():
 
         missing = os.path.join(tmp, "no-such-file")
         rc, out, err = run([lp, "inspect", missing])
-        lines = stderr_lines(err)
+        lines = lptest.stderr_lines(err)
         t.check(rc == 2, "inspect MISSING", "exit %s, want 2" % rc)
         t.check(len(lines) == 1 and lines[0].startswith("linkproof: ")
                 and ("'%s'" % missing) in lines[0], "inspect MISSING",
@@ -227,7 +149,7 @@ def main():
         # ------------------------------------------------------------ non-Go files
         empty = os.path.join(tmp, "empty")
         open(empty, "wb").close()
-        inputs = [("/etc/passwd", True), (host_libc(), True), (empty, False)]
+        inputs = [("/etc/passwd", True), (lptest.host_libc(), True), (empty, False)]
         for path, want_not_go in inputs:
             if not path or not os.path.exists(path):
                 print("note: %r not found; skipped" % path)
@@ -239,10 +161,7 @@ def main():
                 t.check(b"not a Go binary" in out, "inspect " + path,
                         "stdout does not say 'not a Go binary': %r" % out[:300])
             rc, out, err = run([lp, "inspect", "--json", path])
-            try:
-                j = json.loads(out)
-            except ValueError:
-                j = None
+            j = lptest.load_json(out)
             t.check(rc == 0 and isinstance(j, dict) and j.get("go") is None and j.get("error") is None,
                     "inspect --json " + path, "want exit 0, go null, error null; got exit %s, %r"
                     % (rc, out[:300]))
@@ -256,7 +175,7 @@ def main():
         t.check(jl and jl[-1] == "", label, "output does not end with a newline")
         jl = [l for l in jl if l != ""]
         t.check(len(jl) == len(files), label, "want %d lines, got %d" % (len(files), len(jl)))
-        lines = stderr_lines(err)
+        lines = lptest.stderr_lines(err)
         t.check(len(lines) == 2 and all(l.startswith("linkproof: ") for l in lines), label,
                 "want two stderr lines (directory, missing file), got %r" % lines)
         for i, line in enumerate(jl):
@@ -268,19 +187,19 @@ def main():
             t.check(isinstance(j, dict), label, "line %d is not an object" % (i + 1))
             if not isinstance(j, dict):
                 continue
-            missing_keys = [k for k in JSON_KEYS if k not in j]
+            missing_keys = [k for k in lptest.JSON_KEYS if k not in j]
             t.check(not missing_keys, label, "line %d lacks keys %s" % (i + 1, missing_keys))
             if i < len(files):
                 t.check(j.get("path") == files[i], label, "line %d: path %r, want %r"
                         % (i + 1, j.get("path"), files[i]))
             if isinstance(j.get("go"), dict):
-                mk = [k for k in GO_KEYS if k not in j["go"]]
+                mk = [k for k in lptest.GO_KEYS if k not in j["go"]]
                 t.check(not mk, label, "line %d: go lacks keys %s" % (i + 1, mk))
             if isinstance(j.get("linkage"), dict):
-                mk = [k for k in LINKAGE_KEYS if k not in j["linkage"]]
+                mk = [k for k in lptest.LINKAGE_KEYS if k not in j["linkage"]]
                 t.check(not mk, label, "line %d: linkage lacks keys %s" % (i + 1, mk))
             if isinstance(j.get("error"), dict):
-                mk = [k for k in ERROR_KEYS if k not in j["error"]]
+                mk = [k for k in lptest.ERROR_KEYS if k not in j["error"]]
                 t.check(not mk, label, "line %d: error lacks keys %s" % (i + 1, mk))
             bad = files[i] in (tmp, missing) if i < len(files) else False
             t.check((j.get("error") is not None) == bad, label,
@@ -327,37 +246,25 @@ def main():
         with open(fx, "rb") as f:
             data = f.read()
         for n in (3000, 100):
-            p = os.path.join(tmp, "truncated-%d" % n)
-            with open(p, "wb") as f:
-                f.write(data[:n])
-            os.chmod(p, 0o755)
+            p = lptest.write_file(os.path.join(tmp, "truncated-%d" % n), data[:n])
             label = "inspect truncated copy (%d bytes)" % n
             rc, out, err = run([lp, "inspect", p])
-            lines = stderr_lines(err)
+            lines = lptest.stderr_lines(err)
             t.check(rc == 2, label, "exit %s, want 2" % rc)
             t.check(len(lines) == 1 and ("'%s'" % p) in lines[0] and "offset" in lines[0], label,
                     "want one stderr line naming '%s' and containing 'offset', got %r" % (p, lines))
             rc, out, err = run([lp, "inspect", "--json", p])
-            try:
-                j = json.loads(out)
-            except ValueError:
-                j = None
+            j = lptest.load_json(out)
             e = j.get("error") if isinstance(j, dict) else None
             t.check(rc == 2 and isinstance(e, dict) and isinstance(e.get("offset"), int), label + " --json",
                     "want exit 2 and error.offset an integer; got exit %s, %r" % (rc, out[:300]))
 
-        i = data.find(BUILDINFO_MAGIC)
-        if t.check(i >= 0, fx, "fixture has no build-info magic"):
-            p = os.path.join(tmp, "magic-zeroed")
-            with open(p, "wb") as f:
-                f.write(data[:i] + b"\0" * len(BUILDINFO_MAGIC) + data[i + len(BUILDINFO_MAGIC):])
-            os.chmod(p, 0o755)
+        zeroed = lptest.zero_buildinfo_magic(data)
+        if t.check(zeroed is not None, fx, "fixture has no build-info magic"):
+            p = lptest.write_file(os.path.join(tmp, "magic-zeroed"), zeroed)
             label = "inspect copy with zeroed build-info magic"
             rc, out, err = run([lp, "inspect", "--json", p])
-            try:
-                j = json.loads(out)
-            except ValueError:
-                j = None
+            j = lptest.load_json(out)
             g = j.get("go") if isinstance(j, dict) else None
             t.check(rc == 0, label, "exit %s, want 0 (stderr %r)" % (rc, err[:200]))
             t.check(isinstance(g, dict), label, "go should be an object, is %r" % (g,))
@@ -379,10 +286,8 @@ def main():
                     "differs from go version -m: go=%r linkproof=%r" % ((grc, gout, gerr),
                                                                          (lrc, lout, lerr)))
 
-    print("cli_behaviour: %.1fs" % (time.time() - t0))
-    print("%d passed, %d failed" % (t.passed, t.failed))
-    return 1 if t.failed else 0
+    return t.finish("cli_behaviour")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(lptest.run_main(main))

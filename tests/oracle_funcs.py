@@ -55,13 +55,15 @@ import os
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
-import time
 
-BUILDINFO_MAGIC = b"\xff Go buildinf:"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lptest  # noqa: E402
+from lptest import dec, first_bytes, stderr_lines  # noqa: E402
+
 TIMEOUT = 120
+run = lptest.Runner(TIMEOUT, drop=("NO_COLOR", "CLICOLOR_FORCE"), stdin=b"").run
 
 # cmd/internal/sys/arch.go (Go 1.19): GOARCH -> (PtrSize, MinLC, big endian)
 GO_ARCH = {
@@ -83,60 +85,6 @@ PCLNTAB_KEYS = ["magic", "go_versions", "found_by", "address", "offset", "ptr_si
 FOUND_BY = ("section .gopclntab", "section .data.rel.ro.gopclntab", "symbol runtime.pclntab",
             "scan", "section __gopclntab")   # the last: Mach-O
 INIT_RE = re.compile(r"^(.*)\.init(\.[0-9]+)?$")
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL %s: %s" % (what, detail), flush=True)
-        return cond
-
-    def eq(self, what, field, expected, actual):
-        return self.check(expected == actual, what,
-                          "%s: expected %r, linkproof says %r" % (field, expected, actual))
-
-
-def env_c():
-    env = dict(os.environ)
-    env["LC_ALL"] = "C"
-    env.pop("NO_COLOR", None)
-    env.pop("CLICOLOR_FORCE", None)
-    return env
-
-
-def run(argv, cwd=None, stdin_data=None):
-    try:
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           input=stdin_data if stdin_data is not None else b"",
-                           env=env_c(), cwd=cwd, timeout=TIMEOUT)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return "timeout", b"", b""
-    except OSError as e:
-        return "oserror", b"", str(e).encode()
-
-
-def dec(b):
-    return b.decode("utf-8", "replace")
-
-
-def stderr_lines(err):
-    return [l for l in dec(err).split("\n") if l]
-
-
-def first_bytes(path, n=4):
-    try:
-        with open(path, "rb") as f:
-            return f.read(n)
-    except OSError:
-        return b""
 
 
 def file_format(path):
@@ -354,51 +302,6 @@ def lp_json(lp, args):
     return rc, j, out, err
 
 
-def read_fixtures(fxdir):
-    rows = []
-    with open(os.path.join(fxdir, "fixtures.tsv"), encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        for line in f:
-            line = line.rstrip("\n")
-            if line.strip():
-                rows.append(dict(zip(header, line.split("\t"))))
-    return rows
-
-
-def read_corpus(tally):
-    """[(path, pkg)] of corpus files that exist (any format)."""
-    lst = os.environ.get("LP_CORPUS_LIST", "")
-    require = os.environ.get("LP_REQUIRE_CORPUS", "") == "1"
-    entries = []
-    if lst and os.path.isfile(lst):
-        with open(lst, encoding="utf-8") as f:
-            for line in f:
-                line = line.strip()
-                if not line or line.startswith("#"):
-                    continue
-                path, _, pkg = line.rpartition(" ")
-                if not path:
-                    path, pkg = line, "?"
-                entries.append((path, pkg))
-    if not entries:
-        msg = "corpus list %r is missing or empty" % lst
-        if require:
-            tally.check(False, "corpus", msg + " and LP_REQUIRE_CORPUS=1")
-        else:
-            print("note: %s; corpus part skipped" % msg, flush=True)
-        return []
-    out = []
-    for path, pkg in entries:
-        if not os.path.isfile(path):
-            if require:
-                tally.check(False, path, "corpus file (%s) does not exist" % pkg)
-            else:
-                print("note: corpus file %s (%s) does not exist; skipped" % (path, pkg))
-            continue
-        out.append((path, pkg))
-    return out
-
-
 def parse_text_funcs(out):
     rows = []
     for line in dec(out).split("\n"):
@@ -570,7 +473,7 @@ def check_addr2line(tally, go, path, label, j):
         return False
     funcs = j["functions"]
     inp = "".join("0x%x\n" % f["entry"] for f in funcs).encode()
-    rc, out, err = run([go, "tool", "addr2line", path], stdin_data=inp)
+    rc, out, err = run([go, "tool", "addr2line", path], input=inp)
     lines = dec(out).split("\n")
     names = lines[0::2][:len(funcs)]
     bad = [(hex(f["entry"]), f["name"], n) for f, n in zip(funcs, names) if f["name"] != n]
@@ -615,9 +518,9 @@ def zero_buildinfo(src, dst):
     """Copy src to dst with the whole inline build-info blob zeroed; False when not found."""
     with open(src, "rb") as f:
         d = bytearray(f.read())
-    i = d.find(BUILDINFO_MAGIC)
+    i = d.find(lptest.BUILDINFO_MAGIC)
     while i >= 0 and i % 16:
-        i = d.find(BUILDINFO_MAGIC, i + 1)
+        i = d.find(lptest.BUILDINFO_MAGIC, i + 1)
     if i < 0 or not (d[i + 15] & 2):
         return False
     j = i + 32
@@ -643,32 +546,20 @@ def diff_groups(out):
     return res
 
 
-def main():
-    fxdir = os.environ.get("LP_FIXTURES")
-    if not fxdir:
-        print("LP_FIXTURES is not set: skipped")
-        return 77
-    lp = os.environ.get("LP_BIN", "/work/main/build/linkproof")
-    go = os.environ.get("GO") or shutil.which("go") or "/usr/bin/go"
-    tally = Tally()
-    t0 = time.time()
+def main(fxdir, tally):
+    lp = lptest.lp_bin()
+    go = lptest.go_bin()
 
-    if not tally.check(os.path.isfile(os.path.join(fxdir, "fixtures.tsv")), fxdir,
-                       "fixtures.tsv not found"):
-        print("%d passed, %d failed" % (tally.passed, tally.failed))
-        return 1
+    if not lptest.check_fixture_list(tally, fxdir):
+        return tally.abort()
     grc, gout, _ = run([go, "version"])
     if not tally.check(grc == 0, go, "the Go toolchain does not run (%s)" % grc):
-        print("%d passed, %d failed" % (tally.passed, tally.failed))
-        return 1
+        return tally.abort()
     print("note: oracle toolchain: %s" % dec(gout).strip())
-    rows = [r for r in read_fixtures(fxdir)]
-    for r in rows:
-        r["path"] = os.path.join(fxdir, r["name"])
-        tally.check(os.path.isfile(r["path"]), r["path"], "fixture listed in fixtures.tsv is missing")
-    rows = [r for r in rows if os.path.isfile(r["path"])]
+    rows = lptest.existing(tally, lptest.fixture_rows(fxdir),
+                           "fixture listed in fixtures.tsv is missing")
     byname = {r["name"]: r for r in rows}
-    corpus = read_corpus(tally)
+    corpus = lptest.read_corpus(tally) or []  # [(path, pkg)] of every format
     tables = {}
 
     # ---- checks 1 and 3 (and 8's package field), fixtures ----
@@ -1009,10 +900,8 @@ def main():
         rc, out, err = run([lp, cmd])
         tally.check(rc == 2, cmd + " without FILE", "exit %s (want 2)" % rc)
 
-    print("oracle_funcs: %.1fs" % (time.time() - t0))
-    print("%d passed, %d failed" % (tally.passed, tally.failed))
-    return 1 if tally.failed else 0
+    return tally.finish("oracle_funcs")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(lptest.run_main(main))

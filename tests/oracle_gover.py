@@ -20,61 +20,14 @@ Exit 0 when every check passed, 1 otherwise; the last line is "N passed, M faile
 
 import os
 import shutil
-import struct
-import subprocess
 import sys
 import tempfile
-import time
 
-ELF_MAGIC = b"\x7fELF"
-BUILDINFO_MAGIC = b"\xff Go buildinf:"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lptest  # noqa: E402
+
 TIMEOUT = 120
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def ok(self):
-        self.passed += 1
-
-    def fail(self, what, detail):
-        self.failed += 1
-        print("FAIL %s: %s" % (what, detail), flush=True)
-
-    def check(self, cond, what, detail):
-        if cond:
-            self.ok()
-        else:
-            self.fail(what, detail)
-        return cond
-
-
-def env_c():
-    env = dict(os.environ)
-    env["LC_ALL"] = "C"
-    env.pop("NO_COLOR", None)
-    return env
-
-
-def run(argv, cwd=None):
-    try:
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, env=env_c(), cwd=cwd, timeout=TIMEOUT)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return "timeout", b"", b""
-    except OSError as e:
-        return "oserror", b"", str(e).encode()
-
-
-def first_bytes(path, n=4):
-    try:
-        with open(path, "rb") as f:
-            return f.read(n)
-    except OSError:
-        return b""
+run = lptest.Runner(TIMEOUT, drop=("NO_COLOR",)).run
 
 
 def first_diff(a, b):
@@ -88,22 +41,9 @@ def first_diff(a, b):
     return "identical lines"
 
 
-def without_section_headers(data):
-    """data with e_shoff, e_shnum and e_shstrndx zeroed."""
-    d = bytearray(data)
-    e = ">" if d[5] == 2 else "<"
-    if d[4] == 2:
-        struct.pack_into(e + "Q", d, 0x28, 0)
-        struct.pack_into(e + "HHH", d, 0x3a, 0, 0, 0)
-    else:
-        struct.pack_into(e + "I", d, 0x20, 0)
-        struct.pack_into(e + "HHH", d, 0x2e, 0, 0, 0)
-    return bytes(d)
-
-
 def is_unsupported_object(path):
     """Universal (fat) Mach-O files: not read by linkproof yet (ELF, PE and Mach-O are)."""
-    return first_bytes(path, 4) == b"\xca\xfe\xba\xbe"
+    return lptest.first_bytes(path, 4) == b"\xca\xfe\xba\xbe"
 
 
 def drop_unsupported(out, cwd):
@@ -122,101 +62,17 @@ def drop_unsupported(out, cwd):
     return b"\n".join(keep)
 
 
-def read_fixtures(fxdir):
-    rows = []
-    with open(os.path.join(fxdir, "fixtures.tsv"), encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        for line in f:
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            rows.append(dict(zip(header, line.split("\t"))))
-    return rows
-
-
-def read_corpus(tally):
-    """Returns (list of ELF paths, number skipped as non-ELF)."""
-    lst = os.environ.get("LP_CORPUS_LIST", "")
-    require = os.environ.get("LP_REQUIRE_CORPUS", "") == "1"
-    entries = []
-    if lst and os.path.isfile(lst):
-        with open(lst, encoding="utf-8") as f:
-            for line in f:
-                line = line.strip()
-                if not line or line.startswith("#"):
-                    continue
-                path, _, pkg = line.rpartition(" ")
-                if not path:
-                    path, pkg = line, "?"
-                entries.append((path, pkg))
-    if not entries:
-        msg = "corpus list %r is missing or empty" % lst
-        if require:
-            tally.fail("corpus", msg + " and LP_REQUIRE_CORPUS=1")
-        else:
-            print("note: %s; corpus part skipped" % msg, flush=True)
-        return [], 0
-    elves, skipped = [], 0
-    for path, pkg in entries:
-        if not os.path.isfile(path):
-            if require:
-                tally.fail(path, "corpus file (%s) does not exist" % pkg)
-            else:
-                print("note: corpus file %s (%s) does not exist; skipped" % (path, pkg))
-            continue
-        if is_unsupported_object(path):
-            skipped += 1
-            continue
-        elves.append(path)
-    print("note: corpus: %d ELF/PE/Mach-O files, %d universal Mach-O files skipped"
-          % (len(elves), skipped), flush=True)
-    return elves, skipped
-
-
-def host_libc():
-    try:
-        out = subprocess.run(["ldconfig", "-p"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, timeout=30).stdout.decode("utf-8", "replace")
-        cands = []
-        for line in out.splitlines():
-            line = line.strip()
-            if line.startswith("libc.so.6 ") and "=>" in line:
-                cands.append((line.split("=>", 1)[1].strip(), line))
-        for path, line in cands:
-            if "x86-64" in line or "AArch64" in line or "64bit" in line:
-                if os.path.exists(path):
-                    return path
-        for path, _ in cands:
-            if os.path.exists(path):
-                return path
-    except (OSError, subprocess.SubprocessError):
-        pass
-    for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6",
-              "/lib64/libc.so.6", "/usr/lib/libc.so.6"):
-        if os.path.exists(p):
-            return p
-    return None
-
-
-def main():
-    fxdir = os.environ.get("LP_FIXTURES")
-    if not fxdir:
-        print("LP_FIXTURES is not set: skipped")
-        return 77
-    lp = os.environ.get("LP_BIN", "/work/main/build/linkproof")
-    go = os.environ.get("GO") or shutil.which("go") or "/usr/bin/go"
-    tally = Tally()
-    t0 = time.time()
+def main(fxdir, tally):
+    lp = lptest.lp_bin()
+    go = lptest.go_bin()
 
     if not os.path.isfile(os.path.join(fxdir, "fixtures.tsv")):
         tally.fail(fxdir, "fixtures.tsv not found")
-        print("%d passed, %d failed" % (tally.passed, tally.failed))
-        return 1
-    fixtures = [os.path.join(fxdir, r["name"]) for r in read_fixtures(fxdir)]
-    for p in fixtures:
-        tally.check(os.path.isfile(p), p, "fixture listed in fixtures.tsv does not exist")
-    fixtures = [p for p in fixtures if os.path.isfile(p)]
-    corpus, _ = read_corpus(tally)
+        return tally.abort()
+    fixtures = [r["path"] for r in lptest.existing(tally, lptest.fixture_rows(fxdir),
+                                                   "fixture listed in fixtures.tsv does not exist")]
+    corpus = lptest.corpus_paths(tally, lambda p: not is_unsupported_object(p),
+                                 "ELF/PE/Mach-O files", "universal Mach-O files")
 
     def compare(args, cwd=None, label=None):
         label = label or " ".join(args)
@@ -233,10 +89,7 @@ def main():
         extra = []
 
         def mk(name, data, mode):
-            p = os.path.join(tmp, name)
-            with open(p, "wb") as f:
-                f.write(data)
-            os.chmod(p, mode)
+            p = lptest.write_file(os.path.join(tmp, name), data, mode)
             extra.append(p)
             return p
 
@@ -244,8 +97,8 @@ def main():
         mk("empty-x", b"", 0o755)
         mk("script.sh", b"#!/bin/sh\necho hello\n", 0o755)
         mk("text.txt", b"just some text\n", 0o644)
-        mk("elf-magic-only", ELF_MAGIC, 0o755)
-        mk("elf-ident-only", ELF_MAGIC + b"\x02\x01\x01" + b"\0" * 9, 0o755)
+        mk("elf-magic-only", lptest.ELF_MAGIC, 0o755)
+        mk("elf-ident-only", lptest.ELF_MAGIC + b"\x02\x01\x01" + b"\0" * 9, 0o755)
         if fx0:
             with open(fx0, "rb") as f:
                 data = f.read()
@@ -258,11 +111,10 @@ def main():
                 q = os.path.join(fxdir, n)
                 if os.path.isfile(q):
                     with open(q, "rb") as f:
-                        mk("noshdr-" + n, without_section_headers(f.read()), 0o755)
-            i = data.find(BUILDINFO_MAGIC)
-            if i >= 0:
-                mk("magic-zeroed", data[:i] + b"\0" * len(BUILDINFO_MAGIC)
-                   + data[i + len(BUILDINFO_MAGIC):], 0o755)
+                        mk("noshdr-" + n, lptest.without_section_headers(f.read()), 0o755)
+            zeroed = lptest.zero_buildinfo_magic(data)
+            if zeroed is not None:
+                mk("magic-zeroed", zeroed, 0o755)
             link = os.path.join(tmp, "fixture-link")
             os.symlink(fx0, link)
             extra.append(link)
@@ -290,7 +142,7 @@ def main():
             if os.path.isfile(p):
                 host.append(p)
                 break
-        libc = host_libc()
+        libc = lptest.host_libc()
         if libc:
             host.append(libc)
         if os.path.exists("/etc/passwd"):
@@ -329,10 +181,8 @@ def main():
         compare(mixed, label="mixed invocation: " + " ".join(mixed))
         compare(extra + [missing], label="all made-up files in one invocation")
 
-    print("oracle_gover: %.1fs" % (time.time() - t0))
-    print("%d passed, %d failed" % (tally.passed, tally.failed))
-    return 1 if tally.failed else 0
+    return tally.finish("oracle_gover")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(lptest.run_main(main))

@@ -23,18 +23,18 @@ LP_REQUIRE_CORPUS=1, GO, READELF (default readelf), CC (default cc).
 The last line is "N passed, M failed".
 """
 
-import json
 import os
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
-import time
 
-ELF_MAGIC = b"\x7fELF"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lptest  # noqa: E402
+
 TIMEOUT = 120
+run = lptest.Runner(TIMEOUT).run
 
 # readelf's "Machine:" wording -> e_machine
 READELF_MACHINES = {
@@ -91,49 +91,6 @@ def expected_goarch(em, bits, big):
 ELF_TYPES = {0: "none", 1: "rel", 2: "exec", 3: "dyn", 4: "core"}
 READELF_TYPES = {"NONE": "none", "REL": "rel", "EXEC": "exec", "DYN": "dyn", "CORE": "core"}
 
-JSON_KEYS = ["schema_version", "path", "format", "class", "endian", "machine", "goarch",
-             "elf_type", "go", "gnu_build_id", "linkage", "symtab", "dwarf",
-             "dwarf_compressed", "notes", "error"]
-GO_KEYS = ["version", "version_source", "path", "main", "deps", "settings", "build_id",
-           "build_id_source", "buildinfo_layout", "buildinfo_address", "parse_error"]
-LINKAGE_KEYS = ["static", "pie", "df_1_pie", "interpreter", "needed", "rpath", "runpath",
-                "soname", "bind_now"]
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL %s: %s" % (what, detail), flush=True)
-        return cond
-
-    def eq(self, what, field, expected, actual):
-        return self.check(expected == actual, what,
-                          "%s: expected %r, linkproof says %r" % (field, expected, actual))
-
-
-def env_c():
-    env = dict(os.environ)
-    env["LC_ALL"] = "C"
-    return env
-
-
-def run(argv, cwd=None):
-    try:
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, env=env_c(), cwd=cwd, timeout=TIMEOUT)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return "timeout", b"", b""
-    except OSError as e:
-        return "oserror", b"", str(e).encode()
-
 
 # ---------------------------------------------------------------- ELF header
 
@@ -141,7 +98,7 @@ def run(argv, cwd=None):
 def read_header(path):
     with open(path, "rb") as f:
         h = f.read(64)
-    if len(h) < 20 or h[:4] != ELF_MAGIC:
+    if len(h) < 20 or h[:4] != lptest.ELF_MAGIC:
         return None
     bits = {1: 32, 2: 64}.get(h[4])
     big = {1: False, 2: True}.get(h[5])
@@ -330,84 +287,6 @@ def norm_mod(m):
 # ---------------------------------------------------------------- inputs
 
 
-def read_fixtures(fxdir):
-    rows = []
-    with open(os.path.join(fxdir, "fixtures.tsv"), encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        for line in f:
-            line = line.rstrip("\n")
-            if line.strip():
-                rows.append(dict(zip(header, line.split("\t"))))
-    return rows
-
-
-def is_elf(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read(4) == ELF_MAGIC
-    except OSError:
-        return False
-
-
-def read_corpus(tally):
-    lst = os.environ.get("LP_CORPUS_LIST", "")
-    require = os.environ.get("LP_REQUIRE_CORPUS", "") == "1"
-    entries = []
-    if lst and os.path.isfile(lst):
-        with open(lst, encoding="utf-8") as f:
-            for line in f:
-                line = line.strip()
-                if line and not line.startswith("#"):
-                    path, _, pkg = line.rpartition(" ")
-                    entries.append((path or line, pkg))
-    if not entries:
-        msg = "corpus list %r is missing or empty" % lst
-        if require:
-            tally.check(False, "corpus", msg + " and LP_REQUIRE_CORPUS=1")
-        else:
-            print("note: %s; corpus part skipped" % msg, flush=True)
-        return []
-    out, skipped = [], 0
-    for path, pkg in entries:
-        if not os.path.isfile(path):
-            if require:
-                tally.check(False, path, "corpus file (%s) does not exist" % pkg)
-            else:
-                print("note: corpus file %s (%s) does not exist; skipped" % (path, pkg))
-            continue
-        if not is_elf(path):
-            skipped += 1
-            continue
-        out.append(path)
-    print("note: corpus: %d ELF files, %d non-ELF files (PE/Mach-O) skipped"
-          % (len(out), skipped), flush=True)
-    return out
-
-
-def host_libc():
-    try:
-        out = subprocess.run(["ldconfig", "-p"], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, timeout=30).stdout.decode("utf-8", "replace")
-        cands = []
-        for line in out.splitlines():
-            line = line.strip()
-            if line.startswith("libc.so.6 ") and "=>" in line:
-                cands.append((line.split("=>", 1)[1].strip(), line))
-        for path, line in cands:
-            if ("x86-64" in line or "AArch64" in line or "64bit" in line) and os.path.exists(path):
-                return path
-        for path, _ in cands:
-            if os.path.exists(path):
-                return path
-    except (OSError, subprocess.SubprocessError):
-        pass
-    for p in ("/lib/x86_64-linux-gnu/libc.so.6", "/lib/aarch64-linux-gnu/libc.so.6",
-              "/lib64/libc.so.6", "/usr/lib/libc.so.6"):
-        if os.path.exists(p):
-            return p
-    return None
-
-
 def host_files(go, readelf):
     files = []
     try:
@@ -420,11 +299,11 @@ def host_files(go, readelf):
             st = os.lstat(p)
         except OSError:
             continue
-        if (st.st_mode & 0o170000) == 0o100000 and is_elf(p):
+        if (st.st_mode & 0o170000) == 0o100000 and lptest.is_elf(p):
             files.append(p)
             if len(files) == 15:
                 break
-    libc = host_libc()
+    libc = lptest.host_libc()
     if libc:
         files.append(os.path.realpath(libc))
         rc, out, _ = run([readelf, "-W", "-l", libc])
@@ -492,18 +371,7 @@ def build_c_programs(tmp):
 def without_section_headers(src, dst):
     """Copy src with e_shoff, e_shnum and e_shstrndx zeroed: only segments remain."""
     with open(src, "rb") as f:
-        d = bytearray(f.read())
-    e = ">" if d[5] == 2 else "<"
-    if d[4] == 2:
-        struct.pack_into(e + "Q", d, 0x28, 0)
-        struct.pack_into(e + "HHH", d, 0x3a, 0, 0, 0)
-    else:
-        struct.pack_into(e + "I", d, 0x20, 0)
-        struct.pack_into(e + "HHH", d, 0x2e, 0, 0, 0)
-    with open(dst, "wb") as f:
-        f.write(d)
-    os.chmod(dst, 0o755)
-    return dst
+        return lptest.write_file(dst, lptest.without_section_headers(f.read()))
 
 
 def crafted_files(tmp, fxdir, rows):
@@ -536,12 +404,7 @@ def crafted_files(tmp, fxdir, rows):
 def inspect_json(lp, path):
     rc, out, err = run([lp, "inspect", "--json", path])
     lines = out.decode("utf-8", "replace").splitlines()
-    obj = None
-    if len(lines) == 1:
-        try:
-            obj = json.loads(lines[0])
-        except ValueError:
-            obj = None
+    obj = lptest.load_json(lines[0]) if len(lines) == 1 else None
     return rc, obj, out, err
 
 
@@ -552,8 +415,8 @@ def check_file(tally, lp, go, readelf, path, tmp, row=None):
                        "inspect --json exit %s, stdout %r, stderr %r"
                        % (rc, raw[:300], err[:300])):
         return None
-    tally.check(all(k in j for k in JSON_KEYS), label,
-                "missing JSON keys: %s" % [k for k in JSON_KEYS if k not in j])
+    tally.check(all(k in j for k in lptest.JSON_KEYS), label,
+                "missing JSON keys: %s" % [k for k in lptest.JSON_KEYS if k not in j])
     tally.eq(label, "error", None, j.get("error"))
     tally.eq(label, "path", path, j.get("path"))
     tally.eq(label, "format", "elf", j.get("format"))
@@ -594,7 +457,7 @@ def check_file(tally, lp, go, readelf, path, tmp, row=None):
              READELF_TYPES.get(r["type"], "unknown"), j.get("elf_type"))
 
     lk = j.get("linkage")
-    if tally.check(isinstance(lk, dict) and all(k in lk for k in LINKAGE_KEYS), label,
+    if tally.check(isinstance(lk, dict) and all(k in lk for k in lptest.LINKAGE_KEYS), label,
                    "linkage is %r" % (lk,)):
         tally.eq(label, "linkage.interpreter", r["interp"], lk.get("interpreter"))
         tally.eq(label, "linkage.needed", r["needed"], lk.get("needed"))
@@ -639,7 +502,7 @@ def check_file(tally, lp, go, readelf, path, tmp, row=None):
     if not is_go:
         tally.eq(label, "go (go version and readelf see no Go)", None, g)
         return j
-    if not tally.check(isinstance(g, dict) and all(k in g for k in GO_KEYS), label,
+    if not tally.check(isinstance(g, dict) and all(k in g for k in lptest.GO_KEYS), label,
                        "go is %r" % (g,)):
         return j
     brc, bout, berr = run([go, "tool", "buildid", gopath])
@@ -734,30 +597,23 @@ def check_fixture_facts(tally, row, j):
         tally.check(n.get("id") in ("cgo-static",), name, "unexpected note %r" % (n,))
 
 
-def main():
-    fxdir = os.environ.get("LP_FIXTURES")
-    if not fxdir:
-        print("LP_FIXTURES is not set: skipped")
-        return 77
-    lp = os.environ.get("LP_BIN", "/work/main/build/linkproof")
-    go = os.environ.get("GO") or shutil.which("go") or "/usr/bin/go"
+def main(fxdir, tally):
+    lp = lptest.lp_bin()
+    go = lptest.go_bin()
     readelf = os.environ.get("READELF") or shutil.which("readelf") or "readelf"
-    tally = Tally()
-    t0 = time.time()
 
-    if not tally.check(os.path.isfile(os.path.join(fxdir, "fixtures.tsv")), fxdir,
-                       "fixtures.tsv not found"):
-        print("%d passed, %d failed" % (tally.passed, tally.failed))
-        return 1
-    rows = read_fixtures(fxdir)
-    corpus = read_corpus(tally)
+    if not lptest.check_fixture_list(tally, fxdir):
+        return tally.abort()
+    rows = lptest.fixture_rows(fxdir)
+    corpus = lptest.corpus_paths(tally, lptest.is_elf, "ELF files", "non-ELF files (PE/Mach-O)",
+                                 bare_pkg=None)
     with tempfile.TemporaryDirectory(prefix="lp-readelf-") as tmp:
         hosts = host_files(go, readelf)
         built = build_c_programs(tmp) + crafted_files(tmp, fxdir, rows)
         print("note: %d fixtures, %d corpus ELF files, %d host ELF files, %d built/crafted files"
               % (len(rows), len(corpus), len(hosts), len(built)), flush=True)
         for row in rows:
-            p = os.path.join(fxdir, row["name"])
+            p = row["path"]
             if not tally.check(os.path.isfile(p), p, "fixture listed in fixtures.tsv is missing"):
                 continue
             j = check_file(tally, lp, go, readelf, p, tmp, row)
@@ -767,10 +623,8 @@ def main():
         for p in corpus + hosts + built:
             check_file(tally, lp, go, readelf, p, tmp)
 
-    print("oracle_readelf: %.1fs" % (time.time() - t0))
-    print("%d passed, %d failed" % (tally.passed, tally.failed))
-    return 1 if tally.failed else 0
+    return tally.finish("oracle_readelf")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(lptest.run_main(main))

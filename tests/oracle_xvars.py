@@ -52,20 +52,23 @@ directory).
 The last line is "N passed, M failed".
 """
 
-import json
 import os
 import platform
 import re
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lptest  # noqa: E402
+from lptest import dec  # noqa: E402
 
 TIMEOUT = 120
 RUN_TIMEOUT = 10
 BUILD_TIMEOUT = 600
+RUNNER = lptest.Runner(TIMEOUT, drop=("GITHUB_ACTIONS",))
+run, env_c = RUNNER.run, RUNNER.env
 
 VERDICTS = ("injected", "missing", "different", "empty", "overwritten", "not-injected",
             "unverifiable")
@@ -90,60 +93,6 @@ QUOTE_VARIANTS = [
     "-X=main.commit=q\"x",
     "--X main.commit=dd",
 ]
-
-
-class Tally:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, cond, what, detail):
-        if cond:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL %s: %s" % (what, detail), flush=True)
-        return cond
-
-    def eq(self, what, field, expected, actual):
-        return self.check(expected == actual, what,
-                          "%s: expected %r, linkproof says %r" % (field, expected, actual))
-
-
-def env_c(**extra):
-    env = dict(os.environ)
-    env["LC_ALL"] = "C"
-    env.pop("GITHUB_ACTIONS", None)
-    env.update(extra)
-    return env
-
-
-def run(argv, cwd=None, env=None, timeout=TIMEOUT):
-    try:
-        p = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL, env=env or env_c(), cwd=cwd,
-                           timeout=timeout)
-        return p.returncode, p.stdout, p.stderr
-    except subprocess.TimeoutExpired:
-        return "timeout", b"", b""
-    except OSError as e:
-        return "oserror", b"", str(e).encode()
-
-
-def dec(b):
-    return b.decode("utf-8", "replace")
-
-
-def read_tsv(path):
-    with open(path, encoding="utf-8") as f:
-        lines = [l.rstrip("\n") for l in f if l.strip()]
-    head = lines[0].split("\t")
-    rows = []
-    for l in lines[1:]:
-        cols = l.split("\t")
-        cols += [""] * (len(head) - len(cols))
-        rows.append(dict(zip(head, cols)))
-    return rows
 
 
 # ---------------------------------------------------------------- the go command's rules
@@ -279,31 +228,29 @@ def read_string_header(path, addr):
 # ---------------------------------------------------------------- helpers
 
 class Inspector:
+    """`linkproof inspect` on a file with --var assertions, each run once."""
+
     def __init__(self, lp):
         self.lp = lp
         self.cache = {}
 
+    def _argv(self, mode, vars_):
+        argv = [self.lp, "inspect", mode]
+        for v in vars_:
+            argv += ["--var", v]
+        return argv
+
     def json(self, path, vars_=()):
         key = ("json", path, tuple(vars_))
         if key not in self.cache:
-            argv = [self.lp, "inspect", "--json"]
-            for v in vars_:
-                argv += ["--var", v]
-            rc, out, err = run(argv + [path])
-            try:
-                j = json.loads(out)
-            except ValueError:
-                j = None
-            self.cache[key] = (rc, j, err)
+            rc, out, err = run(self._argv("--json", vars_) + [path])
+            self.cache[key] = (rc, lptest.load_json(out), err)
         return self.cache[key]
 
     def text(self, path, vars_=()):
         key = ("text", path, tuple(vars_))
         if key not in self.cache:
-            argv = [self.lp, "inspect", "--color=never"]
-            for v in vars_:
-                argv += ["--var", v]
-            self.cache[key] = run(argv + [path])
+            self.cache[key] = run(self._argv("--color=never", vars_) + [path])
         return self.cache[key]
 
 
@@ -385,34 +332,19 @@ def text_row_checks(t, ins, path, vars_, targets, label):
                 % (" ".join(row), tg["verdict"], want))
 
 
-def main():
-    fxdir = os.environ.get("LP_FIXTURES")
-    if not fxdir:
-        print("LP_FIXTURES is not set: skipped")
-        return 77
-    lp = os.environ.get("LP_BIN", "/work/main/build/linkproof")
-    src_root = os.environ.get("LP_SOURCE_ROOT") or os.path.dirname(
-        os.path.dirname(os.path.abspath(__file__)))
-    go = os.environ.get("GO") or ("/usr/bin/go" if os.path.exists("/usr/bin/go") else None) \
-        or shutil.which("go") or "go"
-    t = Tally()
-    t0 = time.time()
+def main(fxdir, t):
+    lp = lptest.lp_bin()
+    src_root = lptest.source_root()
+    go = lptest.go_bin(usr_bin_first=True)
     ins = Inspector(lp)
     host_amd64 = platform.machine() in ("x86_64", "amd64", "AMD64")
     if not host_amd64:
         print("note: host is %s, not amd64: run-time checks are skipped" % platform.machine())
 
-    try:
-        rows = read_tsv(os.path.join(fxdir, "fixtures.tsv"))
-        matrix = read_tsv(os.path.join(src_root, "tests", "fixtures", "xmatrix.tsv"))
-    except OSError as e:
-        t.check(False, fxdir, "cannot read fixtures.tsv or xmatrix.tsv: %s" % e)
-        print("%d passed, %d failed" % (t.passed, t.failed))
-        return 1
-    for r in rows:
-        r["path"] = os.path.join(fxdir, r["name"])
-        t.check(os.path.isfile(r["path"]), r["path"], "listed in fixtures.tsv but missing")
-    rows = [r for r in rows if os.path.isfile(r["path"])]
+    rows, matrix = lptest.fixtures_and_matrix(t, fxdir, src_root)
+    if rows is None:
+        return t.abort()
+    rows = lptest.existing(t, rows, "listed in fixtures.tsv but missing")
     byname = {r["name"]: r for r in rows}
     mrow = {m["target"]: m for m in matrix}
     mnames = [m["target"] for m in matrix]
@@ -645,7 +577,7 @@ def main():
             t.check(nm_done > 0, fxdir, "no unstripped xm-* fixture was checked with go tool nm")
 
         # ------------------------------------------------------------ 7. non-Go ELF file
-        true_bin = next((b for b in ("/bin/true", "/usr/bin/true") if os.path.isfile(b)), None)
+        true_bin = lptest.host_true()
         if true_bin is None:
             print("note: neither /bin/true nor /usr/bin/true exists; check 7 skipped")
         else:
@@ -674,9 +606,7 @@ def main():
         if have_go:
             check_quoting(t, ins, lp, go, src_root, tmp, host_amd64)
 
-    print("oracle_xvars: %.1fs" % (time.time() - t0))
-    print("%d passed, %d failed" % (t.passed, t.failed))
-    return 1 if t.failed else 0
+    return t.finish("oracle_xvars")
 
 
 def check_matrix_targets(t, label, goarch, stripped, targets, mrow, source):
@@ -850,4 +780,4 @@ def check_quoting(t, ins, lp, go, src_root, tmp, host_amd64):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(lptest.run_main(main))
