@@ -58,7 +58,8 @@ static void usage_main(FILE *fp)
 {
     fputs("usage: linkproof <command> [options] [FILE...]\n"
           "\n"
-          "Proves what the Go toolchain put into a binary, without running it.\n"
+          "Proves what the Go toolchain put into a binary, without running it, and what a\n"
+          "running process is doing with its sockets.\n"
           "\n"
           "commands:\n",
           fp);
@@ -66,9 +67,11 @@ static void usage_main(FILE *fp)
         fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fputs("\n"
           "exit status:\n"
-          "  0  success: every file was read (and, for checks, every assertion held)\n"
-          "  1  a finding: a check failed, or builds differ\n"
-          "  2  usage error, or an input that could not be read or is malformed\n"
+          "  0  success: every file was read; every assertion held; builds identical; healthy\n"
+          "  1  a finding: an assertion failed (check), builds differ (diff), the process is\n"
+          "     unhealthy (probe), no Go function table (funcs, pkgs)\n"
+          "  2  usage error, an input that could not be read or is malformed, or a process\n"
+          "     that cannot be probed\n"
           "  (buildinfo follows `go version -m` instead; see 'linkproof help buildinfo')\n"
           "\n"
           "options: --version, --help; 'linkproof help <command>' for a command's options\n",
