@@ -30,7 +30,8 @@ void usage_probe(FILE *fp)
           "\n"
           "  --pid PID           the process\n"
           "  --exe NAME          the one process whose executable (or comm) is NAME\n"
-          "  --interval D        read twice, D apart (500ms, 2s, 1m) and report the increase of\n"
+          "  --interval D        read twice, D apart (500ms, 2s, 1m; a bare number is seconds) and\n"
+          "                      report the increase of\n"
           "                      ListenOverflows/ListenDrops\n"
           "  --max-fd-ratio R    unhealthy when open fds >= R x the soft limit (default 0.9)\n"
           "  --max-close-wait N  unhealthy when more than N sockets are in CLOSE_WAIT (default 64)\n"
@@ -90,6 +91,8 @@ static double fd_ratio(const lp_probe *p)
 
 static void judge(const lp_probe *p, double max_ratio, uint64_t max_cw, verdict *v)
 {
+    if (p->zombie)
+        add(v, "exited", "the process has exited (a zombie its parent has not reaped): it serves nothing");
     if (p->fd_limit != UINT64_MAX && p->fd_limit && (double)p->fds >= max_ratio * (double)p->fd_limit)
         add(v, "fd-ratio", "%llu open fds of a soft limit of %llu (%.0f%% >= %.0f%%): new connections "
                            "and files will fail with EMFILE",
@@ -117,9 +120,13 @@ static void text_out(lp_out *o, const lp_probe *p, const lp_facts *gf, const ver
     FILE *fp = o->fp;
     fprintf(fp, "  %-14s%d\n", "pid", p->pid);
     fprintf(fp, "  %-14s%s\n", "exe", p->exe ? p->exe : "-");
-    if (gf && gf->is_go)
-        fprintf(fp, "  %-14s%s%s%s\n", "go", gf->go ? gf->go->go_version : gf->go_version_fallback ? gf->go_version_fallback : "?",
-                gf->go && gf->go->path ? ", " : "", gf->go && gf->go->path ? gf->go->path : "");
+    if (gf && gf->is_go) {
+        const char *mod = gf->go && gf->go->has_main && gf->go->main.path && gf->go->main.path[0]
+                              ? gf->go->main.path : NULL;
+        fprintf(fp, "  %-14s%s%s%s\n", "go",
+                gf->go ? gf->go->go_version : gf->go_version_fallback ? gf->go_version_fallback : "?",
+                mod ? ", module " : "", mod ? mod : "");
+    }
     fprintf(fp, "  %-14s%llu\n", "threads", (unsigned long long)p->threads);
     if (p->fd_limit == UINT64_MAX)
         fprintf(fp, "  %-14s%llu / unlimited\n", "fds", (unsigned long long)p->fds);
@@ -169,7 +176,8 @@ static void json_out(const lp_probe *p, const lp_facts *gf, const verdict *v)
     json_object_set_new(o, "exe", p->exe ? lp_json_str(p->exe) : json_null());
     bool go = gf && gf->is_go;
     json_object_set_new(o, "go_version", go ? lp_json_str(gf->go ? gf->go->go_version : gf->go_version_fallback) : json_null());
-    json_object_set_new(o, "go_main", go && gf->go && gf->go->path ? lp_json_str(gf->go->path) : json_null());
+    json_object_set_new(o, "go_main", go && gf->go && gf->go->has_main && gf->go->main.path && gf->go->main.path[0]
+                                          ? lp_json_str(gf->go->main.path) : json_null());
     json_object_set_new(o, "threads", json_integer((json_int_t)p->threads));
     json_object_set_new(o, "fds", json_integer((json_int_t)p->fds));
     json_object_set_new(o, "fd_limit", u64_or_null(p->fd_limit));
@@ -300,8 +308,9 @@ int cmd_probe(int argc, char **argv)
             break;
         case O_EXE: exe = optarg; break;
         case O_INTERVAL:
-            if ((interval = parse_ms(optarg)) < 0) {
-                lp_cli_error("probe: --interval '%s': expected a duration such as 500ms, 2s or 1m", optarg);
+            if ((interval = parse_ms(optarg)) <= 0) {
+                lp_cli_error("probe: --interval '%s': expected a duration above 0 and up to 1h, such "
+                             "as 500ms, 2s or 1m (a bare number is seconds)", optarg);
                 return LP_EXIT_USAGE;
             }
             break;

@@ -202,6 +202,13 @@ static void read_status(int dirfd, lp_probe *p)
     const char *l = strstr(t, "\nThreads:");
     if (l)
         p->threads = strtoull(l + 9, NULL, 10);
+    const char *st = strstr(t, "\nState:");
+    if (st) {
+        st += 7;
+        while (*st == ' ' || *st == '\t')
+            st++;
+        p->zombie = *st == 'Z';
+    }
     free(t);
 }
 
