@@ -62,6 +62,7 @@ bench: build
 	ninja -C $(BUILD) tests/fixtures.stamp tests/corpus.txt
 	bash bench/buildinfo.sh $(BUILD)/tests/fixtures $(BUILD)/tests/corpus.txt
 	bash bench/funcs.sh $(BUILD)/tests/corpus.txt
+	bash bench/probe.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD)
