@@ -31,7 +31,7 @@ static bool grow(lp_strbuf *sb, size_t more)
     return true;
 }
 
-void lp_sb_add(lp_strbuf *sb, const void *p, size_t n)
+void lp_sb_add_slow(lp_strbuf *sb, const void *p, size_t n)
 {
     if (!grow(sb, n))
         return;
@@ -41,7 +41,6 @@ void lp_sb_add(lp_strbuf *sb, const void *p, size_t n)
     sb->s[sb->len] = '\0';
 }
 
-void lp_sb_addc(lp_strbuf *sb, char c) { lp_sb_add(sb, &c, 1); }
 void lp_sb_adds(lp_strbuf *sb, const char *s) { lp_sb_add(sb, s, strlen(s)); }
 
 void lp_sb_addf(lp_strbuf *sb, const char *fmt, ...)
