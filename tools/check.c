@@ -313,8 +313,10 @@ int cmd_check(int argc, char **argv)
         case O_JUNIT: junit = optarg; break;
         case O_GITHUB: github = true; break;
         case O_COLOR:
-            if (!lp_color_parse(optarg, &cm))
-                rc = lp_err_set(&err, LP_ERR_INVAL, "--color must be auto, always or never, not '%s'", optarg);
+            if (!lp_cli_color("check", optarg, &cm)) {
+                lp_policy_release(&pol);
+                return LP_EXIT_USAGE;
+            }
             break;
         case 'h':
             usage_check(stdout);

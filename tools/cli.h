@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "linkproof/linkproof.h"
+#include "report/report.h"
 
 /* Exit statuses shared by every command (documented in --help, the man page, README). */
 enum {
@@ -45,6 +46,8 @@ void lp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * option and where to look, instead of getopt's own message and a usage dump.
  */
 void lp_cli_bad_option(const char *cmd, char **argv);
+/* Parse --color=WHEN into *mode; on a bad value print one line for cmd and return false. */
+bool lp_cli_color(const char *cmd, const char *arg, lp_color_mode *mode);
 /* Map a library error code to an exit status. */
 int lp_cli_exit_for(lp_code code);
 

@@ -113,10 +113,8 @@ int cmd_diff(int argc, char **argv)
         switch (ch) {
         case 'j': json = true; break;
         case 'c':
-            if (!lp_color_parse(optarg, &cm)) {
-                lp_cli_error("--color must be auto, always or never, not '%s'", optarg);
+            if (!lp_cli_color("diff", optarg, &cm))
                 return LP_EXIT_USAGE;
-            }
             break;
         case 'h': usage_diff(stdout); return LP_EXIT_OK;
         default: lp_cli_bad_option("diff", argv); return LP_EXIT_USAGE;

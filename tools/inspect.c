@@ -55,10 +55,8 @@ int cmd_inspect(int argc, char **argv)
         switch (ch) {
         case 'j': json = true; break;
         case 'c':
-            if (!lp_color_parse(optarg, &cm)) {
-                lp_cli_error("--color must be auto, always or never, not '%s'", optarg);
+            if (!lp_cli_color("inspect", optarg, &cm))
                 return LP_EXIT_USAGE;
-            }
             break;
         case 'v': {
             lp_err e;

@@ -49,6 +49,14 @@ void lp_cli_bad_option(const char *cmd, char **argv)
                      cmd);
 }
 
+bool lp_cli_color(const char *cmd, const char *arg, lp_color_mode *mode)
+{
+    if (lp_color_parse(arg, mode))
+        return true;
+    lp_cli_error("%s: --color must be auto, always or never, not '%s'", cmd, arg);
+    return false;
+}
+
 int lp_cli_exit_for(lp_code code)
 {
     return code == LP_OK ? LP_EXIT_OK : LP_EXIT_USAGE;

@@ -342,10 +342,8 @@ int cmd_probe(int argc, char **argv)
             }
             break;
         case O_COLOR:
-            if (!lp_color_parse(optarg, &cm)) {
-                lp_cli_error("probe: --color must be auto, always or never, not '%s'", optarg);
+            if (!lp_cli_color("probe", optarg, &cm))
                 return LP_EXIT_USAGE;
-            }
             break;
         case O_SOURCE:
             if (strcmp(optarg, "auto") == 0)
