@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "linkproof/linkproof.h"
+#include "linkproof/fingerprint.h"
 #include "report/report.h"
 
 /* Exit statuses shared by every command (documented in --help, the man page, README). */
@@ -35,6 +36,15 @@ void usage_pkgs(FILE *fp);
 int cmd_diff(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_fingerprint(int argc, char **argv);
+void usage_fingerprint(FILE *fp);
+int cmd_verify(int argc, char **argv);
+void usage_verify(FILE *fp);
+int cmd_registry(int argc, char **argv);
+void usage_registry(FILE *fp);
+/* JSON of fingerprints, shared by fingerprint and verify. */
+json_t *lp_fingerprint_json(const lp_fingerprint *f, const char *path);
+json_t *lp_proc_fingerprint_json(const lp_proc_fingerprint *p);
 void usage_probe(FILE *fp);
 void usage_check(FILE *fp);
 void usage_diff(FILE *fp);

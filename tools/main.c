@@ -22,6 +22,10 @@ static const lp_cmd commands[] = {
      usage_check},
     {"probe", cmd_probe, "is a live process alive but not serving? fds, CLOSE_WAIT, accept queues",
      usage_probe},
+    {"fingerprint", cmd_fingerprint, "build IDs and code hashes of a file, or of a process in memory",
+     usage_fingerprint},
+    {"verify", cmd_verify, "is the running process a trusted build? ok, rollback or fuse", usage_verify},
+    {"registry", cmd_registry, "the store of trusted fingerprints (SQLite)", usage_registry},
     {"diff", cmd_diff, "what changed between two builds", usage_diff},
     {"pkgs", cmd_pkgs, "the Go packages in a binary, with function counts", usage_pkgs},
     {"help", cmd_help, "show help for a command", usage_help},
@@ -80,6 +84,7 @@ static void usage_main(FILE *fp)
           "     unhealthy (probe), no Go function table (funcs, pkgs)\n"
           "  2  usage error, an input that could not be read or is malformed, or a process\n"
           "     that cannot be probed\n"
+          "  verify: 0 ok, 3 rollback, 4 fuse, 2 cannot verify\n"
           "  (buildinfo follows `go version -m` instead; see 'linkproof help buildinfo')\n"
           "\n"
           "options: --version, --help; 'linkproof help <command>' for a command's options\n",

@@ -1,0 +1,293 @@
+/*
+ * fingerprint.c - SHA-256 fingerprints of files and of running processes.
+ *
+ * Owns: what "the code" is (the executable PT_LOAD segments, file bytes, in
+ * program-header order), the load bias of a mapped executable (from
+ * /proc/PID/maps: the mapping of the segment that starts at file offset 0),
+ * and reading a process's code through /proc/PID/mem in bounded chunks.
+ * Hashing is OpenSSL's EVP SHA-256 (SHA-NI where the CPU has it); file
+ * contents are mapped when large, read otherwise.
+ */
+#include "linkproof/fingerprint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "linkproof/go.h"
+#include "linkproof/object.h"
+
+#define MEM_CHUNK (1u << 20)
+#define MAX_CODE ((uint64_t)4 << 30)
+
+static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
+
+static void hex(const unsigned char *d, unsigned n, char out[65])
+{
+    static const char h[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n && i < 32; i++) {
+        out[2 * i] = h[d[i] >> 4];
+        out[2 * i + 1] = h[d[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+static bool finish(EVP_MD_CTX *c, char out[65])
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    bool ok = EVP_DigestFinal_ex(c, d, &n) == 1 && n == 32;
+    if (ok)
+        hex(d, n, out);
+    return ok;
+}
+
+/* Hash [off, off+len) of the source, a region of at most 64 MiB at a time. */
+static lp_code hash_range(lp_src *src, EVP_MD_CTX *c, uint64_t off, uint64_t len, lp_err *err)
+{
+    const uint64_t step = (uint64_t)64 << 20;
+    while (len > 0) {
+        uint64_t n = len < step ? len : step;
+        lp_region r;
+        lp_code rc = lp_src_region(src, off, (size_t)n, "file data", &r, err);
+        if (rc)
+            return rc;
+        int ok = EVP_DigestUpdate(c, r.data, r.len);
+        lp_region_release(&r);
+        if (ok != 1)
+            return lp_err_set(err, LP_ERR_IO, "'%s': SHA-256 failed", lp_src_name(src));
+        off += n;
+        len -= n;
+    }
+    return LP_OK;
+}
+
+lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    lp_src *src = NULL;
+    lp_obj *obj = NULL;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c)
+        return nomem(err);
+    lp_code rc = lp_src_open(&src, path, err);
+    if (!rc)
+        rc = lp_obj_open(&obj, src, err);
+    if (!rc && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1)
+        rc = hash_range(src, c, 0, lp_src_size(src), err);
+    if (!rc && !finish(c, out->sha256))
+        rc = lp_err_set(err, LP_ERR_IO, "'%s': SHA-256 failed", path);
+    if (!rc && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
+        for (size_t i = 0; !rc && i < lp_obj_segment_count(obj); i++) {
+            const lp_segment *s = lp_obj_segment_at(obj, i);
+            if (s->type != 1 || !(s->flags & LP_SEG_X))
+                continue;
+            rc = hash_range(src, c, s->off, s->filesz, err);
+            out->code_size += s->filesz;
+        }
+        if (!rc && !finish(c, out->code_sha256))
+            rc = lp_err_set(err, LP_ERR_IO, "'%s': SHA-256 failed", path);
+    }
+    lp_buildid_src from;
+    if (!rc)
+        rc = lp_go_buildid(obj, &out->go_build_id, &from, err);
+    if (!rc)
+        rc = lp_gnu_buildid(obj, &out->gnu_build_id, err);
+    lp_obj_free(&obj);
+    lp_src_free(&src);
+    EVP_MD_CTX_free(c);
+    if (rc)
+        lp_fingerprint_release(out);
+    return rc;
+}
+
+void lp_fingerprint_release(lp_fingerprint *f)
+{
+    if (!f)
+        return;
+    free(f->go_build_id);
+    free(f->gnu_build_id);
+    memset(f, 0, sizeof *f);
+}
+
+const char *lp_exe_state_name(lp_exe_state s)
+{
+    return s == LP_EXE_DELETED ? "deleted" : s == LP_EXE_REPLACED ? "replaced" : "present";
+}
+
+static lp_code proc_err(lp_err *err, int pid, const char *what, int e)
+{
+    lp_code code;
+    if (e == ENOENT || e == ESRCH)
+        code = lp_err_set(err, LP_ERR_NOTFOUND,
+                          "process %d: no such process (or it exited while being read)", pid);
+    else if (e == EACCES || e == EPERM)
+        code = lp_err_set(err, LP_ERR_IO,
+                          "process %d: no permission to read its %s: reading another process's "
+                          "memory needs ptrace access (root, or the same user with "
+                          "kernel.yama.ptrace_scope allowing it)",
+                          pid, what);
+    else if (e == EIO)
+        code = lp_err_set(err, LP_ERR_IO,
+                          "process %d: its %s could not be read (the process exited, or the "
+                          "memory is no longer mapped)",
+                          pid, what);
+    else
+        code = lp_err_set(err, LP_ERR_IO, "process %d: cannot read its %s: %s", pid, what, strerror(e));
+    if (err)
+        err->sys_errno = e;
+    return code;
+}
+
+/* The load bias: where the segment mapped from file offset 0 starts, minus its address. */
+static bool load_bias(int pid, ino_t ino, const lp_obj *obj, uint64_t *bias)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/maps", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    uint64_t seg_vaddr = UINT64_MAX;
+    for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
+        const lp_segment *s = lp_obj_segment_at(obj, i);
+        if (s->type == 1 && s->off == 0) {
+            seg_vaddr = s->vaddr;
+            break;
+        }
+    }
+    char line[4352];
+    bool found = false;
+    /* bounded by the file: one line per mapping */
+    while (!found && seg_vaddr != UINT64_MAX && fgets(line, sizeof line, f)) {
+        unsigned long long start, end, offset, inode;
+        char perms[8], dev[16];
+        if (sscanf(line, "%llx-%llx %7s %llx %15s %llu", &start, &end, perms, &offset, dev, &inode) != 6)
+            continue;
+        if (inode != (unsigned long long)ino || offset != 0)
+            continue;
+        *bias = start - (seg_vaddr & ~(uint64_t)0xfff);
+        found = true;
+    }
+    fclose(f);
+    return found;
+}
+
+lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->pid = pid;
+    if (pid <= 0)
+        return lp_err_set(err, LP_ERR_INVAL, "'%d' is not a process id", pid);
+    char exe_link[64], buf[4096];
+    snprintf(exe_link, sizeof exe_link, "/proc/%d/exe", pid);
+    ssize_t k = readlink(exe_link, buf, sizeof buf - 1);
+    if (k < 0)
+        return proc_err(err, pid, "executable (/proc/PID/exe)", errno);
+    buf[k] = '\0';
+    /* the kernel marks an unlinked executable with " (deleted)" */
+    char *del = k > 10 ? strstr(buf + k - 10, " (deleted)") : NULL;
+    if (del)
+        *del = '\0';
+    if (!(out->exe = strdup(buf)))
+        return nomem(err);
+    struct stat mapped, named;
+    if (stat(exe_link, &mapped) != 0)
+        return proc_err(err, pid, "executable (/proc/PID/exe)", errno);
+    if (stat(buf, &named) != 0)
+        out->exe_state = LP_EXE_DELETED;
+    else if (named.st_ino != mapped.st_ino || named.st_dev != mapped.st_dev)
+        out->exe_state = LP_EXE_REPLACED;
+    else
+        out->exe_state = del ? LP_EXE_DELETED : LP_EXE_PRESENT;
+
+    lp_code rc = lp_fingerprint_file(exe_link, &out->file, err);
+    if (rc)
+        return rc;
+
+    /* the same segments, as mapped */
+    lp_src *src = NULL;
+    lp_obj *obj = NULL;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    uint8_t *chunk = malloc(MEM_CHUNK);
+    int memfd = -1;
+    if (!c || !chunk) {
+        rc = nomem(err);
+        goto out;
+    }
+    if ((rc = lp_src_open(&src, exe_link, err)) || (rc = lp_obj_open(&obj, src, err)))
+        goto out;
+    if (!load_bias(pid, mapped.st_ino, obj, &out->load_bias)) {
+        rc = lp_err_set(err, LP_ERR_IO, "process %d: its executable's mapping is not in /proc/%d/maps",
+                        pid, pid);
+        goto out;
+    }
+    char mem[64];
+    snprintf(mem, sizeof mem, "/proc/%d/mem", pid);
+    memfd = open(mem, O_RDONLY | O_CLOEXEC);
+    if (memfd < 0) {
+        rc = errno == ENOENT ? lp_err_set(err, LP_ERR_UNSUPPORTED,
+                                          "process %d: this kernel has no /proc/PID/mem", pid)
+                             : proc_err(err, pid, "memory (/proc/PID/mem)", errno);
+        goto out;
+    }
+    if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+        rc = lp_err_set(err, LP_ERR_IO, "SHA-256 failed");
+        goto out;
+    }
+    for (size_t i = 0; !rc && i < lp_obj_segment_count(obj); i++) {
+        const lp_segment *s = lp_obj_segment_at(obj, i);
+        if (s->type != 1 || !(s->flags & LP_SEG_X))
+            continue;
+        if (s->filesz > MAX_CODE) {
+            rc = lp_err_set(err, LP_ERR_LIMIT, "process %d: a code segment of %llu bytes is over the limit",
+                            pid, (unsigned long long)s->filesz);
+            break;
+        }
+        uint64_t addr = out->load_bias + s->vaddr, left = s->filesz;
+        while (left > 0) {
+            size_t n = left < MEM_CHUNK ? (size_t)left : MEM_CHUNK;
+            ssize_t got = pread(memfd, chunk, n, (off_t)addr);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0) {
+                rc = proc_err(err, pid, "memory (/proc/PID/mem)", got < 0 ? errno : EIO);
+                break;
+            }
+            EVP_DigestUpdate(c, chunk, (size_t)got);
+            addr += (uint64_t)got;
+            left -= (uint64_t)got;
+        }
+        out->mem_code_size += s->filesz;
+    }
+    if (!rc && !finish(c, out->mem_code_sha256))
+        rc = lp_err_set(err, LP_ERR_IO, "SHA-256 failed");
+    if (!rc)
+        out->match = strcmp(out->mem_code_sha256, out->file.code_sha256) == 0 &&
+                     out->mem_code_size == out->file.code_size;
+out:
+    if (memfd >= 0)
+        close(memfd);
+    free(chunk);
+    EVP_MD_CTX_free(c);
+    lp_obj_free(&obj);
+    lp_src_free(&src);
+    if (rc)
+        lp_proc_fingerprint_release(out);
+    return rc;
+}
+
+void lp_proc_fingerprint_release(lp_proc_fingerprint *p)
+{
+    if (!p)
+        return;
+    free(p->exe);
+    lp_fingerprint_release(&p->file);
+    int pid = p->pid;
+    memset(p, 0, sizeof *p);
+    p->pid = pid;
+}

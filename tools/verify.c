@@ -1,0 +1,183 @@
+/*
+ * verify.c - `linkproof verify --pid PID | --all`: ok, rollback or fuse.
+ * Exit 0 ok, 3 rollback, 4 fuse (--all: the worst), 2 cannot verify.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "linkproof/fingerprint.h"
+#include "linkproof/registry.h"
+#include "report/report.h"
+
+enum { EXIT_ROLLBACK = 3, EXIT_FUSE = 4 };
+
+void usage_verify(FILE *fp)
+{
+    fputs("usage: linkproof verify --pid PID [--baseline BUILD_ID] [--registry DB] [--json]\n"
+          "       linkproof verify --all [--baseline BUILD_ID] [--registry DB] [--json]\n"
+          "\n"
+          "Is the running process the build we think it is? Compares its Go build ID with the\n"
+          "release baseline and its code in memory with the file it runs, and looks the code up in\n"
+          "the registry of trusted builds (linkproof registry):\n"
+          "  ok        the build ID is the baseline (or, without --baseline, the code is trusted) and\n"
+          "            the code in memory matches the file\n"
+          "  rollback  the process runs a known trusted build that is not the baseline: its label\n"
+          "            is printed; roll back to it\n"
+          "  fuse      the code is unknown to the registry, or memory differs from the file: the\n"
+          "            evidence and what to do next are printed\n"
+          "--all checks every process whose executable is a Go binary, as a table.\n"
+          "\n"
+          "  --registry DB   default: $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db,\n"
+          "                  else ~/.local/share/linkproof/registry.db\n"
+          "\n"
+          "exit status: 0 ok; 3 rollback; 4 fuse (--all: the worst of all); 2 cannot verify (no\n"
+          "such process, no permission to read its memory, usage, registry errors)\n",
+          fp);
+}
+
+static int exit_for(lp_verdict v)
+{
+    return v == LP_VERIFY_OK ? LP_EXIT_OK : v == LP_VERIFY_ROLLBACK ? EXIT_ROLLBACK : EXIT_FUSE;
+}
+
+static json_t *result_json(const lp_verify_result *r)
+{
+    json_t *o = lp_proc_fingerprint_json(&r->fp);
+    json_object_set_new(o, "verdict", json_string(lp_verdict_name(r->verdict)));
+    json_object_set_new(o, "label", r->label ? lp_json_str(r->label) : json_null());
+    json_object_set_new(o, "reason", lp_json_str(r->reason));
+    json_object_set_new(o, "next_step", lp_json_str(r->next_step));
+    return o;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    enum { O_PID = 256, O_ALL, O_BASE, O_REG, O_JSON };
+    static const struct option opts[] = {
+        {"pid", required_argument, NULL, O_PID},
+        {"all", no_argument, NULL, O_ALL},
+        {"baseline", required_argument, NULL, O_BASE},
+        {"registry", required_argument, NULL, O_REG},
+        {"json", no_argument, NULL, O_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int pid = 0, ch;
+    bool all = false, json = false;
+    const char *baseline = NULL, *regpath = NULL;
+    char *end;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case O_PID:
+            pid = (int)strtol(optarg, &end, 10);
+            if (*end || pid <= 0) {
+                lp_cli_error("verify: --pid '%s' is not a process id", optarg);
+                return LP_EXIT_USAGE;
+            }
+            break;
+        case O_ALL: all = true; break;
+        case O_BASE: baseline = optarg; break;
+        case O_REG: regpath = optarg; break;
+        case O_JSON: json = true; break;
+        case 'h': usage_verify(stdout); return LP_EXIT_OK;
+        default: lp_cli_bad_option("verify", argv); return LP_EXIT_USAGE;
+        }
+    }
+    if ((pid != 0) == all || optind != argc) {
+        lp_cli_error("verify: give --pid PID or --all; see 'linkproof help verify'");
+        return LP_EXIT_USAGE;
+    }
+    char *defpath = regpath ? NULL : lp_registry_default_path();
+    const char *path = regpath ? regpath : defpath;
+    lp_err err;
+    lp_err_clear(&err);
+    lp_registry *reg = NULL;
+    if (path) {
+        lp_code rc = lp_registry_open(path, false, &reg, &err);
+        if (rc && rc != LP_ERR_NOTFOUND) {
+            lp_cli_error("verify: %s", err.msg);
+            free(defpath);
+            return LP_EXIT_USAGE;
+        }
+    }
+    int status = LP_EXIT_OK;
+    if (pid) {
+        lp_verify_result r;
+        if (lp_verify_pid(pid, baseline, reg, &r, &err) != LP_OK) {
+            lp_cli_error("verify: %s", err.msg);
+            status = LP_EXIT_USAGE;
+        } else {
+            if (json) {
+                json_t *o = result_json(&r);
+                lp_json_write_line(stdout, o);
+                json_decref(o);
+            } else {
+                printf("%s: process %d (%s%s%s)\n", lp_verdict_name(r.verdict), pid, r.fp.exe,
+                       r.fp.exe_state == LP_EXE_PRESENT ? "" : ", ",
+                       r.fp.exe_state == LP_EXE_PRESENT ? "" : lp_exe_state_name(r.fp.exe_state));
+                printf("  %-10s%s\n  %-10s%s\n", "why", r.reason, "next", r.next_step);
+                printf("  %-10s%s\n  %-10s%s (memory %s)\n", "build id",
+                       r.fp.file.go_build_id ? r.fp.file.go_build_id : "-", "code", r.fp.file.code_sha256,
+                       r.fp.match ? "matches" : r.fp.mem_code_sha256);
+            }
+            status = exit_for(r.verdict);
+            lp_verify_result_release(&r);
+        }
+    } else {
+        DIR *d = opendir("/proc");
+        struct dirent *de;
+        int self = getpid();
+        if (!json)
+            printf("%-8s %-9s %-24s %s\n", "PID", "VERDICT", "LABEL", "EXE");
+        /* bounded by the process table */
+        while (d && (de = readdir(d))) {
+            long v = strtol(de->d_name, &end, 10);
+            if (*end || v <= 0 || v == self)
+                continue;
+            char exe[64];
+            snprintf(exe, sizeof exe, "/proc/%ld/exe", v);
+            if (!lp_is_go_file(exe))
+                continue;
+            lp_verify_result r;
+            if (lp_verify_pid((int)v, baseline, reg, &r, &err) != LP_OK) {
+                if (json) {
+                    json_t *o = json_object();
+                    json_object_set_new(o, "pid", json_integer(v));
+                    json_object_set_new(o, "verdict", json_null());
+                    json_object_set_new(o, "error", lp_json_str(err.msg));
+                    lp_json_write_line(stdout, o);
+                    json_decref(o);
+                } else {
+                    printf("%-8ld %-9s %-24s %s\n", v, "error", "-", err.msg);
+                }
+                if (status < LP_EXIT_USAGE)
+                    status = LP_EXIT_USAGE;
+                continue;
+            }
+            if (json) {
+                json_t *o = result_json(&r);
+                lp_json_write_line(stdout, o);
+                json_decref(o);
+            } else {
+                printf("%-8ld %-9s %-24s %s\n", v, lp_verdict_name(r.verdict), r.label ? r.label : "-",
+                       r.fp.exe);
+            }
+            int e = exit_for(r.verdict);
+            /* the worst verdict wins: fuse (4) > rollback (3) > cannot (2) > ok (0) */
+            if (e > status)
+                status = e;
+            lp_verify_result_release(&r);
+        }
+        if (d)
+            closedir(d);
+    }
+    lp_registry_close(&reg);
+    free(defpath);
+    return status;
+}
