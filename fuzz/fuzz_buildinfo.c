@@ -11,6 +11,7 @@
 #include "linkproof/go.h"
 #include "linkproof/check.h"
 #include "linkproof/ldflags.h"
+#include "linkproof/registry.h"
 #include "linkproof/xvar.h"
 #include "util/goquote.h"
 
@@ -20,10 +21,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    uint8_t mode = data[0] % 4;
+    uint8_t mode = data[0] % 5;
     const char *s = (const char *)data + 1;
     size_t n = size - 1;
     lp_err err;
+    if (mode == 4) {
+        /* the registry's JSON-lines import, into an in-memory database */
+        lp_registry *r = NULL;
+        size_t added = 0;
+        if (lp_registry_open(":memory:", true, &r, &err) == LP_OK)
+            (void)lp_registry_import(r, s, n, "fuzz", &added, &err);
+        lp_registry_close(&r);
+        return 0;
+    }
     if (mode == 0) {
         /* frame the text the way cmd/go does, so the parser sees it */
         char *framed = malloc(n + 32);
