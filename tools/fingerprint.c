@@ -39,8 +39,8 @@ json_t *lp_fingerprint_json(const lp_fingerprint *f, const char *path)
     json_object_set_new(o, "go_build_id", f->go_build_id ? lp_json_str(f->go_build_id) : json_null());
     json_object_set_new(o, "gnu_build_id", f->gnu_build_id ? json_string(f->gnu_build_id) : json_null());
     json_object_set_new(o, "sha256", json_string(f->sha256));
-    json_object_set_new(o, "code_sha256", json_string(f->code_sha256));
-    json_object_set_new(o, "code_size", json_integer((json_int_t)f->code_size));
+    json_object_set_new(o, "code_sha256", f->has_code ? json_string(f->code_sha256) : json_null());
+    json_object_set_new(o, "code_size", f->has_code ? json_integer((json_int_t)f->code_size) : json_null());
     return o;
 }
 
@@ -54,7 +54,7 @@ json_t *lp_proc_fingerprint_json(const lp_proc_fingerprint *p)
     json_object_set_new(m, "code_size", json_integer((json_int_t)p->mem_code_size));
     json_object_set_new(m, "load_bias", json_integer((json_int_t)p->load_bias));
     json_object_set_new(o, "memory", m);
-    json_t *f = lp_fingerprint_json(&p->file, NULL);
+    json_t *f = lp_fingerprint_json(&p->file, p->exe);
     json_object_set_new(f, "error", json_null());
     json_object_set_new(o, "file", f);
     json_object_set_new(o, "match", json_boolean(p->match));
@@ -66,7 +66,10 @@ static void text_file(const lp_fingerprint *f)
     printf("  %-14s%s\n", "go build id", f->go_build_id ? f->go_build_id : "-");
     printf("  %-14s%s\n", "gnu build id", f->gnu_build_id ? f->gnu_build_id : "-");
     printf("  %-14s%s\n", "sha256", f->sha256);
-    printf("  %-14s%s (%llu bytes)\n", "code sha256", f->code_sha256, (unsigned long long)f->code_size);
+    if (f->has_code)
+        printf("  %-14s%s (%llu bytes)\n", "code sha256", f->code_sha256, (unsigned long long)f->code_size);
+    else
+        printf("  %-14s- (not an object file)\n", "code sha256");
 }
 
 int cmd_fingerprint(int argc, char **argv)

@@ -167,8 +167,11 @@ int cmd_registry(int argc, char **argv)
         for (int i = 0; i < nargs; i++) {
             lp_fingerprint f;
             bool added = false;
-            if (lp_fingerprint_file(args[i], &f, &err) != LP_OK ||
-                lp_registry_add(reg, &f, args[i], label, &added, &err) != LP_OK) {
+            lp_code rc = lp_fingerprint_file(args[i], &f, &err);
+            if (!rc && !f.has_code)
+                rc = lp_err_set(&err, LP_ERR_UNSUPPORTED, "'%s': not an object file: nothing to trust",
+                                args[i]);
+            if (rc || lp_registry_add(reg, &f, args[i], label, &added, &err) != LP_OK) {
                 lp_cli_error("registry add: %s", err.msg);
                 status = LP_EXIT_USAGE;
             } else {

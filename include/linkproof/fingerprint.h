@@ -27,11 +27,12 @@ typedef struct lp_fingerprint {
     char *go_build_id;      /**< NULL when absent */
     char *gnu_build_id;     /**< lowercase hex, NULL when absent */
     char sha256[65];        /**< of the whole file */
-    char code_sha256[65];   /**< of the executable segments' bytes */
+    char code_sha256[65];   /**< of the executable segments' bytes ("" when has_code is false) */
     uint64_t code_size;
+    bool has_code;          /**< an object file (a file of another kind has only sha256) */
 } lp_fingerprint;
 
-/** Fingerprint the file at @p path (an ELF object). */
+/** Fingerprint the file at @p path: any file gets sha256; an object file also its code and build IDs. */
 lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err);
 void lp_fingerprint_release(lp_fingerprint *f);
 

@@ -76,13 +76,20 @@ lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
     if (!c)
         return nomem(err);
     lp_code rc = lp_src_open(&src, path, err);
-    if (!rc)
-        rc = lp_obj_open(&obj, src, err);
+    lp_err oe;
+    /* a file that is not an object still has a file hash; it has no code */
+    bool object = !rc && lp_obj_open(&obj, src, &oe) == LP_OK;
+    if (!rc && !object && oe.code != LP_ERR_UNSUPPORTED) {
+        if (err)
+            *err = oe;
+        rc = oe.code;
+    }
     if (!rc && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1)
         rc = hash_range(src, c, 0, lp_src_size(src), err);
     if (!rc && !finish(c, out->sha256))
         rc = lp_err_set(err, LP_ERR_IO, "'%s': SHA-256 failed", path);
-    if (!rc && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
+    out->has_code = object;
+    if (!rc && object && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
         for (size_t i = 0; !rc && i < lp_obj_segment_count(obj); i++) {
             const lp_segment *s = lp_obj_segment_at(obj, i);
             if (s->type != 1 || !(s->flags & LP_SEG_X))
@@ -94,9 +101,9 @@ lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
             rc = lp_err_set(err, LP_ERR_IO, "'%s': SHA-256 failed", path);
     }
     lp_buildid_src from;
-    if (!rc)
+    if (!rc && object)
         rc = lp_go_buildid(obj, &out->go_build_id, &from, err);
-    if (!rc)
+    if (!rc && object)
         rc = lp_gnu_buildid(obj, &out->gnu_build_id, err);
     lp_obj_free(&obj);
     lp_src_free(&src);
@@ -189,21 +196,26 @@ lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
     if (k < 0)
         return proc_err(err, pid, "executable (/proc/PID/exe)", errno);
     buf[k] = '\0';
-    /* the kernel marks an unlinked executable with " (deleted)" */
-    char *del = k > 10 ? strstr(buf + k - 10, " (deleted)") : NULL;
-    if (del)
-        *del = '\0';
-    if (!(out->exe = strdup(buf)))
-        return nomem(err);
     struct stat mapped, named;
     if (stat(exe_link, &mapped) != 0)
         return proc_err(err, pid, "executable (/proc/PID/exe)", errno);
-    if (stat(buf, &named) != 0)
-        out->exe_state = LP_EXE_DELETED;
-    else if (named.st_ino != mapped.st_ino || named.st_dev != mapped.st_dev)
-        out->exe_state = LP_EXE_REPLACED;
-    else
-        out->exe_state = del ? LP_EXE_DELETED : LP_EXE_PRESENT;
+    /*
+     * The kernel appends " (deleted)" to an unlinked executable's path, but a
+     * file may really be named so: the path as given counts first.
+     */
+    bool same = stat(buf, &named) == 0 && named.st_ino == mapped.st_ino && named.st_dev == mapped.st_dev;
+    if (same) {
+        out->exe_state = LP_EXE_PRESENT;
+    } else {
+        char *del = k > 10 ? buf + k - 10 : NULL;
+        if (del && strcmp(del, " (deleted)") == 0)
+            *del = '\0';
+        bool exists = stat(buf, &named) == 0;
+        same = exists && named.st_ino == mapped.st_ino && named.st_dev == mapped.st_dev;
+        out->exe_state = same ? LP_EXE_PRESENT : exists ? LP_EXE_REPLACED : LP_EXE_DELETED;
+    }
+    if (!(out->exe = strdup(buf)))
+        return nomem(err);
 
     lp_code rc = lp_fingerprint_file(exe_link, &out->file, err);
     if (rc)
