@@ -63,6 +63,7 @@ bench: build
 	bash bench/buildinfo.sh $(BUILD)/tests/fixtures $(BUILD)/tests/corpus.txt
 	bash bench/funcs.sh $(BUILD)/tests/corpus.txt
 	bash bench/probe.sh
+	bash bench/fingerprint.sh $(BUILD)/tests/corpus.txt
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD)

@@ -15,7 +15,7 @@
 #   vcs        git if VCS info is stamped, none for -buildvcs=false
 #   ldflags    the -ldflags value; several -ldflags flags are joined with
 #              '|' in command-line order; '-' if no -ldflags was given
-#   program    source program (app, netapp, cgolibc, static1)
+#   program    source program (app, netapp, cgolibc, static1, server)
 #
 # tests/fixtures/README.md describes the fixture families.
 #
@@ -121,7 +121,7 @@ rm -rf "$outdir/src" "$outdir/.logs"
 mkdir -p "$outdir/src" "$outdir/.logs"
 
 # --- deterministic git copies of the sources ------------------------------
-programs=(app netapp cgolibc static1)
+programs=(app netapp cgolibc static1 server)
 git_fixed=(git -c safe.directory='*' -c user.name='linkproof fixtures'
 	-c user.email='fixtures@linkproof.invalid' -c commit.gpgsign=false
 	-c init.defaultBranch=main -c core.autocrlf=false -c core.fileMode=true)
@@ -275,6 +275,23 @@ fx req xm-amd64-cgo0-exe-trimpath app amd64 0 exe no yes git "$XM_FLAGS" \
 fx req xm-amd64-cgo0-exe-2ldflags app amd64 0 exe no no git \
 	'-X main.version=first|-X main.commit=second' \
 	-- '-ldflags=-X main.version=first' '-ldflags=-X main.commit=second'
+
+# g) server: a process that prints "ready <pid> <version>" and runs until its
+# stdin is closed (or 120 s), for `fingerprint --pid` and `verify`. v1 and v2
+# differ only in main.version; their executable segments then differ only in
+# the Go build ID note, which the linker puts in the first (R E) segment. -sw
+# is v1 linked with -s -w; exe and pie give a zero and a non-zero load bias.
+SRV_V1_FLAGS='-X main.version=v1'
+SRV_V2_FLAGS='-X main.version=v2'
+SRV_SW_FLAGS="-s -w $SRV_V1_FLAGS"
+fx req server-amd64-cgo0-exe server amd64 0 exe no no git "$SRV_V1_FLAGS" \
+	-- "-ldflags=$SRV_V1_FLAGS"
+fx req server-amd64-cgo0-pie server amd64 0 pie no no git "$SRV_V1_FLAGS" \
+	-- "-ldflags=$SRV_V1_FLAGS"
+fx req server-amd64-cgo0-exe-v2 server amd64 0 exe no no git "$SRV_V2_FLAGS" \
+	-- "-ldflags=$SRV_V2_FLAGS"
+fx req server-amd64-cgo0-exe-sw server amd64 0 exe yes no git "$SRV_SW_FLAGS" \
+	-- "-ldflags=$SRV_SW_FLAGS"
 
 wait
 

@@ -3,6 +3,7 @@
  * Exit 0 ok, 3 rollback, 4 fuse (--all: the worst), 2 cannot verify.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@ void usage_verify(FILE *fp)
           "                  else ~/.local/share/linkproof/registry.db\n"
           "\n"
           "exit status: 0 ok; 3 rollback; 4 fuse (--all: the worst of all); 2 cannot verify (no\n"
-          "such process, no permission to read its memory, usage, registry errors)\n",
+          "such process, no permission to read its memory, usage, a registry that cannot be\n"
+          "opened, or none to tell rollback from fuse; --all: processes it could not read)\n",
           fp);
 }
 
@@ -98,6 +100,7 @@ int cmd_verify(int argc, char **argv)
     lp_err err;
     lp_err_clear(&err);
     lp_registry *reg = NULL;
+    bool no_registry = !path;
     if (path) {
         lp_code rc = lp_registry_open(path, false, &reg, &err);
         if (rc && rc != LP_ERR_NOTFOUND) {
@@ -105,6 +108,7 @@ int cmd_verify(int argc, char **argv)
             free(defpath);
             return LP_EXIT_USAGE;
         }
+        no_registry = rc == LP_ERR_NOTFOUND;
     }
     int status = LP_EXIT_OK;
     if (pid) {
@@ -112,6 +116,13 @@ int cmd_verify(int argc, char **argv)
         if (lp_verify_pid(pid, baseline, reg, &r, &err) != LP_OK) {
             lp_cli_error("verify: %s", err.msg);
             status = LP_EXIT_USAGE;
+        } else if (no_registry && r.verdict != LP_VERIFY_OK && r.fp.match) {
+            /* without the registry, "unknown code" may only mean a wrong --registry path */
+            lp_cli_error("verify: process %d is not the baseline, and there is no registry at '%s' to tell "
+                         "a trusted build (rollback) from an unknown one (fuse)",
+                         pid, path ? path : "(no path)");
+            status = LP_EXIT_USAGE;
+            lp_verify_result_release(&r);
         } else {
             if (json) {
                 json_t *o = result_json(&r);
@@ -132,6 +143,7 @@ int cmd_verify(int argc, char **argv)
     } else {
         DIR *d = opendir("/proc");
         struct dirent *de;
+        size_t unreadable = 0;
         int self = getpid();
         if (!json)
             printf("%-8s %-9s %-24s %s\n", "PID", "VERDICT", "LABEL", "EXE");
@@ -142,6 +154,11 @@ int cmd_verify(int argc, char **argv)
                 continue;
             char exe[64];
             snprintf(exe, sizeof exe, "/proc/%ld/exe", v);
+            if (access(exe, R_OK) != 0) {
+                if (errno == EACCES || errno == EPERM)
+                    unreadable++; /* another user's process: say so, do not pass it over */
+                continue;
+            }
             if (!lp_is_go_file(exe))
                 continue;
             lp_verify_result r;
@@ -176,6 +193,19 @@ int cmd_verify(int argc, char **argv)
         }
         if (d)
             closedir(d);
+        if (unreadable) {
+            /* as a user that is no all-clear; as root only a protected process or two (a sandbox's init) */
+            bool root = geteuid() == 0;
+            lp_cli_error("verify: %zu process%s could not be examined (no permission to read the "
+                         "executable)%s",
+                         unreadable, unreadable == 1 ? "" : "es",
+                         root ? "" : ": run as root to check every process");
+            if (!root && status < LP_EXIT_USAGE)
+                status = LP_EXIT_USAGE;
+        }
+        if (no_registry)
+            lp_cli_error("verify: no registry at '%s': every unknown build reads as fuse",
+                         path ? path : "(no path)");
     }
     lp_registry_close(&reg);
     free(defpath);

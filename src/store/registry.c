@@ -130,12 +130,29 @@ static int schema_version(lp_registry *r, lp_err *err, lp_code *rc)
     return v;
 }
 
+/* Any table at all: a database that some other program made. */
+static bool has_tables(lp_registry *r, lp_err *err, lp_code *rc)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", -1, &st, NULL) !=
+        SQLITE_OK) {
+        *rc = db_err(r, err, "reading the schema");
+        return false;
+    }
+    bool any = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    return any;
+}
+
 static lp_code migrate(lp_registry *r, lp_err *err)
 {
     lp_code rc = exec(r, "BEGIN IMMEDIATE", err);
     if (rc)
         return rc;
     int v = schema_version(r, err, &rc);
+    if (!rc && v == 0 && has_tables(r, err, &rc)) /* checked again inside the transaction */
+        rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': an SQLite database, but not a linkproof registry: left as it is",
+                        r->path);
     if (!rc && v > (int)N_MIGRATIONS)
         rc = lp_err_set(err, LP_ERR_FORMAT,
                         "'%s': registry schema version %d is newer than this linkproof's (%d)", r->path,
@@ -170,6 +187,12 @@ lp_code lp_registry_open(const char *path, bool create, lp_registry **out, lp_er
         lp_registry_close(&r);
         return LP_ERR_IO;
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        lp_err_set(err, LP_ERR_INVAL, "'%s': not a regular file, so not a registry", path);
+        lp_registry_close(&r);
+        return LP_ERR_INVAL;
+    }
     int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
     if (sqlite3_open_v2(path, &r->db, flags, NULL) != SQLITE_OK) {
         lp_code rc = r->db ? db_err(r, err, "opening")
@@ -180,7 +203,27 @@ lp_code lp_registry_open(const char *path, bool create, lp_registry **out, lp_er
         return rc;
     }
     sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
-    lp_code rc = exec(r, "PRAGMA journal_mode=WAL", err);
+    /* refuse another program's database before writing anything to it (even the journal mode) */
+    lp_code rc = LP_OK;
+    int v = schema_version(r, err, &rc);
+    if (!rc && v == 0 && has_tables(r, err, &rc))
+        rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': an SQLite database, but not a linkproof registry: left as it is",
+                        r->path);
+    if (rc) {
+        lp_registry_close(&r);
+        return rc;
+    }
+    /* switching to WAL can report BUSY at once while another process creates the file */
+    for (int waited = 0;; waited += 20) {
+        int s = sqlite3_exec(r->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (s == SQLITE_OK)
+            break;
+        if ((s != SQLITE_BUSY && s != SQLITE_LOCKED) || waited >= BUSY_TIMEOUT_MS) {
+            rc = db_err(r, err, "switching to the WAL journal");
+            break;
+        }
+        sqlite3_sleep(20);
+    }
     if (!rc)
         rc = exec(r, "PRAGMA synchronous=FULL", err);
     if (!rc)
@@ -253,9 +296,22 @@ static lp_code insert(lp_registry *r, const row *e, bool *added, lp_err *err)
     return LP_OK;
 }
 
+/* A label is one non-empty line of printable text. */
+static bool label_ok(const char *l)
+{
+    if (!l || !*l)
+        return false;
+    for (; *l; l++)
+        if ((unsigned char)*l < 0x20 || *l == 0x7f)
+            return false;
+    return true;
+}
+
 lp_code lp_registry_add(lp_registry *r, const lp_fingerprint *f, const char *path, const char *label,
                         bool *added, lp_err *err)
 {
+    if (!label_ok(label))
+        return lp_err_set(err, LP_ERR_INVAL, "a label must be non-empty text without control characters");
     char ts[32];
     now_iso(ts);
     const row e = {label, f->go_build_id, f->gnu_build_id, f->sha256, f->code_sha256, f->code_size, path, ts};
@@ -397,7 +453,7 @@ lp_code lp_registry_import(lp_registry *r, const char *text, size_t len, const c
             json_t *size = o ? json_object_get(o, "code_size") : NULL;
             if (!o)
                 rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': line %zu: not JSON: %s", name, line, je.text);
-            else if (!label || !*label || !is_hex64(sha) || !is_hex64(code) || !json_is_integer(size) ||
+            else if (!label_ok(label) || !is_hex64(sha) || !is_hex64(code) || !json_is_integer(size) ||
                      json_integer_value(size) < 0)
                 rc = lp_err_set(err, LP_ERR_FORMAT,
                                 "'%s': line %zu: needs label, sha256 and code_sha256 (64 hex digits) and "

@@ -1,0 +1,1168 @@
+#!/usr/bin/env python3
+"""linkproof fingerprint, registry and verify, against oracles computed here and live
+processes (the `server` fixtures).
+
+  1. `fingerprint FILE --json` on every fixture (and the corpus): sha256 against hashlib,
+     code_sha256/code_size against the executable PT_LOAD segments parsed here with struct,
+     go_build_id against `go tool buildid`, gnu_build_id against `readelf -n`; non-Go ELF,
+     non-ELF, empty, truncated, missing files and directories.
+  2. `fingerprint --pid` of a running server (exe and pie) and of a non-Go PIE (cat):
+     match, memory hash = file hash = ours, load bias against /proc/PID/maps, exe_state.
+  3. A running copy whose file is replaced (rename over it) or deleted: exe_state, and the
+     file facts are still those of the running build.
+  4. One byte of the code patched through /proc/PID/mem: match false (exit 1), the memory
+     hash is the one of the patched bytes, verify says fuse (exit 4) even with the right
+     --baseline.
+  5. verify ok / rollback / fuse with and without --baseline, exe and pie, text and --json.
+  6. registry: add/list/show/remove/export/import round trip, duplicates, two writers at
+     once, kill -9 in the middle of a big import, a corrupt database, the default paths.
+  7. verify --all: the servers' rows and the exit status rule (the worst verdict).
+  8. error sentences: no such process, no permission (as nobody).
+
+Servers are child processes with stdin on a pipe: closing it stops them (they also stop by
+themselves after 120 s); every wait is a bounded poll and every server is stopped in a
+finally block. Needs root for parts 4 and 8 (writing /proc/PID/mem of a process, running a
+command as nobody); without root those parts are skipped with a note.
+
+Environment: LP_BIN (default /work/main/build/linkproof), LP_FIXTURES (required, else exit
+77), GO (default `go` on PATH, else /usr/bin/go), LP_CORPUS_LIST (optional).
+The last line is "N passed, M failed".
+"""
+
+import contextlib
+import hashlib
+import json
+import os
+import random
+import re
+import select
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lptest  # noqa: E402
+
+TIMEOUT = 120
+RUNNER = lptest.Runner(TIMEOUT, drop=("NO_COLOR", "CLICOLOR_FORCE", "LINKPROOF_REGISTRY",
+                                      "XDG_DATA_HOME"))
+run, base_env = RUNNER.run, RUNNER.env
+PF_X = 1
+PT_LOAD = 1
+FILE_KEYS = {"path", "go_build_id", "gnu_build_id", "sha256", "code_sha256", "code_size",
+             "error"}
+PID_KEYS = {"pid", "exe", "exe_state", "memory", "file", "match"}
+MEMORY_KEYS = {"code_sha256", "code_size", "load_bias"}
+REGISTRY_KEYS = {"id", "label", "go_build_id", "gnu_build_id", "sha256", "code_sha256",
+                 "code_size", "path", "added_at"}
+VERDICT_EXIT = {"ok": 0, "rollback": 3, "fuse": 4}
+# verify --all exits with the worst verdict: fuse before rollback before "cannot verify"
+# (2, docs/fingerprint.md) before ok
+SEVERITY = {0: 0, 2: 1, 3: 2, 4: 3}
+SERVERS = ("server-amd64-cgo0-exe", "server-amd64-cgo0-pie", "server-amd64-cgo0-exe-v2",
+           "server-amd64-cgo0-exe-sw")
+
+
+# ---------------------------------------------------------------- oracles
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def elf_info(path):
+    """The ELF facts the fingerprint rests on, parsed here: {"type", "entry", "loads":
+    [(flags, offset, vaddr, filesz, memsz, align)], "code": bytes of the executable PT_LOAD
+    segments in program-header order}; None when the file is not ELF."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != lptest.ELF_MAGIC or len(data) < 0x34:
+        return None
+    e = "<" if data[5] == 1 else ">"
+    if data[4] == 2:
+        etype, = struct.unpack_from(e + "H", data, 0x10)
+        entry, phoff = struct.unpack_from(e + "QQ", data, 0x18)
+        phentsize, phnum = struct.unpack_from(e + "HH", data, 0x36)
+    else:
+        etype, = struct.unpack_from(e + "H", data, 0x10)
+        entry, phoff = struct.unpack_from(e + "II", data, 0x18)
+        phentsize, phnum = struct.unpack_from(e + "HH", data, 0x2a)
+    loads = []
+    for i in range(phnum):
+        o = phoff + i * phentsize
+        if data[4] == 2:
+            ptype, flags, off, vaddr, _, filesz, memsz, align = struct.unpack_from(
+                e + "IIQQQQQQ", data, o)
+        else:
+            ptype, off, vaddr, _, filesz, memsz, flags, align = struct.unpack_from(
+                e + "IIIIIIII", data, o)
+        if ptype == PT_LOAD:
+            loads.append((flags, off, vaddr, filesz, memsz, align))
+    code = b"".join(data[off:off + filesz] for flags, off, _, filesz, _, _ in loads
+                    if flags & PF_X)
+    return {"type": etype, "entry": entry, "loads": loads, "code": code}
+
+
+def code_offset_of(info, vaddr):
+    """The offset of a virtual address inside info["code"] (the concatenation), or None."""
+    base = 0
+    for flags, _, seg_vaddr, filesz, _, _ in info["loads"]:
+        if not flags & PF_X:
+            continue
+        if seg_vaddr <= vaddr < seg_vaddr + filesz:
+            return base + vaddr - seg_vaddr
+        base += filesz
+    return None
+
+
+def go_buildid(go, path):
+    """`go tool buildid FILE`, or None when it fails or prints nothing."""
+    rc, out, _ = run([go, "tool", "buildid", path])
+    out = lptest.dec(out).strip()
+    return out if rc == 0 and out else None
+
+
+def gnu_buildid(path):
+    """The Build ID of `readelf -n` (hex), or None."""
+    rc, out, _ = run(["readelf", "-n", "-W", path])
+    if rc != 0:
+        return None
+    m = re.search(r"Build ID: ([0-9a-fA-F]+)", lptest.dec(out))
+    return m.group(1).lower() if m else None
+
+
+def maps_load_bias(pid, exe_inode, info):
+    """The load bias from /proc/PID/maps: the start of the mapping of the first PT_LOAD
+    segment's page (matched by inode and file offset) minus that segment's page address."""
+    _, off, vaddr, _, _, _ = info["loads"][0]
+    page = os.sysconf("SC_PAGE_SIZE")
+    with open("/proc/%d/maps" % pid) as f:
+        for line in f:
+            cols = line.split()
+            if len(cols) < 6:
+                continue
+            start = int(cols[0].split("-")[0], 16)
+            if int(cols[4]) == exe_inode and int(cols[2], 16) == off & ~(page - 1):
+                return start - (vaddr & ~(page - 1))
+    return None
+
+
+# ---------------------------------------------------------------- live processes
+
+
+class Server:
+    """A child process with stdin on a pipe; it prints one line "ready <pid> <version>"
+    (the server fixture) unless ready_line is False. stop() closes stdin and waits."""
+
+    def __init__(self, argv, ready_line=True, timeout=20):
+        self.argv = argv
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.pid = self.proc.pid
+        self.line = None
+        if ready_line:
+            self.line = self._read_line(timeout)
+
+    def _read_line(self, timeout):
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        deadline = time.time() + timeout
+        while b"\n" not in buf and time.time() < deadline:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if fd in r:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    break
+                buf += chunk
+        return lptest.dec(buf.split(b"\n")[0]) if b"\n" in buf else None
+
+    def ready(self, version):
+        return self.line == "ready %d %s" % (self.pid, version)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        for s in (self.proc.stdout, self.proc.stderr):
+            s.close()
+        return self.proc.returncode
+
+
+@contextlib.contextmanager
+def servers():
+    """A list to append Server objects to; all are stopped on the way out."""
+    started = []
+    try:
+        yield started
+    finally:
+        for s in started:
+            try:
+                s.stop()
+            except Exception as e:  # noqa: BLE001 -- stopping the others matters more
+                print("note: could not stop pid %d: %s" % (s.pid, e))
+
+
+def start_server(t, started, path, version, what):
+    s = Server([path])
+    started.append(s)
+    if not t.check(s.ready(version), what, "%s did not print 'ready %d %s' within 20 s: %r"
+                   % (path, s.pid, version, s.line)):
+        return None
+    return s
+
+
+def nonexistent_pid():
+    try:
+        with open("/proc/sys/kernel/pid_max") as f:
+            pid = int(f.read()) - 1
+    except (OSError, ValueError):
+        pid = 32767
+    while pid > 300 and os.path.exists("/proc/%d" % pid):
+        pid -= 1
+    return pid
+
+
+# ---------------------------------------------------------------- linkproof calls
+
+
+def json_lines(out):
+    """Each stdout line as JSON (None for a line that is not)."""
+    return [lptest.load_json(l) for l in lptest.dec(out).split("\n") if l.strip()]
+
+
+def one_json(t, what, out):
+    jl = json_lines(out)
+    if not t.check(len(jl) == 1 and isinstance(jl[0], dict), what,
+                   "want one JSON object on stdout, got %r" % out[:400]):
+        return {}
+    return jl[0]
+
+
+class LP:
+    def __init__(self, lp, env=None):
+        self.lp = lp
+        self.env = env
+
+    def __call__(self, *args, **kw):
+        return run([self.lp] + [str(a) for a in args], env=kw.pop("env", self.env), **kw)
+
+    def reg(self, db, *args, **kw):
+        return self("registry", "--registry", db, *args, **kw)
+
+    def reg_list(self, t, db, what):
+        rc, out, err = self.reg(db, "list", "--json")
+        t.check(rc == 0, what, "registry list --json: exit %s, want 0 (stderr %r)"
+                % (rc, err[:300]))
+        rows = json_lines(out)
+        t.check(all(isinstance(r, dict) for r in rows), what,
+                "registry list --json: a line is not a JSON object: %r" % out[:400])
+        return [r for r in rows if isinstance(r, dict)]
+
+
+# ---------------------------------------------------------------- 1. files
+
+
+def check_file_object(t, what, j, path, go, want_go):
+    """A FILE object of `fingerprint --json` against the oracles; want_go: the expected
+    Go build ID (None: expect null; "oracle": ask `go tool buildid`)."""
+    t.check(set(j) == FILE_KEYS, what, "keys %s, want exactly %s" % (sorted(j), sorted(FILE_KEYS)))
+    t.eq(what, "error", None, j.get("error"))
+    t.eq(what, "sha256", sha256_file(path), j.get("sha256"))
+    info = elf_info(path)
+    if info is not None:
+        t.eq(what, "code_sha256", hashlib.sha256(info["code"]).hexdigest(), j.get("code_sha256"))
+        t.eq(what, "code_size", len(info["code"]), j.get("code_size"))
+        t.eq(what, "gnu_build_id", gnu_buildid(path), j.get("gnu_build_id"))
+    if want_go == "oracle":
+        want_go = go_buildid(go, path)
+    t.eq(what, "go_build_id", want_go, j.get("go_build_id"))
+
+
+def part_files(t, lp, go, fxdir, rows, tmp):
+    paths = [r["path"] for r in rows]
+    rc, out, err = lp("fingerprint", "--json", *paths)
+    t.check(rc == 0, "fingerprint --json (%d fixtures)" % len(paths),
+            "exit %s, want 0 (stderr %r)" % (rc, err[:300]))
+    t.check(err == b"", "fingerprint --json (fixtures)", "stderr should be empty: %r" % err[:300])
+    jl = json_lines(out)
+    t.check(len(jl) == len(paths), "fingerprint --json (fixtures)",
+            "want %d lines, got %d" % (len(paths), len(jl)))
+    for path, j in zip(paths, jl):
+        if not t.check(isinstance(j, dict), path, "fingerprint --json line is not an object"):
+            continue
+        t.eq(path, "path", path, j.get("path"))
+        check_file_object(t, path + " (fingerprint)", j, path, go, "oracle")
+
+    # the text form names the same hashes
+    srv = os.path.join(fxdir, "server-amd64-cgo0-exe")
+    rc, out, err = lp("fingerprint", srv)
+    info = elf_info(srv)
+    text = lptest.dec(out)
+    t.check(rc == 0 and sha256_file(srv) in text
+            and hashlib.sha256(info["code"]).hexdigest() in text
+            and (go_buildid(go, srv) or "?") in text, "fingerprint (text) " + srv,
+            "want exit 0 and the sha256, code sha256 and Go build ID in the text; exit %s, %r"
+            % (rc, text[:500]))
+
+    # the corpus (optional): real-world binaries of other architectures and formats
+    for path in lptest.corpus_paths(t, os.path.isfile, "files", "missing"):
+        rc, out, err = lp("fingerprint", "--json", path)
+        j = one_json(t, path, out)
+        if not j:
+            continue
+        if lptest.is_elf(path):
+            t.check(rc == 0, path, "fingerprint: exit %s, want 0 (stderr %r)" % (rc, err[:300]))
+            check_file_object(t, path + " (corpus)", j, path, go, "oracle")
+        else:
+            # PE and Mach-O: the code hash is defined for ELF only; documented here
+            print("note: corpus %s (not ELF): exit %s, go_build_id %r, code_sha256 %r, error %r"
+                  % (path, rc, j.get("go_build_id"), j.get("code_sha256"), j.get("error")))
+
+    # non-Go ELF files: no Go build ID (`go tool buildid` prints the GNU one as raw bytes
+    # for these, so it is no oracle here), the GNU build ID and code of the host's files
+    for path in (lptest.host_true(), lptest.host_libc()):
+        if not path:
+            continue
+        rc, out, err = lp("fingerprint", "--json", path)
+        t.check(rc == 0, "fingerprint " + path, "exit %s, want 0 (stderr %r)" % (rc, err[:300]))
+        j = one_json(t, "fingerprint " + path, out)
+        if j:
+            check_file_object(t, path + " (non-Go ELF)", j, path, go, None)
+
+    # a non-ELF file and an empty file can be read: the spec's exit 2 is for files that
+    # cannot be read. Sensible: exit 0, the file's sha256, build IDs and code hash null.
+    empty = lptest.write_file(os.path.join(tmp, "empty"), b"", 0o644)
+    text_file = lptest.write_file(os.path.join(tmp, "notes.txt"), b"just text\n", 0o644)
+    for path in (text_file, empty):
+        what = "fingerprint --json %s (not ELF)" % path
+        rc, out, err = lp("fingerprint", "--json", path)
+        j = one_json(t, what, out)
+        t.check(rc == 0, what, "exit %s, want 0: the file was read (stderr %r)" % (rc, err[:300]))
+        t.eq(what, "sha256", sha256_file(path), j.get("sha256"))
+        t.check(j.get("code_sha256") is None and j.get("code_size") in (None, 0)
+                and j.get("go_build_id") is None and j.get("gnu_build_id") is None, what,
+                "want null code_sha256 and build IDs, got %r" % j)
+
+    # a truncated ELF (segments past the end of the file) is malformed: never a hash of
+    # part of a segment
+    trunc = lptest.write_file(os.path.join(tmp, "truncated"), open(srv, "rb").read()[:65536])
+    rc, out, err = lp("fingerprint", "--json", trunc)
+    j = one_json(t, "fingerprint truncated ELF", out)
+    t.check(rc == 2 and j.get("code_sha256") is None and j.get("error"), "fingerprint truncated ELF",
+            "want exit 2, code_sha256 null and an error, got exit %s, %r" % (rc, j))
+    t.check(len(lptest.stderr_lines(err)) == 1, "fingerprint truncated ELF",
+            "want one stderr line, got %r" % err[:300])
+
+    # missing file and directory among good ones: exit 2, one line each, the others intact
+    missing = os.path.join(tmp, "no-such-file")
+    files = [srv, missing, tmp, srv]
+    rc, out, err = lp("fingerprint", "--json", *files)
+    what = "fingerprint --json srv missing dir srv"
+    jl = json_lines(out)
+    t.check(rc == 2, what, "exit %s, want 2" % rc)
+    if t.check(len(jl) == 4 and all(isinstance(j, dict) for j in jl), what,
+               "want 4 JSON objects, got %r" % out[:400]):
+        t.check(jl[0].get("error") is None and jl[3].get("error") is None
+                and jl[0].get("code_sha256") == hashlib.sha256(info["code"]).hexdigest(), what,
+                "the readable files should still be fingerprinted: %r" % [jl[0], jl[3]])
+        for j, p in ((jl[1], missing), (jl[2], tmp)):
+            t.check(isinstance(j.get("error"), str) and p in j["error"]
+                    and j.get("sha256") is None, what,
+                    "want an error naming %s and sha256 null, got %r" % (p, j))
+    lines = lptest.stderr_lines(err)
+    t.check(len(lines) == 2 and all(l.startswith("linkproof: ") for l in lines), what,
+            "want two stderr lines 'linkproof: ...', got %r" % lines)
+
+    rc, out, err = lp("fingerprint")
+    t.check(rc == 2 and out == b"" and err.startswith(b"linkproof: "), "fingerprint (no args)",
+            "want exit 2, a 'linkproof: ' usage line, got exit %s, %r" % (rc, err[:200]))
+
+
+# ---------------------------------------------------------------- 2. processes
+
+
+def check_pid(t, lp, what, pid, path, want_state, want_bias_zero, info, exe_path=None,
+              want_match=True):
+    """fingerprint --pid PID --json of a process running `path` (whose ELF facts are info,
+    parsed before it was changed on disk); returns the JSON object."""
+    rc, out, err = lp("fingerprint", "--pid", pid, "--json")
+    j = one_json(t, what, out)
+    t.check(rc == (0 if want_match else 1), what, "exit %s, want %d (stderr %r)"
+            % (rc, 0 if want_match else 1, err[:300]))
+    if not j:
+        return {}
+    t.check(PID_KEYS <= set(j), what, "keys %s, want %s" % (sorted(j), sorted(PID_KEYS)))
+    mem = j.get("memory") if isinstance(j.get("memory"), dict) else {}
+    fil = j.get("file") if isinstance(j.get("file"), dict) else {}
+    t.check(MEMORY_KEYS <= set(mem), what, "memory keys %s" % sorted(mem))
+    t.check(set(fil) == FILE_KEYS, what, "file keys %s, want %s" % (sorted(fil), sorted(FILE_KEYS)))
+    t.eq(what, "pid", pid, j.get("pid"))
+    t.eq(what, "exe", exe_path or path, j.get("exe"))
+    t.eq(what, "exe_state", want_state, j.get("exe_state"))
+    t.eq(what, "match", want_match, j.get("match"))
+    code_hash = hashlib.sha256(info["code"]).hexdigest()
+    t.eq(what, "file.code_sha256", code_hash, fil.get("code_sha256"))
+    t.eq(what, "file.code_size", len(info["code"]), fil.get("code_size"))
+    t.eq(what, "memory.code_size", len(info["code"]), mem.get("code_size"))
+    if want_match:
+        t.eq(what, "memory.code_sha256", code_hash, mem.get("code_sha256"))
+    t.check(fil.get("path") in (exe_path or path, "/proc/%d/exe" % pid), what,
+            "file.path: want the running file's path (%s or /proc/%d/exe), got %r"
+            % (exe_path or path, pid, fil.get("path")))
+    bias = maps_load_bias(pid, os.stat("/proc/%d/exe" % pid).st_ino, info)
+    t.eq(what, "memory.load_bias (/proc/PID/maps)", bias, mem.get("load_bias"))
+    if want_bias_zero:
+        t.eq(what, "memory.load_bias", 0, mem.get("load_bias"))
+    else:
+        t.check(isinstance(mem.get("load_bias"), int) and mem["load_bias"] != 0, what,
+                "load_bias of a PIE should be non-zero, got %r" % mem.get("load_bias"))
+    return j
+
+
+def part_pid(t, lp, go, fxdir, tmp):
+    # the fixture itself: ready line, then exit 0 soon after its stdin is closed
+    s = Server([os.path.join(fxdir, "server-amd64-cgo0-exe-v2")])
+    t0 = time.time()
+    rc = s.stop()
+    t.check(s.ready("v2") and rc == 0 and time.time() - t0 < 5, "server fixture",
+            "want 'ready %d v2', then exit 0 within 5 s of the end of stdin; got %r, exit %s after %.1f s"
+            % (s.pid, s.line, rc, time.time() - t0))
+    with servers() as started:
+        for name, bias_zero in (("server-amd64-cgo0-exe", True), ("server-amd64-cgo0-pie", False)):
+            path = os.path.join(fxdir, name)
+            s = start_server(t, started, path, "v1", "start " + name)
+            if s is None:
+                continue
+            what = "fingerprint --pid (%s)" % name
+            j = check_pid(t, lp, what, s.pid, path, "present", bias_zero, elf_info(path))
+            if j:
+                check_file_object(t, what + " file", dict(j["file"], path=path), path, go, "oracle")
+            rc, out, err = lp("fingerprint", "--pid", s.pid)
+            t.check(rc == 0 and str(s.pid).encode() in out and out.count(
+                hashlib.sha256(elf_info(path)["code"]).hexdigest().encode()) >= 2,
+                what + " (text)", "want exit 0, the pid and the code hash twice (file and "
+                "memory), got exit %s, %r" % (rc, out[:600]))
+            t.check(s.alive(), what, "the server died while being read")
+
+        # a non-Go, dynamically linked PIE: cat waits for the end of its stdin as well
+        cat = shutil.which("cat")
+        if cat:
+            s = Server([cat], ready_line=False)
+            started.append(s)
+            exe = None
+            deadline = time.time() + 10
+            while time.time() < deadline:  # until the exec is done
+                try:
+                    exe = os.readlink("/proc/%d/exe" % s.pid)
+                    if os.path.basename(exe) == "cat":
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.05)
+            info = elf_info(exe)
+            j = check_pid(t, lp, "fingerprint --pid (cat, non-Go)", s.pid, exe, "present",
+                          info["type"] != 3, info)
+            if j:
+                t.eq("fingerprint --pid (cat)", "file.go_build_id", None, j["file"].get("go_build_id"))
+                t.eq("fingerprint --pid (cat)", "file.gnu_build_id", gnu_buildid(exe),
+                     j["file"].get("gnu_build_id"))
+
+
+# ---------------------------------------------------------------- 3. replaced, deleted
+
+
+def part_replaced(t, lp, fxdir, tmp):
+    v1 = os.path.join(fxdir, "server-amd64-cgo0-exe")
+    v2 = os.path.join(fxdir, "server-amd64-cgo0-exe-v2")
+    info_v1, info_v2 = elf_info(v1), elf_info(v2)
+    t.check(info_v1["code"] != info_v2["code"], "fixtures v1/v2",
+            "v1 and v2 should have different code (their Go build ID notes differ)")
+    with servers() as started:
+        # replaced: a deploy writes a new file and renames it over the running one
+        path = os.path.join(tmp, "srv-replaced")
+        shutil.copy2(v1, path)
+        s = start_server(t, started, path, "v1", "start copy (replaced)")
+        if s:
+            new = path + ".new"
+            shutil.copy2(v2, new)
+            os.rename(new, path)
+            t.check(sha256_file(path) == sha256_file(v2), "replace", "the copy was not replaced")
+            what = "fingerprint --pid (replaced on disk)"
+            j = check_pid(t, lp, what, s.pid, path, "replaced", True, info_v1)
+            if j:
+                t.eq(what, "file.sha256 (the running v1)", sha256_file(v1), j["file"].get("sha256"))
+                t.eq(what, "file.go_build_id (the running v1)", go_buildid(lptest.go_bin(), v1),
+                     j["file"].get("go_build_id"))
+            # the file at the path is v2 now
+            rc, out, _ = lp("fingerprint", "--json", path)
+            j = one_json(t, "fingerprint (the new file)", out)
+            t.eq("fingerprint (the new file)", "code_sha256",
+                 hashlib.sha256(info_v2["code"]).hexdigest(), j.get("code_sha256"))
+
+        # deleted
+        path = os.path.join(tmp, "srv-deleted")
+        shutil.copy2(v1, path)
+        s = start_server(t, started, path, "v1", "start copy (deleted)")
+        if s:
+            os.unlink(path)
+            what = "fingerprint --pid (deleted)"
+            j = check_pid(t, lp, what, s.pid, path, "deleted", True, info_v1)
+            if j:
+                t.eq(what, "file.sha256 (the running v1)", sha256_file(v1), j["file"].get("sha256"))
+
+        # a file whose name ends in " (deleted)" (what the kernel appends to the link of a
+        # deleted executable) is present: the name alone does not tell, the inode does
+        for name, decoy in (("srv (deleted)", False), ("srv2 (deleted)", True)):
+            path = os.path.join(tmp, name)
+            shutil.copy2(v1, path)
+            if decoy:  # and a different file at the name without the suffix
+                shutil.copy2(v2, os.path.join(tmp, name[:-len(" (deleted)")]))
+            s = start_server(t, started, path, "v1", "start %r" % name)
+            if s:
+                check_pid(t, lp, "fingerprint --pid (present, named %r%s)"
+                          % (name, ", beside a file without the suffix" if decoy else ""),
+                          s.pid, path, "present", True, info_v1)
+
+        # replaced by a file of the same code (a copy of the same build): still "replaced"
+        # (another inode), and match stays true
+        path = os.path.join(tmp, "srv-same")
+        shutil.copy2(v1, path)
+        s = start_server(t, started, path, "v1", "start copy (same build)")
+        if s:
+            shutil.copy2(v1, path + ".new")
+            os.rename(path + ".new", path)
+            check_pid(t, lp, "fingerprint --pid (replaced by an identical copy)", s.pid, path,
+                      "replaced", True, info_v1)
+
+
+# ---------------------------------------------------------------- 4. memory patched
+
+
+def patch_code_byte(pid, info, bias):
+    """Overwrites the byte at the entry point (already executed, never again) through
+    /proc/PID/mem; returns the patched copy of info["code"]."""
+    addr = bias + info["entry"]
+    with open("/proc/%d/mem" % pid, "r+b", buffering=0) as m:
+        m.seek(addr)
+        old = m.read(1)
+        m.seek(addr)
+        m.write(bytes([old[0] ^ 0xff]))
+        m.seek(addr)
+        now = m.read(1)
+    if now == old:
+        raise OSError("the byte at %#x did not change" % addr)
+    off = code_offset_of(info, info["entry"])
+    code = bytearray(info["code"])
+    code[off] ^= 0xff
+    return bytes(code)
+
+
+def part_patched(t, lp, go, fxdir, tmp):
+    if os.geteuid() != 0:
+        print("note: not root: the /proc/PID/mem patch part is skipped")
+        return
+    db = os.path.join(tmp, "patched.db")
+    with servers() as started:
+        for name, bias_zero in (("server-amd64-cgo0-exe", True), ("server-amd64-cgo0-pie", False)):
+            src = os.path.join(fxdir, name)
+            path = os.path.join(tmp, "patched-" + name)
+            shutil.copy2(src, path)
+            lp.reg(db, "add", "--label", "trusted-" + name, path)
+            s = start_server(t, started, path, "v1", "start " + name + " (to patch)")
+            if s is None:
+                continue
+            info = elf_info(path)
+            what = "memory patched (%s)" % name
+            bias = maps_load_bias(s.pid, os.stat(path).st_ino, info)
+            try:
+                patched = patch_code_byte(s.pid, info, bias)
+            except OSError as e:
+                t.fail(what, "could not patch /proc/%d/mem: %s" % (s.pid, e))
+                continue
+            t.check(sha256_file(path) == sha256_file(src), what, "the file changed on disk")
+            j = check_pid(t, lp, what, s.pid, path, "present", bias_zero, info, want_match=False)
+            if j:
+                t.eq(what, "memory.code_sha256 (the patched bytes)",
+                     hashlib.sha256(patched).hexdigest(), j["memory"].get("code_sha256"))
+            build_id = go_buildid(go, path)
+            for args, label in ((["--baseline", build_id], "baseline = its build ID"),
+                                ([], "registered, no baseline")):
+                w = "verify --pid (%s, %s)" % (what, label)
+                rc, out, err = lp("verify", "--pid", s.pid, "--registry", db, *args)
+                t.check(rc == 4, w, "exit %s, want 4 (fuse); stdout %r stderr %r"
+                        % (rc, out[:400], err[:200]))
+                t.check(out.startswith(b"fuse"), w, "the text should start with 'fuse': %r" % out[:200])
+                rc, out, err = lp("verify", "--pid", s.pid, "--registry", db, "--json", *args)
+                j = one_json(t, w + " --json", out)
+                t.check(rc == 4 and j.get("verdict") == "fuse" and j.get("match") is False, w + " --json",
+                        "want exit 4, verdict fuse, match false; got exit %s, %r" % (rc, j))
+            t.check(s.alive(), what, "the server died after the patch")
+
+
+# ---------------------------------------------------------------- 5. verify
+
+
+def verify(t, lp, what, pid, db, baseline, want, label=None):
+    """verify --pid (text and --json): the verdict, its exit status, and the label."""
+    args = ["verify", "--pid", pid, "--registry", db]
+    if baseline:
+        args += ["--baseline", baseline]
+    rc, out, err = lp(*args)
+    text = lptest.dec(out)
+    t.check(rc == VERDICT_EXIT[want], what, "exit %s, want %d (%s); stdout %r stderr %r"
+            % (rc, VERDICT_EXIT[want], want, text[:500], err[:300]))
+    t.check(text.startswith(want + ":"), what, "the text should start with '%s:': %r" % (want, text[:300]))
+    if want == "rollback":
+        t.check(label in text and "roll back" in text, what,
+                "the text should name %r and say 'roll back': %r" % (label, text))
+    if want == "fuse":
+        t.check(len(text.strip().split("\n")) >= 2, what,
+                "a fuse should print the evidence and the next step: %r" % text)
+    rc, out, err = lp(*(args + ["--json"]))
+    j = one_json(t, what + " --json", out)
+    t.check(rc == VERDICT_EXIT[want] and j.get("verdict") == want, what + " --json",
+            "want exit %d and verdict %r, got exit %s, %r" % (VERDICT_EXIT[want], want, rc, j))
+    t.eq(what + " --json", "pid", pid, j.get("pid"))
+    if label is not None:
+        t.eq(what + " --json", "label", label, j.get("label"))
+    return j
+
+
+def part_verify(t, lp, go, fxdir, tmp):
+    fx = {n: os.path.join(fxdir, n) for n in SERVERS}
+    bid = {n: go_buildid(go, p) for n, p in fx.items()}
+    if not t.check(all(bid.values()), "go tool buildid", "no Go build ID for a server: %r" % bid):
+        return
+    db = os.path.join(tmp, "verify.db")
+    for name, label in (("server-amd64-cgo0-exe", "release-1.0"), ("server-amd64-cgo0-pie", "release-1.0"),
+                        ("server-amd64-cgo0-exe-v2", "release-2.0")):
+        rc, _, err = lp.reg(db, "add", "--label", label, fx[name])
+        t.check(rc == 0, "registry add " + name, "exit %s (stderr %r)" % (rc, err[:300]))
+    db_exe_only = os.path.join(tmp, "verify-exe-only.db")
+    lp.reg(db_exe_only, "add", "--label", "release-1.0", fx["server-amd64-cgo0-exe"])
+    v2 = bid["server-amd64-cgo0-exe-v2"]
+    with servers() as started:
+        for name in ("server-amd64-cgo0-exe", "server-amd64-cgo0-pie"):
+            s = start_server(t, started, fx[name], "v1", "start " + name)
+            if s is None:
+                continue
+            w = "verify %s" % name
+            verify(t, lp, w + " --baseline (its own)", s.pid, db, bid[name], "ok")
+            verify(t, lp, w + " --baseline v2", s.pid, db, v2, "rollback", "release-1.0")
+            verify(t, lp, w + " (registered, no baseline)", s.pid, db, None, "ok", "release-1.0")
+            # the baseline alone is enough when the code matches the file
+            empty_db = os.path.join(tmp, "empty-%s.db" % name)
+            verify(t, lp, w + " --baseline (its own), empty registry", s.pid, empty_db, bid[name], "ok")
+            if name.endswith("-pie"):
+                verify(t, lp, w + " (pie not registered, no baseline)", s.pid, db_exe_only, None, "fuse")
+                verify(t, lp, w + " (pie not registered) --baseline v2", s.pid, db_exe_only, v2, "fuse")
+        s = start_server(t, started, fx["server-amd64-cgo0-exe-sw"], "v1", "start -sw")
+        if s:
+            w = "verify server-amd64-cgo0-exe-sw (unregistered)"
+            j = verify(t, lp, w + " --baseline v2", s.pid, db, v2, "fuse")
+            t.check(j.get("match") is True, w, "memory matches the file: match should be true: %r" % j)
+            verify(t, lp, w + " (no baseline)", s.pid, db, None, "fuse")
+            verify(t, lp, w + " --baseline (its own)", s.pid, db, bid["server-amd64-cgo0-exe-sw"], "ok")
+        # the registry from $LINKPROOF_REGISTRY
+        s = started[0] if started and started[0].alive() else None
+        if s:
+            rc, out, err = run([lp.lp, "verify", "--pid", str(s.pid)],
+                               env=base_env(LINKPROOF_REGISTRY=db))
+            t.check(rc == 0, "verify --pid (registry from $LINKPROOF_REGISTRY)",
+                    "exit %s, want 0; %r %r" % (rc, out[:300], err[:300]))
+        # a missing registry file given by --registry: what happens is documented here
+        missing_db = os.path.join(tmp, "nodir", "missing.db")
+        if s:
+            rc, out, err = lp("verify", "--pid", s.pid, "--registry", missing_db)
+            print("note: verify with --registry in a missing directory: exit %s, %r"
+                  % (rc, lptest.dec(err or out).strip()[:200]))
+
+
+# ---------------------------------------------------------------- 6. registry
+
+
+def no_id(row):
+    return {k: v for k, v in row.items() if k != "id"}
+
+
+def strip_ids(rows):
+    return sorted((tuple(sorted((k, v) for k, v in r.items() if k != "id")) for r in rows))
+
+
+def part_registry(t, lp, go, fxdir, tmp):
+    fx = {n: os.path.join(fxdir, n) for n in SERVERS}
+    db = os.path.join(tmp, "reg.db")
+    v1, v2, sw = fx["server-amd64-cgo0-exe"], fx["server-amd64-cgo0-exe-v2"], fx["server-amd64-cgo0-exe-sw"]
+
+    rc, out, err = lp.reg(db, "list", "--json")
+    t.check(rc == 0 and out == b"", "registry list (new database)",
+            "want exit 0 and nothing, got exit %s, %r %r" % (rc, out[:200], err[:200]))
+    rc, out, err = lp.reg(db, "add", "--label", "release-1.0", v1)
+    t.check(rc == 0, "registry add v1", "exit %s (stderr %r)" % (rc, err[:300]))
+    rows = lp.reg_list(t, db, "registry add v1")
+    if t.check(len(rows) == 1, "registry add v1", "want one row, got %r" % rows):
+        r = rows[0]
+        t.check(set(r) == REGISTRY_KEYS, "registry list --json", "keys %s, want %s"
+                % (sorted(r), sorted(REGISTRY_KEYS)))
+        _, out, _ = lp("fingerprint", "--json", v1)
+        f = one_json(t, "fingerprint v1", out)
+        for k in ("go_build_id", "gnu_build_id", "sha256", "code_sha256", "code_size", "path"):
+            t.eq("registry row v1", k, f.get(k), r.get(k))
+        t.eq("registry row v1", "label", "release-1.0", r.get("label"))
+        t.check(isinstance(r.get("added_at"), str)
+                and re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", r["added_at"]) is not None,
+                "registry row v1", "added_at should be an ISO 8601 time: %r" % r.get("added_at"))
+
+    # the same code under the same label again: no-op, also from another path
+    copy = os.path.join(tmp, "v1-copy")
+    shutil.copy2(v1, copy)
+    for p in (v1, copy):
+        rc, _, err = lp.reg(db, "add", "--label", "release-1.0", p)
+        t.check(rc == 0, "registry add (again) " + p, "exit %s (stderr %r)" % (rc, err[:200]))
+    rows = lp.reg_list(t, db, "registry add twice")
+    t.check(len(rows) == 1, "registry add: same code, same label", "want one row, got %d" % len(rows))
+    # several files with one label
+    rc, _, err = lp.reg(db, "add", "--label", "release-2.0", v2, sw)
+    t.check(rc == 0, "registry add v2 sw", "exit %s (stderr %r)" % (rc, err[:200]))
+    rows = lp.reg_list(t, db, "registry add v2 sw")
+    t.check(sorted(r.get("label") for r in rows) == ["release-1.0", "release-2.0", "release-2.0"],
+            "registry list", "labels %r" % [r.get("label") for r in rows])
+    # a file that cannot be fingerprinted is not added
+    rc, _, err = lp.reg(db, "add", "--label", "x", os.path.join(tmp, "missing"))
+    t.check(rc == 2 and len(lp.reg_list(t, db, "registry add missing")) == 3,
+            "registry add MISSING", "want exit 2 and no new row, got exit %s" % rc)
+
+    # show by id, Go build ID, sha256; nothing found: exit 1
+    byid = {r["id"]: r for r in rows if isinstance(r.get("id"), int)}
+    r2 = next((r for r in rows if r.get("path") == v2), None)
+    if t.check(r2 is not None, "registry list", "no row for %s" % v2):
+        for key in (str(r2["id"]), r2["go_build_id"], r2["sha256"]):
+            rc, out, err = lp.reg(db, "show", key, "--json")
+            jl = json_lines(out)
+            t.check(rc == 0 and jl == [r2], "registry show " + key[:20],
+                    "want exit 0 and the row %r, got exit %s, %r" % (r2, rc, out[:400]))
+            rc, out, err = lp.reg(db, "show", key)
+            # the table abbreviates the code hash to its first 16 digits
+            t.check(rc == 0 and r2["code_sha256"][:16].encode() in out and b"release-2.0" in out,
+                    "registry show (text) " + key[:20], "exit %s, %r" % (rc, out[:400]))
+        rc, out, err = lp.reg(db, "show", r2["code_sha256"], "--json")
+        print("note: registry show CODE_SHA256: exit %s, %d row(s)" % (rc, len(json_lines(out))))
+    for key in ("999999", "f" * 64, "nosuchbuildid/x/y/z"):
+        rc, out, err = lp.reg(db, "show", key)
+        t.check(rc == 1, "registry show (not found) " + key[:12], "exit %s, want 1" % rc)
+        rc, out, err = lp.reg(db, "remove", key)
+        t.check(rc == 1, "registry remove (not found) " + key[:12], "exit %s, want 1" % rc)
+    t.check(len(lp.reg_list(t, db, "after not found")) == 3, "registry remove (not found)",
+            "the rows changed")
+
+    # export (stdout and FILE), remove all, import (FILE and stdin): the same rows
+    rc, exp, err = lp.reg(db, "export")
+    t.check(rc == 0 and len(json_lines(exp)) == 3, "registry export",
+            "want exit 0 and 3 lines, got exit %s, %r" % (rc, exp[:300]))
+    exp_file = os.path.join(tmp, "export.jsonl")
+    rc, out, err = lp.reg(db, "export", exp_file)
+    t.check(rc == 0 and os.path.isfile(exp_file) and open(exp_file, "rb").read() == exp,
+            "registry export FILE", "exit %s; the file should hold what export prints" % rc)
+    before = lp.reg_list(t, db, "before remove")
+    for r in before:
+        rc, _, err = lp.reg(db, "remove", str(r["id"]))
+        t.check(rc == 0, "registry remove %s" % r["id"], "exit %s (stderr %r)" % (rc, err[:200]))
+    t.check(lp.reg_list(t, db, "after remove") == [], "registry remove (all)", "rows left")
+    rc, _, err = lp.reg(db, "import", exp_file)
+    t.check(rc == 0, "registry import FILE", "exit %s (stderr %r)" % (rc, err[:300]))
+    after = lp.reg_list(t, db, "after import")
+    t.check(strip_ids(after) == strip_ids(before), "export/remove/import round trip",
+            "the rows differ (ids aside):\n  before %r\n  after  %r" % (before, after))
+    if [r.get("id") for r in after] != [r.get("id") for r in before]:
+        print("note: import gave new ids: %r -> %r" % ([r.get("id") for r in before],
+                                                       [r.get("id") for r in after]))
+    # importing the same again: the entries are there already
+    rc, _, err = lp.reg(db, "import", input=exp)
+    t.check(rc == 0 and len(lp.reg_list(t, db, "import twice")) == 3, "registry import (stdin, again)",
+            "want exit 0 and still 3 rows, got exit %s (stderr %r)" % (rc, err[:200]))
+    # by Go build ID, then by sha256: remove deletes that build's row
+    rc, _, _ = lp.reg(db, "remove", r2["go_build_id"] if r2 else "x")
+    t.check(rc == 0 and len(lp.reg_list(t, db, "remove by build id")) == 2, "registry remove BUILD_ID",
+            "exit %s" % rc)
+    r1 = next((r for r in lp.reg_list(t, db, "remove by sha256") if r.get("path") == v1), {})
+    rc, _, _ = lp.reg(db, "remove", r1.get("sha256", "x"))
+    left = lp.reg_list(t, db, "remove by sha256")
+    t.check(rc == 0 and len(left) == 1 and all(r.get("path") != v1 for r in left),
+            "registry remove SHA256", "exit %s, rows left %r" % (rc, [r.get("label") for r in left]))
+    rc, _, err = lp.reg(db, "import", exp_file)
+    t.check(rc == 0 and len(lp.reg_list(t, db, "re-import")) == 3, "registry import (after removes)",
+            "exit %s (stderr %r)" % (rc, err[:200]))
+    # all or nothing: a bad line after good ones imports nothing
+    good = [json.loads(l) for l in lptest.dec(exp).split("\n") if l.strip()]
+    fresh = [dict(no_id(g), label="batch-%d" % i, code_sha256="%064x" % (0xabc000 + i))
+             for i, g in enumerate(good)]
+    bad = "\n".join(json.dumps(x) for x in fresh) + "\n{\"label\": \"broken\", \"sha256\": 12}\n"
+    n_before = len(lp.reg_list(t, db, "before bad import"))
+    rc, _, err = lp.reg(db, "import", input=bad.encode())
+    n_after = len(lp.reg_list(t, db, "bad import"))
+    t.check(rc == 2 and n_after == n_before, "registry import (bad last line)",
+            "want exit 2 and nothing imported (%d rows), got exit %s, %d rows (stderr %r)"
+            % (n_before, rc, n_after, err[:200]))
+    t.check(len(lptest.stderr_lines(err)) == 1, "registry import (bad last line)",
+            "want one stderr line, got %r" % err[:300])
+
+    part_registry_concurrent(t, lp, v1, v2, tmp)
+    part_registry_kill(t, lp, good[0] if good else None, tmp)
+    part_registry_corrupt(t, lp, v1, tmp)
+    part_registry_defaults(t, lp, v1, tmp)
+
+
+def part_registry_concurrent(t, lp, v1, v2, tmp):
+    """Two writers at once: on an existing registry, 20 adds each with distinct labels;
+    then two processes that both create a new registry at the same moment (10 rounds)."""
+    db = os.path.join(tmp, "concurrent.db")
+    rc, _, err = lp.reg(db, "add", "--label", "first", v1)
+    t.check(rc == 0, "registry add (create)", "exit %s (stderr %r)" % (rc, err[:200]))
+    n = 20
+    results = {}
+
+    def adder(tag, path):
+        results[tag] = [lp.reg(db, "add", "--label", "%s-%02d" % (tag, i), path) for i in range(n)]
+
+    threads = [threading.Thread(target=adder, args=("a", v1)), threading.Thread(target=adder, args=("b", v2))]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(TIMEOUT * 2)
+    t.check(all(not th.is_alive() for th in threads), "registry add (two writers)", "a writer hung")
+    failed = [(rc, lptest.dec(err).strip()) for rc, _, err in results.get("a", []) + results.get("b", [])
+              if rc != 0]
+    t.check(not failed and len(results.get("a", [])) + len(results.get("b", [])) == 2 * n,
+            "registry add (two writers, 2 x %d)" % n, "every add should exit 0; failed: %r" % failed[:3])
+    labels = sorted(r.get("label") for r in lp.reg_list(t, db, "two writers"))
+    want = sorted(["first"] + ["a-%02d" % i for i in range(n)] + ["b-%02d" % i for i in range(n)])
+    t.check(labels == want, "registry add (two writers, 2 x %d)" % n, "want %d rows, got %d: missing %r"
+            % (len(want), len(labels), sorted(set(want) - set(labels))))
+
+    # two processes that create the registry at once: both must wait for the other (the
+    # busy timeout), never fail
+    rounds, bad = 10, []
+    for i in range(rounds):
+        fresh = os.path.join(tmp, "created-at-once-%d.db" % i)
+        procs = [subprocess.Popen([lp.lp, "registry", "--registry", fresh, "add", "--label", lab, path],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, env=base_env())
+                 for lab, path in (("x", v1), ("y", v2))]
+        for p in procs:
+            try:
+                _, err = p.communicate(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                _, err = p.communicate(timeout=10)
+            if p.returncode != 0:
+                bad.append((i, p.returncode, lptest.dec(err).strip()))
+        rows = lp.reg_list(t, fresh, "created at once")
+        if sorted(r.get("label") for r in rows) != ["x", "y"]:
+            bad.append((i, "rows", sorted(r.get("label") for r in rows)))
+    t.check(not bad, "registry add (two processes creating the registry at once)",
+            "%d of %d rounds failed, e.g. %r" % (len({b[0] for b in bad}), rounds, bad[:2]))
+
+
+def part_registry_kill(t, lp, template, tmp):
+    if template is None:
+        return
+    n = 50000
+    big = os.path.join(tmp, "big.jsonl")
+    with open(big, "w") as f:
+        for i in range(n):
+            f.write(json.dumps(dict(no_id(template), label="bulk-%06d" % i,
+                                    code_sha256="%064x" % (0x5eed0000 + i))) + "\n")
+    # calibrate: how long does the whole import take here?
+    cal = os.path.join(tmp, "calibrate.db")
+    t0 = time.time()
+    rc, _, err = lp.reg(cal, "import", big)
+    full = time.time() - t0
+    t.check(rc == 0 and len(lp.reg_list(t, cal, "big import")) == n, "registry import (%d lines)" % n,
+            "exit %s (stderr %r)" % (rc, err[:200]))
+    db = os.path.join(tmp, "killed.db")
+    lp.reg(db, "add", "--label", "before", lptest.host_true() or big)
+    killed_mid = 0
+    attempts = 0
+    outcomes = []  # bulk rows after each try: once the import went through, later ones add nothing
+    for frac in (0.5, 0.3, 0.7, 0.15, 0.85):
+        attempts += 1
+        p = subprocess.Popen([lp.lp, "registry", "--registry", db, "import", big],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             env=base_env())
+        try:
+            # a bounded poll until it has the database open, then part of the calibrated time
+            deadline = time.time() + 10
+            while time.time() < deadline and p.poll() is None:
+                try:
+                    fds = [os.readlink("/proc/%d/fd/%s" % (p.pid, x))
+                           for x in os.listdir("/proc/%d/fd" % p.pid)]
+                except OSError:
+                    fds = []
+                if any(x.startswith(db) for x in fds):
+                    break
+                time.sleep(0.002)
+            time.sleep(max(0.0, full * frac - 0.01))
+            if p.poll() is None:
+                os.kill(p.pid, signal.SIGKILL)
+                killed_mid += 1
+        finally:
+            p.wait(timeout=30)
+            p.stderr.close()
+        rows = lp.reg_list(t, db, "registry after kill -9")
+        bulk = sum(1 for r in rows if str(r.get("label", "")).startswith("bulk-"))
+        t.check(any(r.get("label") == "before" for r in rows), "registry import killed (-9)",
+                "the row added before the import is gone")
+        t.check(bulk in (0, n), "registry import killed (-9) at %.0f%%" % (frac * 100),
+                "want none or all of the %d lines, got %d" % (n, bulk))
+        outcomes.append(bulk)
+    if killed_mid == 0:
+        print("note: the import of %d lines (%.2f s) always finished before the kill" % (n, full))
+    else:
+        print("note: registry import of %d lines takes %.2f s; killed %d of %d tries while running;"
+              " bulk rows after each try: %r" % (n, full, killed_mid, attempts, outcomes))
+    if shutil.which("sqlite3"):
+        rc, out, _ = run(["sqlite3", db, "PRAGMA integrity_check;"])
+        t.check(rc == 0 and out.strip() == b"ok", "registry after kill -9",
+                "sqlite3 integrity_check: exit %s, %r" % (rc, out[:200]))
+    rc, _, err = lp.reg(db, "add", "--label", "after", lptest.host_true() or big)
+    t.check(rc == 0, "registry add after kill -9", "exit %s (stderr %r)" % (rc, err[:200]))
+
+
+def part_registry_corrupt(t, lp, v1, tmp):
+    rnd = random.Random(1234)
+    for name, data in (("random.db", bytes(rnd.randrange(256) for _ in range(65536))),
+                       ("text.db", b"this is not a database\n" * 100)):
+        db = lptest.write_file(os.path.join(tmp, name), data, 0o644)
+        for args in (["list"], ["add", "--label", "x", v1], ["show", "1"]):
+            what = "registry %s (%s)" % (args[0], name)
+            rc, out, err = lp.reg(db, *args)
+            lines = lptest.stderr_lines(err)
+            t.check(rc == 2, what, "exit %s, want 2" % rc)
+            t.check(len(lines) == 1 and db in lines[0] and lines[0].startswith("linkproof: "), what,
+                    "want one stderr line 'linkproof: ...' naming %s, got %r" % (db, lines))
+            t.check(open(db, "rb").read() == data, what, "the file was changed")
+        rc, out, err = lp("verify", "--pid", os.getpid(), "--registry", db)
+        t.check(rc == 2 and len(lptest.stderr_lines(err)) == 1, "verify (corrupt registry %s)" % name,
+                "want exit 2 and one stderr line, got exit %s, %r" % (rc, err[:300]))
+    # a directory is not a database, for reading as for writing
+    d = os.path.join(tmp, "dir.db")
+    os.mkdir(d)
+    for args in (["list"], ["list", "--json"], ["export"], ["add", "--label", "x", v1]):
+        what = "registry %s (a directory)" % " ".join(args[:2])
+        rc, out, err = lp.reg(d, *args)
+        lines = lptest.stderr_lines(err)
+        t.check(rc == 2 and len(lines) == 1 and d in lines[0], what,
+                "want exit 2 and one stderr line naming %s, got exit %s, %r %r"
+                % (d, rc, out[:200], lines))
+    rc, out, err = lp("verify", "--pid", os.getpid(), "--registry", d)
+    t.check(rc == 2, "verify --registry DIRECTORY",
+            "a registry that cannot be opened means 'cannot verify' (2), got exit %s: %r"
+            % (rc, out[:300]))
+    # a real SQLite database of something else is not a registry either
+    if shutil.which("sqlite3"):
+        other = os.path.join(tmp, "other.db")
+        run(["sqlite3", other, "CREATE TABLE t(x); INSERT INTO t VALUES (1);"])
+        before = open(other, "rb").read()
+        rc, out, err = lp.reg(other, "list")
+        t.check(rc == 2 and len(lptest.stderr_lines(err)) == 1 and other in lptest.dec(err),
+                "registry list (another SQLite database)",
+                "want exit 2 and one stderr line naming it, got exit %s, %r" % (rc, err[:300]))
+        t.check(open(other, "rb").read() == before, "registry list (another SQLite database)",
+                "the file was changed")
+
+
+def part_registry_defaults(t, lp, v1, tmp):
+    home = os.path.join(tmp, "home")
+    xdg = os.path.join(tmp, "xdg")
+    env_db = os.path.join(tmp, "env", "reg.db")
+    os.makedirs(home)
+    os.makedirs(os.path.dirname(env_db))
+
+    def env(**kw):
+        e = base_env(HOME=home)
+        e.update(kw)
+        return e
+
+    cases = (("$LINKPROOF_REGISTRY", env(LINKPROOF_REGISTRY=env_db, XDG_DATA_HOME=xdg), env_db),
+             ("$XDG_DATA_HOME", env(XDG_DATA_HOME=xdg), os.path.join(xdg, "linkproof", "registry.db")),
+             ("~/.local/share", env(), os.path.join(home, ".local", "share", "linkproof", "registry.db")),
+             ("empty $XDG_DATA_HOME", env(XDG_DATA_HOME=""),
+              os.path.join(home, ".local", "share", "linkproof", "registry.db")))
+    for i, (what, e, want) in enumerate(cases):
+        label = "default-%d" % i
+        rc, _, err = run([lp.lp, "registry", "add", "--label", label, v1], env=e)
+        t.check(rc == 0, "registry add (%s)" % what, "exit %s (stderr %r)" % (rc, err[:300]))
+        t.check(os.path.isfile(want), "registry add (%s)" % what, "no database at %s" % want)
+        rows = lp.reg_list(t, want, what) if os.path.isfile(want) else []
+        t.check(any(r.get("label") == label for r in rows), "registry add (%s)" % what,
+                "%s does not hold the entry" % want)
+        rc, out, _ = run([lp.lp, "registry", "list", "--json"], env=e)
+        t.check(rc == 0 and label.encode() in out, "registry list (%s)" % what, "exit %s, %r" % (rc, out[:300]))
+    # --registry wins over the variable
+    other = os.path.join(tmp, "flag.db")
+    rc, _, _ = run([lp.lp, "registry", "--registry", other, "add", "--label", "flag", v1],
+                   env=env(LINKPROOF_REGISTRY=env_db))
+    t.check(rc == 0 and [r.get("label") for r in lp.reg_list(t, other, "--registry")] == ["flag"]
+            and all(r.get("label") != "flag" for r in lp.reg_list(t, env_db, "--registry")),
+            "registry --registry over $LINKPROOF_REGISTRY", "exit %s" % rc)
+
+
+# ---------------------------------------------------------------- 7. verify --all
+
+
+def part_verify_all(t, lp, go, fxdir, tmp):
+    db = os.path.join(tmp, "all.db")
+    exe = os.path.join(fxdir, "server-amd64-cgo0-exe")
+    sw = os.path.join(fxdir, "server-amd64-cgo0-exe-sw")
+    lp.reg(db, "add", "--label", "release-1.0", exe)
+    lp.reg(db, "add", "--label", "release-2.0", os.path.join(fxdir, "server-amd64-cgo0-exe-v2"))
+    v2 = go_buildid(go, os.path.join(fxdir, "server-amd64-cgo0-exe-v2"))
+    with servers() as started:
+        s1 = start_server(t, started, exe, "v1", "start exe (verify --all)")
+        if s1 is None:
+            return
+
+        def run_all(what, want_pids, *extra):
+            rc, out, err = lp("verify", "--all", "--registry", db, "--json", *extra)
+            rows = [j for j in json_lines(out) if isinstance(j, dict)]
+            by_pid = {j.get("pid"): j for j in rows}
+            for pid, verdict in want_pids.items():
+                t.check(by_pid.get(pid, {}).get("verdict") == verdict, what,
+                        "pid %d: want verdict %r, got %r" % (pid, verdict, by_pid.get(pid)))
+            t.check(os.getpid() not in by_pid, what, "this Python process is not a Go binary")
+            worst = max([SEVERITY[VERDICT_EXIT.get(j.get("verdict"), 2)] for j in rows] + [0])
+            want_rc = {v: k for k, v in SEVERITY.items()}[worst]
+            t.check(rc == want_rc, what, "exit %s, want %s: the worst of the rows %r"
+                    % (rc, want_rc, [(j.get("pid"), j.get("verdict")) for j in rows]))
+            # the table: a second scan (other Go processes may come and go in between, so
+            # its exit status is only bounded below by the servers' verdicts)
+            rc2, out2, _ = lp("verify", "--all", "--registry", db, *extra)
+            floor = max(SEVERITY[VERDICT_EXIT[v]] for v in want_pids.values())
+            t.check(rc2 in SEVERITY and SEVERITY[rc2] >= floor
+                    and all(str(p).encode() in out2 for p in want_pids), what + " (table)",
+                    "want exit >= %s and a row for each of %s, got exit %s, %r"
+                    % ({v: k for k, v in SEVERITY.items()}[floor], list(want_pids), rc2, out2[:600]))
+            return rc, rows
+
+        run_all("verify --all (registered server)", {s1.pid: "ok"})
+        rc, _ = run_all("verify --all --baseline v2", {s1.pid: "rollback"}, "--baseline", v2)
+        t.check(rc in (3, 4), "verify --all --baseline v2", "exit %s: a rollback row means 3 or worse" % rc)
+        s2 = start_server(t, started, sw, "v1", "start -sw (verify --all)")
+        if s2:
+            rc, _ = run_all("verify --all (an unregistered server)", {s1.pid: "ok", s2.pid: "fuse"})
+            t.check(rc == 4, "verify --all (an unregistered server)", "exit %s, want 4" % rc)
+
+
+# ---------------------------------------------------------------- 8. errors
+
+
+def part_errors(t, lp, fxdir, tmp):
+    pid = nonexistent_pid()
+    db = os.path.join(tmp, "errors.db")
+    for args in (["fingerprint", "--pid", pid], ["fingerprint", "--pid", pid, "--json"],
+                 ["verify", "--pid", pid, "--registry", db]):
+        what = " ".join(str(a) for a in args[:3]) + " (no such process)"
+        rc, out, err = lp(*args)
+        lines = lptest.stderr_lines(err)
+        t.check(rc == 2, what, "exit %s, want 2" % rc)
+        t.check(len(lines) == 1 and lines[0].startswith("linkproof: ") and str(pid) in lines[0], what,
+                "want one stderr line naming pid %d, got %r" % (pid, lines))
+    for args in (["fingerprint", "--pid", "abc"], ["fingerprint", "--pid"], ["verify"],
+                 ["verify", "--pid", "1", "--all"], ["registry"], ["registry", "frobnicate"],
+                 ["registry", "add", "/bin/true"]):
+        rc, out, err = lp(*args)
+        t.check(rc == 2 and err.startswith(b"linkproof: ") and out == b"", " ".join(args),
+                "want exit 2, a 'linkproof: ' line on stderr and nothing on stdout, got exit %s, %r %r"
+                % (rc, out[:200], err[:200]))
+
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        print("note: not root or no setpriv: the permission part is skipped")
+        return
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    with servers() as started:
+        s = start_server(t, started, os.path.join(fxdir, "server-amd64-cgo0-exe"), "v1", "start (as root)")
+        if s is None:
+            return
+        tmp_db = tempfile.mkdtemp(prefix="lp-fp-nobody-")
+        try:
+            os.chmod(tmp_db, 0o777)
+            for args in (["fingerprint", "--pid", str(s.pid)],
+                         ["verify", "--pid", str(s.pid), "--registry", os.path.join(tmp_db, "r.db")]):
+                what = "%s %s --pid (as nobody, root's process)" % (args[0], "")
+                rc, out, err = run(nobody + [lp.lp] + args, env=base_env(HOME=tmp_db))
+                lines = lptest.stderr_lines(err)
+                t.check(rc == 2, what, "exit %s, want 2 (stderr %r)" % (rc, err[:300]))
+                t.check(len(lines) == 1 and lines[0].startswith("linkproof: ")
+                        and re.search(r"permission|ptrace", lines[0], re.I), what,
+                        "want one stderr line mentioning permission or ptrace, got %r" % lines)
+                t.check(out == b"", what, "stdout should be empty: %r" % out[:200])
+            # --all as nobody cannot read root's processes (not even which file they run):
+            # an empty table with exit 0 would be a false all-clear
+            what = "verify --all (as nobody, a root Go process running)"
+            rc, out, err = run(nobody + [lp.lp, "verify", "--all", "--registry",
+                                         os.path.join(tmp_db, "r.db")], env=base_env(HOME=tmp_db))
+            t.check(rc == 2 and re.search(r"permission|ptrace", lptest.dec(err), re.I), what,
+                    "want exit 2 (cannot verify) and a stderr line about the processes it could "
+                    "not read (permission); got exit %s, stdout %r, stderr %r"
+                    % (rc, out[:300], err[:300]))
+        finally:
+            shutil.rmtree(tmp_db, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(fxdir, t):
+    lp = LP(lptest.lp_bin())
+    go = lptest.go_bin()
+    rc, out, err = lp("fingerprint", "--help")
+    if not t.check(rc == 0 and b"usage" in out.lower(), "fingerprint --help",
+                   "exit %s: the fingerprint command is missing? %r" % (rc, (out or err)[:200])):
+        return t.abort()
+    if not lptest.check_fixture_list(t, fxdir):
+        return t.abort()
+    rows = lptest.existing(t, lptest.fixture_rows(fxdir), "listed in fixtures.tsv but missing")
+    names = {r["name"] for r in rows}
+    if not t.check(all(n in names for n in SERVERS), fxdir,
+                   "the server fixtures %s are not all built (scripts/build-fixtures.sh)"
+                   % list(SERVERS)):
+        return t.abort()
+    with tempfile.TemporaryDirectory(prefix="lp-fp-") as tmp:
+        # no call may reach the user's own registry (~/.local/share/linkproof)
+        os.makedirs(os.path.join(tmp, "lp-home"))
+        lp.env = base_env(HOME=os.path.join(tmp, "lp-home"))
+        parts = (("files", lambda: part_files(t, lp, go, fxdir, rows, tmp)),
+                 ("pid", lambda: part_pid(t, lp, go, fxdir, tmp)),
+                 ("replaced", lambda: part_replaced(t, lp, fxdir, tmp)),
+                 ("patched", lambda: part_patched(t, lp, go, fxdir, tmp)),
+                 ("verify", lambda: part_verify(t, lp, go, fxdir, tmp)),
+                 ("registry", lambda: part_registry(t, lp, go, fxdir, tmp)),
+                 ("verify --all", lambda: part_verify_all(t, lp, go, fxdir, tmp)),
+                 ("errors", lambda: part_errors(t, lp, fxdir, tmp)))
+        for name, fn in parts:
+            t0 = time.time()
+            fn()
+            print("part %s: %.1fs" % (name, time.time() - t0), flush=True)
+    return t.finish("fingerprint_cli")
+
+
+if __name__ == "__main__":
+    sys.exit(lptest.run_main(main))
