@@ -58,6 +58,8 @@ void lp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void lp_cli_bad_option(const char *cmd, char **argv);
 /* Parse --color=WHEN into *mode; on a bad value print one line for cmd and return false. */
 bool lp_cli_color(const char *cmd, const char *arg, lp_color_mode *mode);
+/* Parse --pid PID (a positive process id); on a bad value print one line for cmd and return false. */
+bool lp_cli_pid(const char *cmd, const char *arg, int *pid);
 /* Map a library error code to an exit status. */
 int lp_cli_exit_for(lp_code code);
 

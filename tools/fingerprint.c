@@ -82,17 +82,13 @@ int cmd_fingerprint(int argc, char **argv)
     };
     bool json = false;
     int pid = 0, ch;
-    char *end;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
         switch (ch) {
         case 'j': json = true; break;
         case 'p':
-            pid = (int)strtol(optarg, &end, 10);
-            if (*end || pid <= 0) {
-                lp_cli_error("fingerprint: --pid '%s' is not a process id", optarg);
+            if (!lp_cli_pid("fingerprint", optarg, &pid))
                 return LP_EXIT_USAGE;
-            }
             break;
         case 'h': usage_fingerprint(stdout); return LP_EXIT_OK;
         default: lp_cli_bad_option("fingerprint", argv); return LP_EXIT_USAGE;

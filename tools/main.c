@@ -2,7 +2,10 @@
  * main.c - the linkproof command: a table of subcommands, one file each.
  * Owns option-free dispatch, `help`, `--version`, and the exit-status table.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +62,19 @@ bool lp_cli_color(const char *cmd, const char *arg, lp_color_mode *mode)
         return true;
     lp_cli_error("%s: --color must be auto, always or never, not '%s'", cmd, arg);
     return false;
+}
+
+bool lp_cli_pid(const char *cmd, const char *arg, int *pid)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (*end || end == arg || errno || v <= 0 || v > INT_MAX) {
+        lp_cli_error("%s: --pid '%s' is not a process id", cmd, arg);
+        return false;
+    }
+    *pid = (int)v;
+    return true;
 }
 
 int lp_cli_exit_for(lp_code code)

@@ -300,11 +300,8 @@ int cmd_probe(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case O_PID:
-            pid = (int)strtol(optarg, &end, 10);
-            if (*end || pid <= 0) {
-                lp_cli_error("probe: --pid '%s' is not a process id", optarg);
+            if (!lp_cli_pid("probe", optarg, &pid))
                 return LP_EXIT_USAGE;
-            }
             break;
         case O_EXE: exe = optarg; break;
         case O_INTERVAL:

@@ -77,11 +77,8 @@ int cmd_verify(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
         case O_PID:
-            pid = (int)strtol(optarg, &end, 10);
-            if (*end || pid <= 0) {
-                lp_cli_error("verify: --pid '%s' is not a process id", optarg);
+            if (!lp_cli_pid("verify", optarg, &pid))
                 return LP_EXIT_USAGE;
-            }
             break;
         case O_ALL: all = true; break;
         case O_BASE: baseline = optarg; break;
