@@ -61,6 +61,7 @@ typedef struct lp_xreport {
     lp_xresult *r;
     size_t n;
     bool ldflags_recorded; /**< the build info records -ldflags */
+    bool trimpath;         /**< built with -trimpath (which keeps -ldflags out of the record) */
     bool symbols;          /**< a symbol table was available */
 } lp_xreport;
 

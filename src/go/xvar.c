@@ -730,6 +730,8 @@ lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, s
     const char *ld = f->go ? lp_buildinfo_setting(f->go, "-ldflags") : NULL;
     out->ldflags_recorded = ld != NULL;
     out->symbols = lp_obj_has_symtab(obj);
+    const char *tp = f->go ? lp_buildinfo_setting(f->go, "-trimpath") : NULL;
+    out->trimpath = tp && strcmp(tp, "true") == 0;
     lp_err e2;
     if (ld && lp_ldflags_xtargets(ld, &rec, &n_rec, &e2) == LP_ERR_NOMEM)
         return nomem(err);

@@ -84,6 +84,7 @@ json_t *lp_xreport_json(const lp_xreport *x, bool applies)
         return json_null();
     json_t *o = json_object();
     json_object_set_new(o, "ldflags_recorded", json_boolean(x->ldflags_recorded));
+    json_object_set_new(o, "trimpath", json_boolean(x->trimpath));
     json_object_set_new(o, "symbols", json_boolean(x->symbols));
     json_t *arr = json_array();
     for (size_t i = 0; i < x->n; i++)

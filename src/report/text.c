@@ -266,14 +266,18 @@ void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go)
     FILE *fp = o->fp;
     if (!is_go && !x->n)
         return;
+    const char *absent = x->trimpath ? "-ldflags not recorded (built with -trimpath)" : "no -ldflags were given";
     if (!x->n) {
-        row(o, "-X", x->ldflags_recorded ? "none in the recorded -ldflags"
-                                         : "-ldflags not recorded (built with -trimpath?); name targets with --var");
+        label(o, "-X");
+        if (x->ldflags_recorded)
+            fputs("none in the recorded -ldflags\n", fp);
+        else
+            fprintf(fp, "%s%s\n", absent, x->trimpath ? "; name targets with --var" : "");
         return;
     }
     if (!x->ldflags_recorded) {
         label(o, "-X");
-        fputs("-ldflags not recorded (built with -trimpath?): only --var targets are checked\n", fp);
+        fprintf(fp, "%s: only --var targets are checked\n", absent);
     }
     for (size_t i = 0; i < x->n; i++) {
         const lp_xresult *r = &x->r[i];
