@@ -151,8 +151,12 @@ static lp_code proc_err(lp_err *err, int pid, const char *what, int e)
     return code;
 }
 
-/* The load bias: where the segment mapped from file offset 0 starts, minus its address. */
-static bool load_bias(int pid, ino_t ino, const lp_obj *obj, uint64_t *bias)
+/*
+ * The load bias: where the segment mapped from file offset 0 starts, minus its
+ * address. The mapping is found by inode, else by path: on overlayfs (most
+ * containers) /proc/PID/maps shows the lower file's inode, not the one stat sees.
+ */
+static bool load_bias(int pid, ino_t ino, const char *exe, const lp_obj *obj, uint64_t *bias)
 {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/maps", pid);
@@ -173,10 +177,19 @@ static bool load_bias(int pid, ino_t ino, const lp_obj *obj, uint64_t *bias)
     while (!found && seg_vaddr != UINT64_MAX && fgets(line, sizeof line, f)) {
         unsigned long long start, end, offset, inode;
         char perms[8], dev[16];
-        if (sscanf(line, "%llx-%llx %7s %llx %15s %llu", &start, &end, perms, &offset, dev, &inode) != 6)
+        int at = 0;
+        if (sscanf(line, "%llx-%llx %7s %llx %15s %llu %n", &start, &end, perms, &offset, dev, &inode, &at) < 6)
             continue;
-        if (inode != (unsigned long long)ino || offset != 0)
+        if (offset != 0)
             continue;
+        if (inode != (unsigned long long)ino) {
+            /* the path field: the rest of the line, maybe with the kernel's " (deleted)" */
+            char *mapped = line + at;
+            mapped[strcspn(mapped, "\n")] = '\0';
+            size_t el = strlen(exe);
+            if (strncmp(mapped, exe, el) != 0 || (mapped[el] && strcmp(mapped + el, " (deleted)") != 0))
+                continue;
+        }
         *bias = start - (seg_vaddr & ~(uint64_t)0xfff);
         found = true;
     }
@@ -233,7 +246,7 @@ lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
     }
     if ((rc = lp_src_open(&src, exe_link, err)) || (rc = lp_obj_open(&obj, src, err)))
         goto out;
-    if (!load_bias(pid, mapped.st_ino, obj, &out->load_bias)) {
+    if (!load_bias(pid, mapped.st_ino, out->exe, obj, &out->load_bias)) {
         rc = lp_err_set(err, LP_ERR_IO, "process %d: its executable's mapping is not in /proc/%d/maps",
                         pid, pid);
         goto out;
