@@ -89,16 +89,6 @@ typedef struct file_result {
     int read_rc;
 } file_result;
 
-/* Strings from files and binaries: control bytes escaped, so nothing can forge a line. */
-static void safe(FILE *fp, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            fprintf(fp, "\\x%02x", *p);
-        else
-            fputc(*p, fp);
-}
-
 static void text_report(lp_out *o, const file_result *fr, size_t n)
 {
     FILE *fp = o->fp;
@@ -106,11 +96,11 @@ static void text_report(lp_out *o, const file_result *fr, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i)
             fputc('\n', fp);
-        safe(fp, fr[i].f->path);
+        lp_put_safe(fp, fr[i].f->path);
         fputs(":\n", fp);
         if (fr[i].read_rc) {
             fputs("  ERROR  ", fp);
-            safe(fp, fr[i].f->error.msg);
+            lp_put_safe(fp, fr[i].f->error.msg);
             fputc('\n', fp);
             continue;
         }
@@ -123,17 +113,17 @@ static void text_report(lp_out *o, const file_result *fr, size_t n)
                 fprintf(fp, "  %s%s\033[0m  ", r->ok ? "\033[32m" : "\033[31m", tag);
             else
                 fprintf(fp, "  %s  ", tag);
-            safe(fp, r->a->text);
+            lp_put_safe(fp, r->a->text);
             fputs(": ", fp);
-            safe(fp, r->found);
+            lp_put_safe(fp, r->found);
             fputc('\n', fp);
             if (!r->ok) {
                 fputs("        expected: ", fp);
-                safe(fp, r->expected);
+                lp_put_safe(fp, r->expected);
                 fputc('\n', fp);
                 if (r->cause) {
                     fputs("        likely cause: ", fp);
-                    safe(fp, r->cause);
+                    lp_put_safe(fp, r->cause);
                     fputc('\n', fp);
                 }
             }

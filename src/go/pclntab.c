@@ -50,24 +50,18 @@ static const struct layout *layout_for(uint32_t magic)
     return NULL;
 }
 
-static uint32_t rd32(const uint8_t *p, bool be)
-{
-    return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-              : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 /* Cheap header test used by the scan: magic, zero pad, quantum, pointer size. */
 static const struct layout *header_ok(const uint8_t *p, size_t n, bool *be)
 {
     if (n < 16 || p[4] != 0 || p[5] != 0 || (p[6] != 1 && p[6] != 2 && p[6] != 4) ||
         (p[7] != 4 && p[7] != 8))
         return NULL;
-    const struct layout *l = layout_for(rd32(p, false));
+    const struct layout *l = layout_for(lp_load32(p, false));
     if (l) {
         *be = false;
         return l;
     }
-    l = layout_for(rd32(p, true));
+    l = layout_for(lp_load32(p, true));
     *be = true;
     return l;
 }
@@ -144,7 +138,7 @@ static const char *func_name(const uint8_t *buf, size_t len, const decoded *d, u
     size_t f = d->funcdata + (size_t)foff;
     if (!lp_range_ok(f + nameoff_at, 4, len))
         return NULL;
-    int32_t nameoff = (int32_t)rd32(buf + f + nameoff_at, be);
+    int32_t nameoff = (int32_t)lp_load32(buf + f + nameoff_at, be);
     if (nameoff < 0 || (uint64_t)nameoff >= len - d->names)
         return NULL;
     const char *s = (const char *)buf + d->names + (size_t)nameoff;

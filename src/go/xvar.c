@@ -238,11 +238,6 @@ static const lp_symbol *find_symbol(const ctx *c, const char *symname)
 
 /* ---- run-time overwrites: does the package's init code compute this address? ---- */
 
-static int32_t s32le(const uint8_t *p)
-{
-    return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-}
-
 /* amd64 (RIP-relative) and 386 (absolute): ModRM mod=00 rm=101 then disp32, maybe an immediate. */
 static bool x86_refs(const uint8_t *code, size_t n, uint64_t pc, bool rip, uint64_t lo, uint64_t hi)
 {
@@ -250,7 +245,7 @@ static bool x86_refs(const uint8_t *code, size_t n, uint64_t pc, bool rip, uint6
     for (size_t i = 1; i + 4 <= n; i++) {
         if ((code[i - 1] & 0xC7) != 0x05)
             continue;
-        int32_t d = s32le(code + i);
+        int32_t d = (int32_t)lp_load32(code + i, false);
         for (size_t k = 0; k < sizeof imms / sizeof imms[0]; k++) {
             uint64_t t = rip ? pc + i + 4 + imms[k] + (uint64_t)(int64_t)d : (uint64_t)(uint32_t)d;
             if (t >= lo && t < hi)
@@ -262,17 +257,11 @@ static bool x86_refs(const uint8_t *code, size_t n, uint64_t pc, bool rip, uint6
     return false;
 }
 
-static uint32_t rd_insn(const uint8_t *p, bool be)
-{
-    return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
-              : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
-}
-
 /* arm64: ADRP Xd, page; then within a few instructions ADD/LDR/STR with base Xd. */
 static bool arm64_refs(const uint8_t *code, size_t n, uint64_t pc, bool be, uint64_t lo, uint64_t hi)
 {
     for (size_t i = 0; i + 4 <= n; i += 4) {
-        uint32_t w = rd_insn(code + i, be);
+        uint32_t w = lp_load32(code + i, be);
         if ((w & 0x9F000000u) != 0x90000000u) /* ADRP */
             continue;
         unsigned rd = w & 31;
@@ -281,7 +270,7 @@ static bool arm64_refs(const uint8_t *code, size_t n, uint64_t pc, bool be, uint
             imm -= 1 << 21;
         uint64_t page = ((pc + i) & ~0xFFFull) + (uint64_t)(imm * 4096);
         for (size_t j = i + 4; j < i + 20 && j + 4 <= n; j += 4) {
-            uint32_t v = rd_insn(code + j, be);
+            uint32_t v = lp_load32(code + j, be);
             unsigned rn = (v >> 5) & 31;
             if (rn != rd)
                 continue;
@@ -307,7 +296,7 @@ static bool s390x_refs(const uint8_t *code, size_t n, uint64_t pc, uint64_t lo, 
     for (size_t i = 0; i + 6 <= n; i += 2) {
         if (code[i] != 0xC0 || (code[i + 1] & 0x0F) != 0)
             continue;
-        int32_t imm = (int32_t)rd_insn(code + i + 2, true);
+        int32_t imm = (int32_t)lp_load32(code + i + 2, true);
         uint64_t t = pc + i + (uint64_t)((int64_t)imm * 2);
         if (t >= lo && t < hi)
             return true;
@@ -319,13 +308,13 @@ static bool s390x_refs(const uint8_t *code, size_t n, uint64_t pc, uint64_t lo, 
 static bool ppc64_refs(const uint8_t *code, size_t n, bool be, uint64_t lo, uint64_t hi)
 {
     for (size_t i = 0; i + 4 <= n; i += 4) {
-        uint32_t w = rd_insn(code + i, be);
+        uint32_t w = lp_load32(code + i, be);
         if (w >> 26 != 15 || ((w >> 16) & 31) != 0) /* addis rt, 0, imm */
             continue;
         unsigned rt = (w >> 21) & 31;
         uint64_t high = (uint64_t)(int64_t)(int16_t)(w & 0xFFFF) << 16;
         for (size_t j = i + 4; j < i + 20 && j + 4 <= n; j += 4) {
-            uint32_t v = rd_insn(code + j, be);
+            uint32_t v = lp_load32(code + j, be);
             unsigned op = v >> 26, ra = (v >> 16) & 31;
             if (ra != rt || (op != 14 && op != 58 && op != 62 && op != 32 && op != 36))
                 continue;

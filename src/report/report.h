@@ -40,6 +40,9 @@ void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go);
 /* One compact JSON line; false on allocation or write failure. */
 bool lp_json_write_line(FILE *fp, json_t *obj);
 
+/* Print s with control bytes as \xNN, so text from a file or binary cannot forge lines. */
+void lp_put_safe(FILE *fp, const char *s);
+
 /* The facts as aligned human text. */
 void lp_facts_text(lp_out *o, const lp_facts *f);
 

@@ -42,9 +42,9 @@ bool lp_color_enabled(FILE *fp, lp_color_mode mode)
     return isatty(fileno(fp)) == 1;
 }
 
-static void put_safe(FILE *fp, const char *s)
+void lp_put_safe(FILE *fp, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
         if (*p < 0x20 || *p == 0x7f)
             fprintf(fp, "\\x%02x", *p);
         else
@@ -63,22 +63,22 @@ static void label(lp_out *o, const char *l)
 static void row(lp_out *o, const char *l, const char *v)
 {
     label(o, l);
-    put_safe(o->fp, v ? v : "-");
+    lp_put_safe(o->fp, v ? v : "-");
     fputc('\n', o->fp);
 }
 
 static void sub(lp_out *o, const char *v)
 {
     fprintf(o->fp, "  %-*s  ", LABEL_W, "");
-    put_safe(o->fp, v);
+    lp_put_safe(o->fp, v);
 }
 
 static void module_line(lp_out *o, const lp_module *m)
 {
-    put_safe(o->fp, m->path);
+    lp_put_safe(o->fp, m->path);
     if (m->version && *m->version) {
         fputc(' ', o->fp);
-        put_safe(o->fp, m->version);
+        lp_put_safe(o->fp, m->version);
     }
     if (m->replace) {
         fputs(" => ", o->fp);
@@ -91,7 +91,7 @@ static void warn(lp_out *o, const char *id, const char *text)
     label(o, "note");
     if (o->color)
         fputs("\033[33m", o->fp);
-    put_safe(o->fp, text);
+    lp_put_safe(o->fp, text);
     fprintf(o->fp, " [%s]", id);
     if (o->color)
         fputs("\033[0m", o->fp);
@@ -103,11 +103,11 @@ static const char *yesno(bool b) { return b ? "yes" : "no"; }
 void lp_facts_text(lp_out *o, const lp_facts *f)
 {
     FILE *fp = o->fp;
-    put_safe(fp, f->path);
+    lp_put_safe(fp, f->path);
     fputs(":\n", fp);
     if (f->error.code) {
         label(o, "error");
-        put_safe(fp, f->error.msg);
+        lp_put_safe(fp, f->error.msg);
         fputc('\n', fp);
         return;
     }
@@ -153,7 +153,7 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
                 module_line(o, &bi->deps[i]);
                 if (bi->deps[i].sum && *bi->deps[i].sum && !bi->deps[i].replace) {
                     fputc(' ', fp);
-                    put_safe(fp, bi->deps[i].sum);
+                    lp_put_safe(fp, bi->deps[i].sum);
                 }
                 fputc('\n', fp);
             }
@@ -163,9 +163,9 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
             for (size_t i = 0; i < bi->n_settings; i++) {
                 if (i)
                     fprintf(fp, "  %-*s", LABEL_W, "");
-                put_safe(fp, bi->settings[i].key);
+                lp_put_safe(fp, bi->settings[i].key);
                 fputc('=', fp);
-                put_safe(fp, bi->settings[i].value);
+                lp_put_safe(fp, bi->settings[i].value);
                 fputc('\n', fp);
             }
         }
@@ -188,7 +188,7 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
             } else if (i) {
                 fputs(", ", fp);
             }
-            put_safe(fp, f->inits[i]);
+            lp_put_safe(fp, f->inits[i]);
             col += w;
         }
         fputc('\n', fp);
@@ -202,7 +202,7 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
             for (size_t i = 0; i < f->n_cgo_evidence && i < 3; i++) {
                 if (i)
                     fputs(", ", fp);
-                put_safe(fp, f->cgo_evidence[i]);
+                lp_put_safe(fp, f->cgo_evidence[i]);
             }
             fputs(f->n_cgo_funcs > 3 ? ", ...)" : ")", fp);
         }
@@ -212,7 +212,7 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
         snprintf(buf, sizeof buf, "(%s)",
                  f->go_build_id_src == LP_BUILDID_NOTE ? "note" : "text marker");
         label(o, "go build id");
-        put_safe(fp, f->go_build_id);
+        lp_put_safe(fp, f->go_build_id);
         fprintf(fp, " %s\n", buf);
     } else if (f->is_go) {
         row(o, "go build id", NULL);
@@ -236,7 +236,7 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
         for (size_t i = 0; i < l->dyn.n_needed; i++) {
             if (i)
                 fputs(", ", fp);
-            put_safe(fp, l->dyn.needed[i]);
+            lp_put_safe(fp, l->dyn.needed[i]);
         }
         fputc('\n', fp);
     }
@@ -290,24 +290,24 @@ void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go)
         if (o->color)
             fputs("\033[0m", fp);
         fputc(' ', fp);
-        put_safe(fp, r->name);
+        lp_put_safe(fp, r->name);
         if (r->requested) {
             fputc('=', fp);
-            put_safe(fp, r->requested);
+            lp_put_safe(fp, r->requested);
         }
         if (r->source == LP_XSRC_USER)
             fputs(" (--var)", fp);
         if (r->value && (r->verdict == LP_XV_DIFFERENT || r->verdict == LP_XV_OVERWRITTEN ||
                          (!r->requested && r->verdict == LP_XV_INJECTED))) {
             fputs(" [data holds \"", fp);
-            put_safe(fp, r->value);
+            lp_put_safe(fp, r->value);
             fputs("\"]", fp);
         }
         if (r->has_addr)
             fprintf(fp, " @0x%llx", (unsigned long long)r->addr);
         fputc('\n', fp);
         fprintf(fp, "  %-*s    ", LABEL_W, "");
-        put_safe(fp, r->detail ? r->detail : "");
+        lp_put_safe(fp, r->detail ? r->detail : "");
         fprintf(fp, " (confidence: %s)", r->confidence ? r->confidence : "low");
         fputc('\n', fp);
         if (r->n_suggestions) {
@@ -315,7 +315,7 @@ void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go)
             for (size_t k = 0; k < r->n_suggestions; k++) {
                 if (k)
                     fputs(", ", fp);
-                put_safe(fp, r->suggestions[k]);
+                lp_put_safe(fp, r->suggestions[k]);
             }
             fputc('\n', fp);
         }

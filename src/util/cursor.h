@@ -54,6 +54,16 @@ const uint8_t *lp_cur_bytes(lp_cur *c, size_t n);
 /* Turn the sticky error into an lp_err for source `name`: "'name': truncated <what> at offset 0x..". */
 lp_code lp_cur_error(const lp_cur *c, const char *name, lp_err *err);
 
+/*
+ * A 32-bit word at p in either byte order, for scans that step through bytes
+ * the caller has already bounds-checked (instruction words, table magics).
+ */
+static inline uint32_t lp_load32(const uint8_t *p, bool big_endian)
+{
+    return big_endian ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+                      : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
 /* Overflow-safe: does [off, off+size) fit inside [0, len)? */
 static inline bool lp_range_ok(uint64_t off, uint64_t size, uint64_t len)
 {
