@@ -64,6 +64,7 @@ bench: build
 	bash bench/funcs.sh $(BUILD)/tests/corpus.txt
 	bash bench/probe.sh
 	bash bench/fingerprint.sh $(BUILD)/tests/corpus.txt
+	bash bench/deps.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD)

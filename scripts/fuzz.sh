@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # fuzz.sh FUZZ_BUILD FIXTURES SECONDS: run every libFuzzer harness for SECONDS
-# each, seeded with the committed corpus (fuzz/corpus/NAME) and, for the ELF
+# each, seeded with the committed corpus (fuzz/corpus/NAME), the seeds the
+# build generates (FUZZ_BUILD/fuzz/NAME) and, for the ELF
 # harness, small host binaries and stripped fixtures. New inputs go to
 # fuzz/out/NAME (git-ignored); crashes to fuzz/out/crash-NAME-*. Keep a crash
 # as a regression input by copying it to fuzz/corpus/NAME/ once fixed.
 set -euo pipefail
 build=$1 fixtures=$2 secs=${3:-120}
 root=$(cd "$(dirname "$0")/.." && pwd)
-for name in elf buildinfo; do
+for name in elf buildinfo ldcache versions image; do
+  [ -x "$build/fuzz/fuzz-$name" ] || continue
   work=$root/fuzz/out/$name
   mkdir -p "$work"
   seeds=("$root/fuzz/corpus/$name")
+  if [ -d "$build/fuzz/$name" ]; then
+    seeds+=("$build/fuzz/$name") # seeds generated at build time
+  fi
   if [ "$name" = elf ]; then
     mkdir -p "$work/seeds"
     cp -f /usr/bin/true /usr/bin/env "$work/seeds/" 2>/dev/null || true

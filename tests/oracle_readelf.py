@@ -10,13 +10,25 @@ Oracles:
     and the Go build-ID note;
   * `go version FILE`, `go version -m FILE` and `go tool buildid FILE` for the
     Go facts (version, path, main module, deps, settings, Go build ID);
-  * fixtures.tsv for what each fixture was built to be.
+  * fixtures.tsv for what each fixture was built to be;
+  * for the hardening keys of linkage (kind, relro, nx, gnu_stack, executable_stack,
+    textrel, rwx_segments) and the text "hardening" row: the program headers of
+    `readelf -l` (GNU_RELRO, GNU_STACK flags, LOAD flags) and `readelf -d` (BIND_NOW,
+    FLAGS BIND_NOW / TEXTREL, FLAGS_1 NOW / PIE, TEXTREL), on every ELF file, plus what
+    each hardening program was built or crafted to have; `checksec --file=F --output=json`
+    too when it is installed, where its definitions coincide with linkproof's.
 
 Inputs: every fixture, every ELF file of the corpus list, about twenty host ELF
 files (the first 15 regular ELF files in /usr/bin, libc.so.6, the dynamic
 loader, a relocatable object, a few Go toolchain tools) and, when a C compiler
 is available, small C programs built here with RPATH, RUNPATH, SONAME,
-BIND_NOW, -static and -no-pie.
+BIND_NOW, -static and -no-pie; and, for hardening, programs built with -z norelro,
+-z relro -z lazy, -z relro -z now, -z execstack, -z noexecstack, -shared -Wl,-soname,
+-no-pie, -static, -static-pie, a TEXTREL shared object (a .quad in .text, -z notext), an
+RWX image (-nostdlib -static -N), and copies crafted from them with one source of
+BIND_NOW or TEXTREL each, without PT_GNU_STACK, and with every PT_LOAD RWX. PE and Mach-O
+files of the corpus must have "linkage": null. A note per distinct hardening profile of
+the fixtures records what the Go linker produces.
 
 Environment: LP_BIN, LP_FIXTURES (required, else exit 77), LP_CORPUS_LIST,
 LP_REQUIRE_CORPUS=1, GO, READELF (default readelf), CC (default cc).
@@ -115,12 +127,50 @@ def parse_readelf(text):
     r = {"class": None, "data": None, "type": None, "type_text": None, "machine": None,
          "interp": None, "needed": [], "rpath": None, "runpath": None, "soname": None,
          "bind_now": False, "flags_1": [], "has_dynamic": False, "sections": [],
-         "gnu_build_id": None, "go_build_id": None}
+         "gnu_build_id": None, "go_build_id": None,
+         # hardening: program headers as (type, flags) with flags a subset of "RWE",
+         # the count readelf announces, TEXTREL, DT_DEBUG, the section-to-segment map
+         "phdrs": [], "phnum": None, "phdr_lines_bad": [], "textrel": False,
+         "dt_debug": False, "bind_now_text": False, "segment_map": []}
     sec_re = re.compile(r"^\s*\[\s*(\d+)\]\s(.*)$")
     dyn_re = re.compile(r"^\s*0x[0-9a-fA-F]+\s+\((\w+)\)\s+(.*)$")
+    # after the 14-column type: offset vaddr paddr filesz memsz " RWE " align
+    ph_re = re.compile(r"^(0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+) (0x[0-9a-f]+)"
+                       r" (.{3}) (0x[0-9a-f]+)\s*$")
     note_owner = None
+    block = None
     for line in text.splitlines():
         s = line.strip()
+        if s.startswith("There are no program headers"):
+            r["phnum"] = 0
+        m = (re.match(r"There are (\d+) program headers", s) or
+             re.match(r"Number of program headers:\s+(\d+)", s))
+        if m:
+            r["phnum"] = int(m.group(1))
+        if s == "Program Headers:":
+            block = "ph"
+            continue
+        if s == "Section to Segment mapping:":
+            block = "map"
+            continue
+        if block and not s:
+            block = None
+        if block == "ph":
+            if s.startswith("Type ") or s.startswith("[Requesting program interpreter:"):
+                pass
+            else:
+                # readelf prints the type as "  %-14.14s " (LOOS+0x5041580, <unknown>: 7)
+                m = ph_re.match(line[17:]) if line.startswith("  ") else None
+                if m:
+                    r["phdrs"].append((line[2:16].strip(), set(m.group(6)) & set("RWE")))
+                else:
+                    r["phdr_lines_bad"].append(line)
+                continue
+        elif block == "map":
+            r["segment_map"].append(s)
+            continue
+        if "BIND_NOW" in line and dyn_re.match(line):
+            r["bind_now_text"] = True  # what checksec greps for in readelf -d
         if s.startswith("Class:"):
             r["class"] = s.split(":", 1)[1].strip()
         elif s.startswith("Data:"):
@@ -150,9 +200,15 @@ def parse_readelf(text):
                 r["soname"] = inner
             elif tag == "BIND_NOW":
                 r["bind_now"] = True
+            elif tag == "TEXTREL":
+                r["textrel"] = True
+            elif tag == "DEBUG":
+                r["dt_debug"] = True
             elif tag == "FLAGS":
                 if "BIND_NOW" in val.split():
                     r["bind_now"] = True
+                if "TEXTREL" in val.split():
+                    r["textrel"] = True
             elif tag == "FLAGS_1":
                 words = val.replace("Flags:", "").split()
                 r["flags_1"] = words
@@ -184,6 +240,131 @@ def parse_readelf(text):
             except ValueError:
                 pass
     return r
+
+
+# ---------------------------------------------------------------- hardening
+
+HARDENING_KEYS = ["kind", "relro", "nx", "gnu_stack", "executable_stack", "textrel",
+                  "rwx_segments"]
+
+
+def expected_pie(r):
+    """docs/json-schema.md: ET_DYN and either DF_1_PIE or an interpreter without DT_SONAME."""
+    return r["type"] == "DYN" and ("PIE" in r["flags_1"] or (r["interp"] is not None
+                                                              and r["soname"] is None))
+
+
+def expected_hardening(r):
+    """The hardening keys of linkage, from readelf -l / -d alone."""
+    kind = {"EXEC": "executable", "REL": "relocatable", "CORE": "core"}.get(r["type"], "unknown")
+    if r["type"] == "DYN":
+        kind = "pie" if expected_pie(r) else "shared-library"
+    types = [t for t, _ in r["phdrs"]]
+    stacks = [f for t, f in r["phdrs"] if t == "GNU_STACK"]
+    # with several PT_GNU_STACK the kernel (binfmt_elf) keeps the last one
+    stack_x = bool(stacks) and "E" in stacks[-1]
+    return {
+        "kind": kind,
+        "relro": ("none" if "GNU_RELRO" not in types else
+                  "full" if r["bind_now"] else "partial"),
+        "nx": bool(stacks) and not stack_x,
+        "gnu_stack": bool(stacks),
+        "executable_stack": not stacks or stack_x,
+        "textrel": r["textrel"],
+        "rwx_segments": sum(1 for t, f in r["phdrs"] if t == "LOAD" and {"W", "E"} <= f),
+    }
+
+
+def hardening_text(h):
+    """The "hardening" row of `linkproof inspect` (text) for expected_hardening's values."""
+    stack = ("NX" if h["nx"] else "executable stack" if h["gnu_stack"]
+             else "no PT_GNU_STACK (stack executable by default)")
+    n = h["rwx_segments"]
+    return "RELRO %s, %s, %s, %d RWX segment%s" % (
+        h["relro"], stack, "TEXTREL" if h["textrel"] else "no TEXTREL", n, "" if n == 1 else "s")
+
+
+def check_hardening(tally, lp, label, r, lk):
+    """linkage.{kind, relro, nx, gnu_stack, executable_stack, textrel, rwx_segments} and the
+    text "hardening" row against readelf; returns the expected values."""
+    tally.check(r["phnum"] is not None and not r["phdr_lines_bad"]
+                and len(r["phdrs"]) == r["phnum"], label,
+                "test self-check: readelf announces %r program headers, parsed %d, unparsed %r"
+                % (r["phnum"], len(r["phdrs"]), r["phdr_lines_bad"][:3]))
+    want = expected_hardening(r)
+    stacks = [sorted(f) for t, f in r["phdrs"] if t == "GNU_STACK"]
+    why = {
+        "kind": "readelf Type %r, FLAGS_1 %r, interp %r, soname %r" % (
+            r["type_text"], r["flags_1"], r["interp"], r["soname"]),
+        "relro": "GNU_RELRO %s, BIND_NOW %s" % (
+            any(t == "GNU_RELRO" for t, _ in r["phdrs"]), r["bind_now"]),
+        "nx": "GNU_STACK flags %r" % stacks,
+        "gnu_stack": "GNU_STACK flags %r" % stacks,
+        "executable_stack": "GNU_STACK flags %r" % stacks,
+        "textrel": "readelf -d TEXTREL tag or FLAGS TEXTREL",
+        "rwx_segments": "LOAD flags %r" % [sorted(f) for t, f in r["phdrs"] if t == "LOAD"],
+    }
+    for k in HARDENING_KEYS:
+        tally.eq(label, "linkage.%s (%s)" % (k, why[k]), want[k], lk.get(k))
+    n_rwx = lk.get("rwx_segments")
+    tally.check(isinstance(n_rwx, int) and not isinstance(n_rwx, bool),
+                label, "linkage.rwx_segments is %r, not an integer" % (lk.get("rwx_segments"),))
+    tally.eq(label, "linkage.pie (kind %s)" % want["kind"], want["kind"] == "pie", lk.get("pie"))
+    # the text report: the hardening row, and "shared library" in the linkage row
+    rc, out, err = run([lp, "inspect", "--color=never", label])
+    text = lptest.dec(out)
+    rows = dict((m.group(1), m.group(2)) for m in
+                re.finditer(r"(?m)^  (hardening|linkage)\s{2,}(.*)$", text))
+    if tally.check(rc == 0 and "hardening" in rows, label,
+                   "inspect (text) exit %r, no hardening row in %r" % (rc, text[:400])):
+        tally.eq(label, "text hardening row", hardening_text(want), rows["hardening"])
+        tally.eq(label, "text linkage row says 'shared library' (kind %s)" % want["kind"],
+                 want["kind"] == "shared-library", ", shared library" in rows.get("linkage", ""))
+    return dict(want, pie=want["kind"] == "pie", soname=r["soname"],
+                static=r["interp"] is None and not r["needed"])
+
+
+def checksec_compare(tally, label, r, lk, checksec):
+    """checksec --file=F --output=json, where its definitions coincide with linkproof's.
+
+    checksec (a shell script over readelf) differs by design: NX is "no" only for a
+    GNU_STACK with RWE (an "R E" stack is NX for it); RELRO is "full" when readelf -d shows
+    the word BIND_NOW (DF_1_NOW alone is not) and, in newer versions, also when no .got.plt
+    is mapped; PIE is "yes" for ET_DYN with DT_DEBUG, else "dso". Each key is compared only
+    where both definitions give the same answer; the rest is counted as skipped."""
+    rc, out, _ = run([checksec, "--file=" + label, "--output=json"])
+    obj = lptest.load_json(out) if rc == 0 else None
+    rec = None
+    if isinstance(obj, dict):
+        rec = obj.get(label) or (next(iter(obj.values())) if len(obj) == 1 else None)
+    if not isinstance(rec, dict):
+        print("note: checksec gave no JSON record for %s (exit %r)" % (label, rc))
+        return 0
+    skipped = 0
+    types = [t for t, _ in r["phdrs"]]
+    stacks = [f for t, f in r["phdrs"] if t == "GNU_STACK"]
+    if not stacks or "E" not in stacks[-1] or "W" in stacks[-1]:
+        tally.eq(label, "linkage.nx (checksec nx %r)" % rec.get("nx"),
+                 rec.get("nx") == "yes", lk.get("nx"))
+    else:
+        skipped += 1
+    got_plt = any(re.search(r"(^|\s)\.got\.plt(\s|$)", m) for m in r["segment_map"])
+    cs_relro = {"no": "none", "partial": "partial", "full": "full"}.get(rec.get("relro"))
+    if "GNU_RELRO" not in types or (r["bind_now_text"] and r["bind_now"]) or (
+            got_plt and not r["bind_now"]):
+        tally.eq(label, "linkage.relro (checksec relro %r)" % rec.get("relro"), cs_relro,
+                 lk.get("relro"))
+    else:
+        skipped += 1
+    cs_pie = {"yes": "pie", "dso": "shared-library", "no": "executable",
+              "rel": "relocatable"}.get(rec.get("pie"))
+    if r["type"] != "DYN" or r["dt_debug"] == expected_pie(r):
+        if cs_pie is not None:
+            tally.eq(label, "linkage.kind (checksec pie %r)" % rec.get("pie"), cs_pie,
+                     lk.get("kind"))
+    else:
+        skipped += 1
+    return skipped
 
 
 # ---------------------------------------------------------------- go version -m
@@ -368,6 +549,208 @@ def build_c_programs(tmp):
     return out
 
 
+# ELF constants used to craft files
+PT_NULL, PT_LOAD, PT_DYNAMIC, PT_GNU_STACK = 0, 1, 2, 0x6474e551
+PF_X, PF_W = 1, 2
+DT_NULL, DT_TEXTREL, DT_BIND_NOW, DT_FLAGS, DT_FLAGS_1 = 0, 22, 24, 30, 0x6ffffffb
+DT_CHECKSUM = 0x6ffffdf8  # a tag linkproof and the loader ignore, readelf names
+DF_TEXTREL, DF_BIND_NOW, DF_1_NOW = 0x4, 0x8, 0x1
+
+
+class ElfPatch:
+    """A copy of an ELF file whose program headers and dynamic entries can be rewritten."""
+
+    def __init__(self, src):
+        with open(src, "rb") as f:
+            self.d = bytearray(f.read())
+        d = self.d
+        self.w = d[4] == 2
+        self.e = ">" if d[5] == 2 else "<"
+        if self.w:
+            self.phoff, = struct.unpack_from(self.e + "Q", d, 0x20)
+            self.phent, self.phnum = struct.unpack_from(self.e + "HH", d, 0x36)
+        else:
+            self.phoff, = struct.unpack_from(self.e + "I", d, 0x1c)
+            self.phent, self.phnum = struct.unpack_from(self.e + "HH", d, 0x2a)
+
+    def phdrs(self):
+        """[(offset of the header, p_type, p_flags, p_offset, p_filesz)]"""
+        out = []
+        for i in range(self.phnum):
+            o = self.phoff + i * self.phent
+            if self.w:
+                t, fl, off = struct.unpack_from(self.e + "IIQ", self.d, o)
+                fs, = struct.unpack_from(self.e + "Q", self.d, o + 32)
+            else:
+                t, off = struct.unpack_from(self.e + "II", self.d, o)
+                fs, = struct.unpack_from(self.e + "I", self.d, o + 16)
+                fl, = struct.unpack_from(self.e + "I", self.d, o + 24)
+            out.append((o, t, fl, off, fs))
+        return out
+
+    def set_phdr(self, o, p_type=None, p_flags=None):
+        if p_type is not None:
+            struct.pack_into(self.e + "I", self.d, o, p_type)
+        if p_flags is not None:
+            struct.pack_into(self.e + "I", self.d, o + (4 if self.w else 24), p_flags)
+
+    def dyn(self):
+        """[(offset, d_tag, d_val)] up to DT_NULL"""
+        out = []
+        fmt, n = (self.e + "qQ", 16) if self.w else (self.e + "iI", 8)
+        for _, t, _, off, fs in self.phdrs():
+            if t != PT_DYNAMIC:
+                continue
+            for k in range(off, off + fs - n + 1, n):
+                tag, val = struct.unpack_from(fmt, self.d, k)
+                if tag == DT_NULL:
+                    break
+                out.append((k, tag, val))
+            break
+        return out
+
+    def set_dyn(self, o, tag, val):
+        struct.pack_into((self.e + "qQ") if self.w else (self.e + "iI"), self.d, o, tag, val)
+
+    def edit_dyn(self, tag, fn):
+        """fn(val) -> (tag, val) for every entry with this tag; the number of entries edited"""
+        n = 0
+        for o, t, v in self.dyn():
+            if t == tag:
+                self.set_dyn(o, *fn(v))
+                n += 1
+        return n
+
+    def write(self, dst):
+        return lptest.write_file(dst, bytes(self.d))
+
+
+def build_hardening_programs(tmp, cc):
+    """C programs (and crafted copies) built for one hardening property each:
+    [(path, {linkage key: value it must have})]."""
+    src = os.path.join(tmp, "hard.c")
+    with open(src, "w") as f:
+        f.write('#include <stdio.h>\nint main(void) { return puts("hi") < 0; }\n')
+    lsrc = os.path.join(tmp, "hardlib.c")
+    with open(lsrc, "w") as f:
+        f.write("int hard_answer(void) { return 42; }\n")
+    # a 64-bit absolute address in .text: the dynamic relocation patches the text (TEXTREL)
+    tsrc = os.path.join(tmp, "textrel.s")
+    with open(tsrc, "w") as f:
+        f.write(".text\n.globl lp_tab\nlp_tab:\n.quad lp_data\n"
+                ".data\n.globl lp_data\nlp_data:\n.quad 1\n")
+    # no libc: a static -N (omagic) image is one read-write-execute PT_LOAD
+    rsrc = os.path.join(tmp, "rwx.c")
+    with open(rsrc, "w") as f:
+        f.write("int lp_data = 1;\nvoid _start(void) { for (;;) lp_data++; }\n")
+    pie = ["-fPIE", "-pie"]
+    nx = {"gnu_stack": True, "nx": True, "executable_stack": False}
+    variants = [
+        ("h-norelro", [src, "-Wl,-z,norelro"] + pie, {"relro": "none", "kind": "pie"}),
+        ("h-partial", [src, "-Wl,-z,relro", "-Wl,-z,lazy"] + pie,
+         {"relro": "partial", "kind": "pie"}),
+        ("h-full", [src, "-Wl,-z,relro", "-Wl,-z,now"] + pie, {"relro": "full", "kind": "pie"}),
+        ("h-full-nopie", [src, "-no-pie", "-Wl,-z,relro", "-Wl,-z,now"],
+         {"relro": "full", "kind": "executable", "pie": False}),
+        ("h-full-dtbindnow", [src, "-Wl,-z,relro", "-Wl,-z,now", "-Wl,--disable-new-dtags"] + pie,
+         {"relro": "full"}),
+        ("h-execstack", [src, "-Wl,-z,execstack"],
+         {"gnu_stack": True, "nx": False, "executable_stack": True}),
+        ("h-noexecstack", [src, "-Wl,-z,noexecstack"] + pie, dict(nx, rwx_segments=0)),
+        ("libh-soname.so", [lsrc, "-shared", "-fPIC", "-Wl,-soname,libhard.so.1"],
+         {"kind": "shared-library", "pie": False, "soname": "libhard.so.1"}),
+        ("h-nopie", [src, "-no-pie"], {"kind": "executable", "pie": False}),
+        ("h-static", [src, "-static"], {"kind": "executable", "pie": False, "static": True}),
+        ("h-static-pie", [src, "-static-pie"], {"kind": "pie", "pie": True, "static": True}),
+        ("libh-textrel.so", [tsrc, "-shared", "-Wl,-z,notext", "-Wl,-z,noexecstack"],
+         {"textrel": True, "kind": "shared-library", "pie": False}),
+        ("h-rwx", [rsrc, "-nostdlib", "-static", "-no-pie", "-Wl,-N", "-Wl,-z,noexecstack"],
+         dict(nx, rwx_segments=1, kind="executable", static=True)),
+    ]
+    built = {}
+    out = []
+    for name, args, want in variants:
+        dst = os.path.join(tmp, name)
+        rc, _, err = run([cc, "-o", dst] + args)
+        if rc == 0 and os.path.isfile(dst):
+            built[name] = dst
+            out.append((dst, want))
+        else:
+            print("note: could not build %s (%s)"
+                  % (name, err.decode(errors="replace").strip()[:200]))
+
+    # crafted from those: each source of BIND_NOW and of TEXTREL alone, no PT_GNU_STACK,
+    # every PT_LOAD writable and executable
+    def craft(base, name, want, edit):
+        if base not in built:
+            return
+        p = ElfPatch(built[base])
+        if edit(p):
+            out.append((p.write(os.path.join(tmp, name)), want))
+        else:
+            print("note: could not craft %s from %s" % (name, base))
+
+    def only_df_1_now(p):  # DT_FLAGS emptied: DF_1_NOW is the only BIND_NOW
+        return (p.edit_dyn(DT_FLAGS, lambda v: (DT_FLAGS, v & ~DF_BIND_NOW)) and
+                any(t == DT_FLAGS_1 and v & DF_1_NOW for _, t, v in p.dyn()))
+
+    def only_df_bind_now(p):
+        return (p.edit_dyn(DT_FLAGS_1, lambda v: (DT_FLAGS_1, v & ~DF_1_NOW)) and
+                any(t == DT_FLAGS and v & DF_BIND_NOW for _, t, v in p.dyn()))
+
+    def only_dt_bind_now(p):
+        return (p.edit_dyn(DT_FLAGS, lambda v: (DT_BIND_NOW, 0)) and
+                p.edit_dyn(DT_FLAGS_1, lambda v: (DT_FLAGS_1, v & ~DF_1_NOW)))
+
+    def no_bind_now(p):
+        return (p.edit_dyn(DT_FLAGS, lambda v: (DT_FLAGS, v & ~DF_BIND_NOW)) +
+                p.edit_dyn(DT_FLAGS_1, lambda v: (DT_FLAGS_1, v & ~DF_1_NOW)) > 0)
+
+    def only_textrel_tag(p):
+        return (p.edit_dyn(DT_FLAGS, lambda v: (DT_FLAGS, v & ~DF_TEXTREL)) and
+                any(t == DT_TEXTREL for _, t, _ in p.dyn()))
+
+    def only_df_textrel(p):
+        return (p.edit_dyn(DT_TEXTREL, lambda v: (DT_CHECKSUM, 0)) and
+                any(t == DT_FLAGS and v & DF_TEXTREL for _, t, v in p.dyn()))
+
+    def no_textrel(p):
+        return only_df_textrel(p) and p.edit_dyn(DT_FLAGS, lambda v: (DT_FLAGS, v & ~DF_TEXTREL))
+
+    def no_gnu_stack(p):
+        n = 0
+        for o, t, _, _, _ in p.phdrs():
+            if t == PT_GNU_STACK:
+                p.set_phdr(o, p_type=PT_NULL)
+                n += 1
+        return n
+
+    loads = {}
+
+    def all_rwx(p):
+        n = 0
+        for o, t, fl, _, _ in p.phdrs():
+            if t == PT_LOAD:
+                p.set_phdr(o, p_flags=fl | PF_W | PF_X)
+                n += 1
+        loads["n"] = n
+        return n >= 2
+
+    craft("h-full", "x-relro-df-1-now", {"relro": "full"}, only_df_1_now)
+    craft("h-full", "x-relro-df-bind-now", {"relro": "full"}, only_df_bind_now)
+    craft("h-full", "x-relro-dt-bind-now", {"relro": "full"}, only_dt_bind_now)
+    craft("h-full", "x-relro-no-now", {"relro": "partial"}, no_bind_now)
+    craft("libh-textrel.so", "libx-textrel-tag.so", {"textrel": True}, only_textrel_tag)
+    craft("libh-textrel.so", "libx-textrel-flag.so", {"textrel": True}, only_df_textrel)
+    craft("libh-textrel.so", "libx-textrel-none.so", {"textrel": False}, no_textrel)
+    craft("h-noexecstack", "x-no-gnu-stack",
+          {"gnu_stack": False, "nx": False, "executable_stack": True}, no_gnu_stack)
+    craft("h-noexecstack", "x-all-rwx", {}, all_rwx)
+    if "n" in loads and out and out[-1][0].endswith("x-all-rwx"):
+        out[-1][1]["rwx_segments"] = loads["n"]
+    return out
+
+
 def without_section_headers(src, dst):
     """Copy src with e_shoff, e_shnum and e_shstrndx zeroed: only segments remain."""
     with open(src, "rb") as f:
@@ -408,7 +791,11 @@ def inspect_json(lp, path):
     return rc, obj, out, err
 
 
-def check_file(tally, lp, go, readelf, path, tmp, row=None):
+def check_file(tally, lp, go, readelf, path, tmp, row=None, want_hard=None, checksec=None,
+               measured=None):
+    """All checks of one ELF file. want_hard: hardening values the file was built or crafted
+    to have (checked against readelf and linkproof); checksec: its path, or None; measured:
+    a dict that receives path -> the hardening values readelf shows."""
     label = path
     rc, j, raw, err = inspect_json(lp, path)
     if not tally.check(rc == 0 and j is not None, label,
@@ -476,6 +863,18 @@ def check_file(tally, lp, go, readelf, path, tmp, row=None):
             tally.eq(label, "linkage.pie (DF_1_PIE set)", True, lk.get("pie"))
         if h["type"] != 3:
             tally.eq(label, "linkage.pie (not ET_DYN)", False, lk.get("pie"))
+        if tally.check(all(k in lk for k in HARDENING_KEYS), label,
+                       "linkage lacks %s" % [k for k in HARDENING_KEYS if k not in lk]):
+            hw = check_hardening(tally, lp, label, r, lk)
+            if measured is not None:
+                measured[path] = hw
+            for k, v in sorted((want_hard or {}).items()):
+                tally.check(hw.get(k) == v, label,
+                            "test self-check: built for linkage.%s = %r, but readelf shows %r"
+                            % (k, v, hw.get(k)))
+                tally.eq(label, "linkage.%s (built for it)" % k, v, lk.get(k))
+            if checksec:
+                checksec_compare(tally, label, r, lk, checksec)
 
     names = [s[0] for s in r["sections"]]
     debug = [s for s in r["sections"] if s[0].startswith(".debug_") or s[0].startswith(".zdebug_")]
@@ -597,31 +996,68 @@ def check_fixture_facts(tally, row, j):
         tally.check(n.get("id") in ("cgo-static",), name, "unexpected note %r" % (n,))
 
 
+def fixture_hardening_summary(rows, measured):
+    """One note per distinct set of hardening values among the fixtures: what readelf shows
+    the Go toolchain produces (internal or external linking, exe, pie, c-shared)."""
+    groups = {}
+    for row in rows:
+        hw = measured.get(row["path"])
+        if hw is None:
+            continue
+        key = tuple((k, hw[k]) for k in HARDENING_KEYS)
+        groups.setdefault(key, []).append(row["name"])
+    for key, names in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        print("note: fixtures with %s: %d: %s" % (
+            " ".join("%s=%s" % (k, str(v).lower()) for k, v in key), len(names),
+            " ".join(names)), flush=True)
+
+
 def main(fxdir, tally):
     lp = lptest.lp_bin()
     go = lptest.go_bin()
     readelf = os.environ.get("READELF") or shutil.which("readelf") or "readelf"
+    cc = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    checksec = shutil.which("checksec")
+    if not checksec:
+        print("note: checksec is not installed; its comparison is skipped")
 
     if not lptest.check_fixture_list(tally, fxdir):
         return tally.abort()
     rows = lptest.fixture_rows(fxdir)
-    corpus = lptest.corpus_paths(tally, lptest.is_elf, "ELF files", "non-ELF files (PE/Mach-O)",
-                                 bare_pkg=None)
+    entries = lptest.read_corpus(tally, bare_pkg=None) or []
+    corpus = [p for p, _ in entries if lptest.is_elf(p)]
+    foreign = [p for p, _ in entries if not lptest.is_elf(p)]
+    if entries:
+        print("note: corpus: %d ELF files, %d non-ELF files (PE/Mach-O)"
+              % (len(corpus), len(foreign)), flush=True)
+    measured = {}
     with tempfile.TemporaryDirectory(prefix="lp-readelf-") as tmp:
         hosts = host_files(go, readelf)
         built = build_c_programs(tmp) + crafted_files(tmp, fxdir, rows)
-        print("note: %d fixtures, %d corpus ELF files, %d host ELF files, %d built/crafted files"
-              % (len(rows), len(corpus), len(hosts), len(built)), flush=True)
+        hard = build_hardening_programs(tmp, cc) if cc else []
+        print("note: %d fixtures, %d corpus ELF files, %d host ELF files, %d built/crafted files, "
+              "%d built/crafted for hardening" % (len(rows), len(corpus), len(hosts), len(built),
+                                                 len(hard)), flush=True)
         for row in rows:
             p = row["path"]
             if not tally.check(os.path.isfile(p), p, "fixture listed in fixtures.tsv is missing"):
                 continue
-            j = check_file(tally, lp, go, readelf, p, tmp, row)
+            j = check_file(tally, lp, go, readelf, p, tmp, row, checksec=checksec,
+                           measured=measured)
             check_fixture_facts(tally, row, j)
             tally.check(j is not None and isinstance(j.get("go"), dict), p,
                         "fixture not reported as Go")
+        fixture_hardening_summary(rows, measured)
         for p in corpus + hosts + built:
-            check_file(tally, lp, go, readelf, p, tmp)
+            check_file(tally, lp, go, readelf, p, tmp, checksec=checksec)
+        for p, want in hard:
+            check_file(tally, lp, go, readelf, p, tmp, want_hard=want, checksec=checksec)
+        # PE and Mach-O: linkage (with the hardening keys) is not read, so it is null
+        for p in foreign:
+            rc, j, raw, err = inspect_json(lp, p)
+            if tally.check(rc == 0 and j is not None, p, "inspect --json exit %s, stderr %r"
+                           % (rc, err[:300])):
+                tally.eq(p, "linkage (not ELF: %s)" % j.get("format"), None, j.get("linkage"))
 
     return tally.finish("oracle_readelf")
 

@@ -48,6 +48,8 @@ json_t *lp_proc_fingerprint_json(const lp_proc_fingerprint *p);
 void usage_probe(FILE *fp);
 void usage_check(FILE *fp);
 void usage_diff(FILE *fp);
+int cmd_deps(int argc, char **argv);
+void usage_deps(FILE *fp);
 
 /* Print "linkproof: MSG" to stderr (MSG already names the file). */
 void lp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -26,6 +26,13 @@ typedef struct lp_linkage {
     bool pie;         /**< ET_DYN with DF_1_PIE, or ET_DYN with an interpreter and no DT_SONAME */
     bool pie_flag;    /**< DF_1_PIE is set */
     lp_dynamic dyn;   /**< interpreter, needed, rpath, runpath, soname, flags */
+    /* Hardening, as checksec reports it (ELF only). */
+    const char *kind; /**< "executable", "pie", "shared-library", "relocatable", "core", "unknown" */
+    const char *relro; /**< "none", "partial" (PT_GNU_RELRO), "full" (PT_GNU_RELRO and BIND_NOW) */
+    bool gnu_stack;   /**< a PT_GNU_STACK header exists */
+    bool exec_stack;  /**< PT_GNU_STACK asks for an executable stack */
+    bool nx;          /**< PT_GNU_STACK exists and is not executable */
+    size_t n_rwx;     /**< PT_LOAD segments both writable and executable */
 } lp_linkage;
 
 /** A disagreement between what the build recorded and what the binary shows. */

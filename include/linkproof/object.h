@@ -88,6 +88,9 @@ typedef struct lp_dynamic {
 } lp_dynamic;
 
 #define LP_DF_1_PIE 0x08000000u
+#define LP_PT_LOAD 1u
+#define LP_PT_GNU_STACK 0x6474e551u
+#define LP_PT_GNU_RELRO 0x6474e552u
 
 /**
  * Recognise and open an object from @p src. Reads the file header, the
@@ -97,6 +100,16 @@ typedef struct lp_dynamic {
  * outlive the object; it is not freed with it.
  */
 lp_code lp_obj_open(lp_obj **out, lp_src *src, lp_err *err);
+
+/** lp_obj_open() flags. */
+#define LP_OBJ_NO_SECTIONS 0x1u /**< ELF: do not read the section headers (a loader never does) */
+
+/**
+ * lp_obj_open() with @p flags. With LP_OBJ_NO_SECTIONS an ELF object has
+ * its segments only (as the dynamic loader sees it): two reads fewer per
+ * file, which is most of the cost when thousands of libraries are resolved.
+ */
+lp_code lp_obj_open_flags(lp_obj **out, lp_src *src, unsigned flags, lp_err *err);
 
 /** Free; sets *obj to NULL. Safe on NULL. */
 void lp_obj_free(lp_obj **obj);
@@ -142,6 +155,25 @@ lp_code lp_obj_find_note(lp_obj *obj, const char *name, uint32_t type, lp_region
 /** Read PT_INTERP and PT_DYNAMIC. Release with lp_dynamic_release(). */
 lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err);
 void lp_dynamic_release(lp_dynamic *d);
+
+/**
+ * The value of the first entry with tag @p tag (ELF DT_*) in PT_DYNAMIC,
+ * before DT_NULL, for tables lp_dynamic does not decode (DT_VERNEED,
+ * DT_GNU_HASH, ...). *present tells whether there was one; an object without
+ * a dynamic section (or of a format without one) gives false and LP_OK.
+ */
+lp_code lp_obj_dynamic_tag(lp_obj *obj, int64_t tag, uint64_t *val, bool *present, lp_err *err);
+
+/**
+ * The NUL-terminated string at offset @p at of the dynamic string table
+ * (ELF DT_STRTAB, DT_STRSZ bytes). The table is read in 4 KiB blocks as
+ * strings are asked for and cached by the object, so a library whose table
+ * holds megabytes of symbol names is not read whole for a few names. *s
+ * (and *len, its length) stay valid until the next call on this object.
+ * LP_ERR_NOTFOUND: the object has no dynamic string table; LP_ERR_FORMAT:
+ * @p at is outside it, or the string runs off its end.
+ */
+lp_code lp_obj_dynstr(lp_obj *obj, uint64_t at, const char **s, size_t *len, lp_err *err);
 
 /** Whether the object has a symbol table (ELF: SHT_SYMTAB). */
 bool lp_obj_has_symtab(const lp_obj *obj);

@@ -73,6 +73,32 @@ static void derive_linkage(lp_facts *f)
     l->pie_flag = l->dyn.has_flags_1 && (l->dyn.flags_1 & LP_DF_1_PIE);
     /* A shared library is ET_DYN too; it is a PIE only if it says so or can be run. */
     l->pie = f->info.type == ET_DYN && (l->pie_flag || (l->dyn.interp && !l->dyn.soname));
+    switch (f->info.type) {
+    case 1: l->kind = "relocatable"; break;
+    case 2: l->kind = "executable"; break;
+    case ET_DYN: l->kind = l->pie ? "pie" : "shared-library"; break;
+    case 4: l->kind = "core"; break;
+    default: l->kind = "unknown"; break;
+    }
+}
+
+/* RELRO, NX and RWX from the program headers (checksec's definitions). */
+static void derive_hardening(lp_facts *f, const lp_obj *obj)
+{
+    lp_linkage *l = &f->linkage;
+    bool relro = false;
+    for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
+        const lp_segment *s = lp_obj_segment_at(obj, i);
+        if (s->type == LP_PT_GNU_RELRO)
+            relro = true;
+        else if (s->type == LP_PT_GNU_STACK) {
+            l->gnu_stack = true;
+            l->exec_stack = (s->raw_flags & 1u) != 0; /* PF_X */
+        } else if (s->type == LP_PT_LOAD && (s->raw_flags & 3u) == 3u) /* PF_X | PF_W */
+            l->n_rwx++;
+    }
+    l->nx = l->gnu_stack && !l->exec_stack;
+    l->relro = !relro ? "none" : l->dyn.bind_now ? "full" : "partial";
 }
 
 /* Where the build's record and the binary disagree: one line each. */
@@ -357,6 +383,8 @@ lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts 
     if ((rc = lp_obj_dynamic(obj, &f->linkage.dyn, &f->error)))
         goto fail;
     derive_linkage(f);
+    if (f->info.format == LP_FMT_ELF)
+        derive_hardening(f, obj);
 
     rc = lp_buildinfo_read(obj, &f->go, &f->error);
     if (rc == LP_ERR_NOTFOUND || rc == LP_ERR_UNSUPPORTED) {

@@ -224,20 +224,23 @@ static lp_code parse_shdrs(elf_ctx *x, uint64_t shoff, uint64_t shnum, uint64_t 
     if (shentsize < x->lay->shdr)
         return bad(x, shoff, "section header entry size too small", NULL);
 
-    /* Section 0 carries the real count and string-table index when they overflow. */
-    uint8_t s0buf[64];
-    lp_section s0;
-    uint32_t nm0;
-    rc = lp_src_read(o->src, shoff, s0buf, x->lay->shdr, "section header table", x->err);
-    if (rc)
-        return rc;
+    /* Section 0 carries the real count and string-table index when they
+     * overflow; read it first only then (one system call fewer per file). */
     lp_cur c;
-    lp_cur_init(&c, s0buf, x->lay->shdr, shoff, x->be, 8);
-    decode_shdr(&c, x->lay->wide, &s0, &nm0);
-    if (shnum == 0)
-        shnum = s0.size;
-    if (shstrndx == SHN_XINDEX)
-        shstrndx = s0.link;
+    if (shnum == 0 || shstrndx == SHN_XINDEX) {
+        uint8_t s0buf[64];
+        lp_section s0;
+        uint32_t nm0;
+        rc = lp_src_read(o->src, shoff, s0buf, x->lay->shdr, "section header table", x->err);
+        if (rc)
+            return rc;
+        lp_cur_init(&c, s0buf, x->lay->shdr, shoff, x->be, 8);
+        decode_shdr(&c, x->lay->wide, &s0, &nm0);
+        if (shnum == 0)
+            shnum = s0.size;
+        if (shstrndx == SHN_XINDEX)
+            shstrndx = s0.link;
+    }
     if (shnum == 0)
         return LP_OK;
     if (shnum > ELF_MAX_SHDRS)
@@ -397,20 +400,124 @@ static lp_code elf_find_note(lp_obj *o, const char *name, uint32_t type, lp_regi
     return lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no %s note of type %u", sname, name, type);
 }
 
-static lp_code dup_str(const char *strtab, uint64_t strsz, uint64_t at, char **out, elf_ctx *x,
-                       uint64_t where)
+/* Copy the dynamic string at @at; @where (a dynamic entry) is named in errors. */
+static lp_code dup_str(lp_obj *o, uint64_t at, char **out, elf_ctx *x, uint64_t where)
 {
-    if (at >= strsz)
-        return bad(x, where, "dynamic string offset out of range", NULL);
-    const char *s = strtab + at;
-    size_t max = (size_t)(strsz - at);
-    size_t len = strnlen(s, max);
-    if (len == max)
-        return bad(x, where, "unterminated dynamic string", NULL);
+    const char *s;
+    size_t len;
+    lp_err e;
+    lp_err_clear(&e);
+    lp_code rc = lp_obj_dynstr(o, at, &s, &len, &e);
+    if (rc == LP_ERR_FORMAT && o->dynstr_state > 0) /* the table is there; the string is not */
+        return bad(x, where, at >= o->dynstr.size ? "dynamic string offset out of range"
+                                                  : "unterminated dynamic string",
+                   NULL);
+    if (rc) {
+        if (x->err)
+            *x->err = e;
+        return rc;
+    }
     free(*out); /* a repeated DT_RPATH keeps the last, as readelf shows each; we keep one */
     *out = strndup(s, len);
     if (!*out)
         return lp_err_set(x->err, LP_ERR_NOMEM, "out of memory");
+    return LP_OK;
+}
+
+/*
+ * The dynamic entries up to DT_NULL (at most ELF_MAX_DYNENTS), read once per
+ * object: the lp_dynamic facts and every later tag lookup (symbol versions,
+ * hash tables) come from this one read.
+ */
+static lp_code elf_dyn_load(lp_obj *o, lp_err *err)
+{
+    if (o->dyn_loaded)
+        return LP_OK;
+    const lp_segment *dyn = NULL;
+    for (size_t i = 0; i < o->nsegs && !dyn; i++)
+        if (o->segs[i].type == LP_PT_DYNAMIC)
+            dyn = &o->segs[i];
+    o->dynseg = dyn;
+    if (!dyn) {
+        o->dyn_loaded = true;
+        return LP_OK;
+    }
+    const elf_layout *lay = o->info.bits == 64 ? &layout64 : &layout32;
+    uint64_t count = dyn->filesz / lay->dyn;
+    if (count > ELF_MAX_DYNENTS)
+        count = ELF_MAX_DYNENTS; /* a DT_NULL is always well before that in real files */
+    lp_region reg;
+    lp_code rc = lp_src_region(o->src, dyn->off, (size_t)(count * lay->dyn), "dynamic section",
+                               &reg, err);
+    if (rc)
+        return rc;
+    lp_cur c;
+    lp_cur_init(&c, reg.data, reg.len, dyn->off, o->info.big_endian, 8);
+    lp_cur_what(&c, "dynamic entry");
+    lp_dynent *ents = malloc((count ? count : 1) * sizeof *ents);
+    if (!ents) {
+        lp_region_release(&reg);
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    }
+    size_t n = 0;
+    for (; n < count; n++) {
+        int64_t tag = (int64_t)lp_cur_word(&c, lay->wide);
+        uint64_t val = lp_cur_word(&c, lay->wide);
+        if (!lay->wide)
+            tag = (int32_t)tag;
+        if (!lp_cur_ok(&c) || tag == DT_NULL)
+            break;
+        ents[n].tag = tag;
+        ents[n].val = val;
+    }
+    rc = lp_cur_error(&c, lp_src_name(o->src), err);
+    lp_region_release(&reg);
+    if (rc) {
+        free(ents);
+        return rc;
+    }
+    o->dynents = ents;
+    o->ndynents = n;
+    o->dyn_loaded = true;
+    return LP_OK;
+}
+
+/* Where DT_STRTAB's DT_STRSZ bytes are in the file, for lp_obj_dynstr(). */
+static lp_code elf_dynstr_locate(lp_obj *o, lp_err *err)
+{
+    lp_code rc = elf_dyn_load(o, err);
+    if (rc)
+        return rc;
+    uint64_t strtab = 0, strsz = 0;
+    bool have_strtab = false;
+    for (size_t i = 0; i < o->ndynents; i++) {
+        if (o->dynents[i].tag == DT_STRTAB)
+            strtab = o->dynents[i].val, have_strtab = true;
+        else if (o->dynents[i].tag == DT_STRSZ)
+            strsz = o->dynents[i].val;
+    }
+    o->dynstr_state = -1;
+    if (!have_strtab)
+        return LP_OK;
+    const char *name = lp_src_name(o->src);
+    if (strsz > ELF_MAX_DYNSTR)
+        return lp_err_set(err, LP_ERR_LIMIT,
+                          "'%s': dynamic string table of %llu bytes is over the limit", name,
+                          (unsigned long long)strsz);
+    uint64_t soff;
+    if (!vaddr_to_off(o, strtab, strsz, &soff))
+        return lp_err_set_at(err, LP_ERR_FORMAT, o->dynseg->off,
+                             "'%s': dynamic string table at address 0x%llx is not in any "
+                             "segment (dynamic section at offset 0x%llx)",
+                             name, (unsigned long long)strtab, (unsigned long long)o->dynseg->off);
+    if (!lp_range_ok(soff, strsz, lp_src_size(o->src)))
+        return lp_err_set_at(err, LP_ERR_FORMAT, soff,
+                             "'%s': dynamic string table (0x%llx bytes at offset 0x%llx) runs "
+                             "past the end of the file",
+                             name, (unsigned long long)strsz, (unsigned long long)soff);
+    o->dynstr.off = soff;
+    o->dynstr.size = strsz;
+    o->dynstr_state = 1;
     return LP_OK;
 }
 
@@ -419,7 +526,6 @@ static lp_code elf_dynamic(lp_obj *o, lp_dynamic *d, lp_err *err)
     elf_ctx x = {.o = o, .lay = o->info.bits == 64 ? &layout64 : &layout32,
                  .be = o->info.big_endian, .name = lp_src_name(o->src), .err = err};
     lp_code rc = LP_OK;
-    const lp_segment *dyn = NULL;
     for (size_t i = 0; i < o->nsegs; i++) {
         const lp_segment *s = &o->segs[i];
         if (s->type == LP_PT_INTERP && !d->interp) {
@@ -435,38 +541,22 @@ static lp_code elf_dynamic(lp_obj *o, lp_dynamic *d, lp_err *err)
                 return rc;
             }
             d->interp = buf; /* stops at the first NUL */
-        } else if (s->type == LP_PT_DYNAMIC && !dyn) {
-            dyn = s;
         }
     }
+    if ((rc = elf_dyn_load(o, err)))
+        return rc;
+    const lp_segment *dyn = o->dynseg;
     if (!dyn)
         return LP_OK;
     d->has_dynamic = true;
 
-    uint64_t count = dyn->filesz / x.lay->dyn;
-    if (count > ELF_MAX_DYNENTS)
-        count = ELF_MAX_DYNENTS; /* a DT_NULL is always well before that in real files */
-    lp_region reg;
-    rc = lp_src_region(o->src, dyn->off, (size_t)(count * x.lay->dyn), "dynamic section", &reg,
-                       err);
-    if (rc)
-        return rc;
-    lp_cur c;
-    lp_cur_init(&c, reg.data, reg.len, dyn->off, x.be, 8);
-    lp_cur_what(&c, "dynamic entry");
-
     /* First pass: scalars and where the string table is. */
     uint64_t strtab = 0, strsz = 0;
     bool have_strtab = false;
-    size_t n = 0;
-    for (; n < count; n++) {
-        int64_t tag = (int64_t)lp_cur_word(&c, x.lay->wide);
-        uint64_t val = lp_cur_word(&c, x.lay->wide);
-        if (!x.lay->wide)
-            tag = (int32_t)tag;
-        if (!lp_cur_ok(&c) || tag == DT_NULL)
-            break;
-        switch (tag) {
+    size_t n = o->ndynents;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t val = o->dynents[i].val;
+        switch (o->dynents[i].tag) {
         case DT_STRTAB: strtab = val, have_strtab = true; break;
         case DT_STRSZ: strsz = val; break;
         case DT_FLAGS: d->flags = val; break;
@@ -482,44 +572,17 @@ static lp_code elf_dynamic(lp_obj *o, lp_dynamic *d, lp_err *err)
         d->bind_now = true;
     if (d->flags & DF_TEXTREL)
         d->textrel = true;
-    if ((rc = lp_cur_error(&c, x.name, err)))
-        goto out;
 
-    /* Second pass: strings, once the table is known. */
-    char *strs = NULL;
-    if (have_strtab) {
-        uint64_t soff;
-        if (strsz > ELF_MAX_DYNSTR) {
-            rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': dynamic string table of %llu bytes is over the limit",
-                            x.name, (unsigned long long)strsz);
-            goto out;
-        }
-        if (!vaddr_to_off(o, strtab, strsz, &soff)) {
-            rc = lp_err_set_at(err, LP_ERR_FORMAT, dyn->off,
-                          "'%s': dynamic string table at address 0x%llx is not in any segment "
-                          "(dynamic section at offset 0x%llx)",
-                          x.name, (unsigned long long)strtab, (unsigned long long)dyn->off);
-            goto out;
-        }
-        strs = malloc((size_t)strsz + 1);
-        if (!strs) {
-            rc = lp_err_set(err, LP_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        rc = lp_src_read(o->src, soff, strs, (size_t)strsz, "dynamic string table", err);
-        if (rc) {
-            free(strs);
-            goto out;
-        }
-        strs[strsz] = '\0';
-    }
-    lp_cur_seek(&c, 0);
+    /* Second pass: the strings, read from the table in blocks (lp_obj_dynstr). */
+    if (have_strtab && strsz > ELF_MAX_DYNSTR)
+        return lp_err_set(err, LP_ERR_LIMIT,
+                          "'%s': dynamic string table of %llu bytes is over the limit", x.name,
+                          (unsigned long long)strsz);
+    (void)strtab;
     for (size_t i = 0; i < n && !rc; i++) {
         uint64_t where = dyn->off + i * x.lay->dyn;
-        int64_t tag = (int64_t)lp_cur_word(&c, x.lay->wide);
-        uint64_t val = lp_cur_word(&c, x.lay->wide);
-        if (!x.lay->wide)
-            tag = (int32_t)tag;
+        int64_t tag = o->dynents[i].tag;
+        uint64_t val = o->dynents[i].val;
         char **dst = NULL;
         char *tmp = NULL;
         switch (tag) {
@@ -529,11 +592,11 @@ static lp_code elf_dynamic(lp_obj *o, lp_dynamic *d, lp_err *err)
         case DT_RUNPATH: dst = &d->runpath; break;
         default: continue;
         }
-        if (!strs) {
+        if (!have_strtab) {
             rc = bad(&x, where, "dynamic entry needs a string table but there is none", NULL);
             break;
         }
-        rc = dup_str(strs, strsz, val, dst, &x, where);
+        rc = dup_str(o, val, dst, &x, where);
         if (rc || tag != DT_NEEDED)
             continue;
         char **nv = realloc(d->needed, (d->n_needed + 1) * sizeof *nv);
@@ -545,9 +608,6 @@ static lp_code elf_dynamic(lp_obj *o, lp_dynamic *d, lp_err *err)
         d->needed = nv;
         d->needed[d->n_needed++] = tmp;
     }
-    free(strs);
-out:
-    lp_region_release(&reg);
     return rc;
 }
 
@@ -743,9 +803,26 @@ static lp_code elf_load_relocs(lp_obj *o, lp_err *err)
     return LP_OK;
 }
 
-static const lp_obj_ops elf_ops = {elf_find_note, elf_dynamic, elf_symbols, elf_load_relocs};
+/* One tag's value, from the entries read once (elf_dyn_load). */
+static lp_code elf_dynamic_tag(lp_obj *o, int64_t tag, uint64_t *val, bool *present, lp_err *err)
+{
+    lp_code rc = elf_dyn_load(o, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < o->ndynents; i++) {
+        if (o->dynents[i].tag == tag) {
+            *val = o->dynents[i].val;
+            *present = true;
+            break;
+        }
+    }
+    return LP_OK;
+}
 
-lp_code lp_elf_open(lp_obj **out, lp_src *src, lp_err *err)
+static const lp_obj_ops elf_ops = {elf_find_note, elf_dynamic, elf_symbols, elf_load_relocs,
+                                   elf_dynstr_locate, elf_dynamic_tag};
+
+lp_code lp_elf_open(lp_obj **out, lp_src *src, unsigned flags, lp_err *err)
 {
     *out = NULL;
     uint8_t eh[64];
@@ -819,7 +896,7 @@ lp_code lp_elf_open(lp_obj **out, lp_src *src, lp_err *err)
         goto fail;
     if (shnum == 0 && shoff == 0)
         shstrndx = SHN_UNDEF;
-    if ((rc = parse_shdrs(&x, shoff, shnum, shentsize, shstrndx)))
+    if (!(flags & LP_OBJ_NO_SECTIONS) && (rc = parse_shdrs(&x, shoff, shnum, shentsize, shstrndx)))
         goto fail;
     *out = o;
     return LP_OK;

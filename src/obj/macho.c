@@ -419,7 +419,7 @@ static lp_code macho_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *e
 }
 
 /* no notes, no dynamic section, no relocations to apply: the object view's defaults */
-static const lp_obj_ops macho_ops = {NULL, NULL, macho_symbols, NULL};
+static const lp_obj_ops macho_ops = {NULL, NULL, macho_symbols, NULL, NULL, NULL};
 
 static void set_machine(lp_obj *o, macho_ctx *x)
 {

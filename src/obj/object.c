@@ -13,6 +13,11 @@
 
 lp_code lp_obj_open(lp_obj **out, lp_src *src, lp_err *err)
 {
+    return lp_obj_open_flags(out, src, 0, err);
+}
+
+lp_code lp_obj_open_flags(lp_obj **out, lp_src *src, unsigned flags, lp_err *err)
+{
     *out = NULL;
     uint8_t ident[16];
     size_t got = 0;
@@ -20,7 +25,7 @@ lp_code lp_obj_open(lp_obj **out, lp_src *src, lp_err *err)
     if (rc)
         return rc;
     if (got >= 4 && memcmp(ident, "\x7f" "ELF", 4) == 0)
-        return lp_elf_open(out, src, err);
+        return lp_elf_open(out, src, flags, err);
     if (got >= 2 && memcmp(ident, "MZ", 2) == 0)
         return lp_pe_open(out, src, err);
     if (got >= 4) {
@@ -50,6 +55,8 @@ void lp_obj_free(lp_obj **obj)
     free(o->secs);
     free(o->shstrtab);
     free(o->relocs);
+    free(o->dynents);
+    lp_strtab_release(&o->dynstr);
     free(o->fmt_priv);
     free(o);
     *obj = NULL;
@@ -142,6 +149,40 @@ lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err)
 {
     memset(out, 0, sizeof *out);
     return obj->ops->dynamic ? obj->ops->dynamic(obj, out, err) : LP_OK;
+}
+
+lp_code lp_obj_dynstr(lp_obj *obj, uint64_t at, const char **s, size_t *len, lp_err *err)
+{
+    if (obj->dynstr_state == 0) {
+        obj->dynstr_state = -1;
+        if (obj->ops->dynstr_locate) {
+            lp_code rc = obj->ops->dynstr_locate(obj, err);
+            if (rc)
+                return rc;
+        }
+    }
+    if (obj->dynstr_state < 0)
+        return lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no dynamic string table",
+                          lp_src_name(obj->src));
+    lp_str_status st;
+    lp_code rc = lp_strtab_get(obj->src, &obj->dynstr, at, s, len, &st, err);
+    if (rc)
+        return rc;
+    if (st == LP_STR_RANGE)
+        return lp_err_set(err, LP_ERR_FORMAT, "'%s': string 0x%llx outside the dynamic string "
+                          "table (0x%llx bytes)", lp_src_name(obj->src), (unsigned long long)at,
+                          (unsigned long long)obj->dynstr.size);
+    if (st == LP_STR_UNTERMINATED)
+        return lp_err_set(err, LP_ERR_FORMAT, "'%s': string 0x%llx runs off the end of the "
+                          "dynamic string table", lp_src_name(obj->src), (unsigned long long)at);
+    return LP_OK;
+}
+
+lp_code lp_obj_dynamic_tag(lp_obj *obj, int64_t tag, uint64_t *val, bool *present, lp_err *err)
+{
+    *val = 0;
+    *present = false;
+    return obj->ops->dynamic_tag ? obj->ops->dynamic_tag(obj, tag, val, present, err) : LP_OK;
 }
 
 lp_code lp_obj_symbols(lp_obj *obj, lp_symbol **syms, size_t *n, lp_err *err)

@@ -390,7 +390,7 @@ static lp_code pe_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err)
 }
 
 /* no notes, no dynamic section, no relocations to apply: the object view's defaults */
-static const lp_obj_ops pe_ops = {NULL, NULL, pe_symbols, NULL};
+static const lp_obj_ops pe_ops = {NULL, NULL, pe_symbols, NULL, NULL, NULL};
 
 lp_code lp_pe_open(lp_obj **out, lp_src *src, lp_err *err)
 {

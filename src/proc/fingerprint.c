@@ -5,14 +5,13 @@
  * program-header order), the load bias of a mapped executable (from
  * /proc/PID/maps: the mapping of the segment that starts at file offset 0),
  * and reading a process's code through /proc/PID/mem in bounded chunks.
- * Hashing is OpenSSL's EVP SHA-256 (SHA-NI where the CPU has it); file
+ * Hashing is libcrypto's SHA-256 (util/sha256.c; SHA-NI where the CPU has it); file
  * contents are mapped when large, read otherwise.
  */
 #include "linkproof/fingerprint.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,34 +20,15 @@
 
 #include "linkproof/go.h"
 #include "linkproof/object.h"
+#include "util/sha256.h"
 
 #define MEM_CHUNK (1u << 20)
 #define MAX_CODE ((uint64_t)4 << 30)
 
 static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
 
-static void hex(const unsigned char *d, unsigned n, char out[65])
-{
-    static const char h[] = "0123456789abcdef";
-    for (unsigned i = 0; i < n && i < 32; i++) {
-        out[2 * i] = h[d[i] >> 4];
-        out[2 * i + 1] = h[d[i] & 15];
-    }
-    out[64] = '\0';
-}
-
-static bool finish(EVP_MD_CTX *c, char out[65])
-{
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    bool ok = EVP_DigestFinal_ex(c, d, &n) == 1 && n == 32;
-    if (ok)
-        hex(d, n, out);
-    return ok;
-}
-
 /* Hash [off, off+len) of the source, a region of at most 64 MiB at a time. */
-static lp_code hash_range(lp_src *src, EVP_MD_CTX *c, uint64_t off, uint64_t len, lp_err *err)
+static lp_code hash_range(lp_src *src, lp_sha256 *c, uint64_t off, uint64_t len, lp_err *err)
 {
     const uint64_t step = (uint64_t)64 << 20;
     while (len > 0) {
@@ -57,10 +37,8 @@ static lp_code hash_range(lp_src *src, EVP_MD_CTX *c, uint64_t off, uint64_t len
         lp_code rc = lp_src_region(src, off, (size_t)n, "file data", &r, err);
         if (rc)
             return rc;
-        int ok = EVP_DigestUpdate(c, r.data, r.len);
+        lp_sha256_update(c, r.data, r.len);
         lp_region_release(&r);
-        if (ok != 1)
-            return lp_err_set(err, LP_ERR_IO, "'%s': SHA-256 failed", lp_src_name(src));
         off += n;
         len -= n;
     }
@@ -72,9 +50,7 @@ lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
     memset(out, 0, sizeof *out);
     lp_src *src = NULL;
     lp_obj *obj = NULL;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (!c)
-        return nomem(err);
+    lp_sha256 c0, *c = &c0;
     lp_code rc = lp_src_open(&src, path, err);
     lp_err oe;
     /* a file that is not an object still has a file hash; it has no code */
@@ -84,12 +60,14 @@ lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
             *err = oe;
         rc = oe.code;
     }
-    if (!rc && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1)
+    lp_sha256_init(c);
+    if (!rc)
         rc = hash_range(src, c, 0, lp_src_size(src), err);
-    if (!rc && !finish(c, out->sha256))
-        rc = lp_err_set(err, LP_ERR_IO, "'%s': SHA-256 failed", path);
+    if (!rc)
+        lp_sha256_final_hex(c, out->sha256);
     out->has_code = object;
-    if (!rc && object && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1) {
+    if (!rc && object) {
+        lp_sha256_init(c);
         for (size_t i = 0; !rc && i < lp_obj_segment_count(obj); i++) {
             const lp_segment *s = lp_obj_segment_at(obj, i);
             if (s->type != 1 || !(s->flags & LP_SEG_X))
@@ -97,8 +75,8 @@ lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
             rc = hash_range(src, c, s->off, s->filesz, err);
             out->code_size += s->filesz;
         }
-        if (!rc && !finish(c, out->code_sha256))
-            rc = lp_err_set(err, LP_ERR_IO, "'%s': SHA-256 failed", path);
+        if (!rc)
+            lp_sha256_final_hex(c, out->code_sha256);
     }
     lp_buildid_src from;
     if (!rc && object)
@@ -107,7 +85,6 @@ lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
         rc = lp_gnu_buildid(obj, &out->gnu_build_id, err);
     lp_obj_free(&obj);
     lp_src_free(&src);
-    EVP_MD_CTX_free(c);
     if (rc)
         lp_fingerprint_release(out);
     return rc;
@@ -237,10 +214,10 @@ lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
     /* the same segments, as mapped */
     lp_src *src = NULL;
     lp_obj *obj = NULL;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    lp_sha256 c0, *c = &c0;
     uint8_t *chunk = malloc(MEM_CHUNK);
     int memfd = -1;
-    if (!c || !chunk) {
+    if (!chunk) {
         rc = nomem(err);
         goto out;
     }
@@ -260,10 +237,7 @@ lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
                              : proc_err(err, pid, "memory (/proc/PID/mem)", errno);
         goto out;
     }
-    if (EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
-        rc = lp_err_set(err, LP_ERR_IO, "SHA-256 failed");
-        goto out;
-    }
+    lp_sha256_init(c);
     for (size_t i = 0; !rc && i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
         if (s->type != 1 || !(s->flags & LP_SEG_X))
@@ -283,14 +257,14 @@ lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
                 rc = proc_err(err, pid, "memory (/proc/PID/mem)", got < 0 ? errno : EIO);
                 break;
             }
-            EVP_DigestUpdate(c, chunk, (size_t)got);
+            lp_sha256_update(c, chunk, (size_t)got);
             addr += (uint64_t)got;
             left -= (uint64_t)got;
         }
         out->mem_code_size += s->filesz;
     }
-    if (!rc && !finish(c, out->mem_code_sha256))
-        rc = lp_err_set(err, LP_ERR_IO, "SHA-256 failed");
+    if (!rc)
+        lp_sha256_final_hex(c, out->mem_code_sha256);
     if (!rc)
         out->match = strcmp(out->mem_code_sha256, out->file.code_sha256) == 0 &&
                      out->mem_code_size == out->file.code_size;
@@ -298,7 +272,6 @@ out:
     if (memfd >= 0)
         close(memfd);
     free(chunk);
-    EVP_MD_CTX_free(c);
     lp_obj_free(&obj);
     lp_src_free(&src);
     if (rc)

@@ -181,6 +181,13 @@ static json_t *linkage_json(const lp_facts *f)
     json_object_set_new(o, "runpath", jstr(l->dyn.runpath));
     json_object_set_new(o, "soname", jstr(l->dyn.soname));
     json_object_set_new(o, "bind_now", json_boolean(l->dyn.bind_now));
+    json_object_set_new(o, "kind", json_string(l->kind ? l->kind : "unknown"));
+    json_object_set_new(o, "relro", json_string(l->relro ? l->relro : "none"));
+    json_object_set_new(o, "nx", json_boolean(l->nx));
+    json_object_set_new(o, "gnu_stack", json_boolean(l->gnu_stack));
+    json_object_set_new(o, "executable_stack", json_boolean(l->exec_stack || !l->gnu_stack));
+    json_object_set_new(o, "textrel", json_boolean(l->dyn.textrel));
+    json_object_set_new(o, "rwx_segments", json_integer((json_int_t)l->n_rwx));
     return o;
 }
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "linkproof/facts.h"
+#include "linkproof/ld.h"
 
 typedef enum { LP_COLOR_AUTO, LP_COLOR_ALWAYS, LP_COLOR_NEVER } lp_color_mode;
 
@@ -42,6 +43,11 @@ bool lp_json_write_line(FILE *fp, json_t *obj);
 
 /* Print s with control bytes as \xNN, so text from a file or binary cannot forge lines. */
 void lp_put_safe(FILE *fp, const char *s);
+
+/* deps: a tree (libtree-like), an ldd-like list (problems to problems_fp), JSON (docs/deps.md). */
+void lp_deps_text(lp_out *o, const lp_deps *d);
+void lp_deps_list(lp_out *o, FILE *problems_fp, const lp_deps *d, bool header);
+json_t *lp_deps_json(const lp_deps *d);
 
 /* The facts as aligned human text. */
 void lp_facts_text(lp_out *o, const lp_facts *f);

@@ -226,9 +226,14 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
     }
     snprintf(buf, sizeof buf, "%s%s", l->is_static ? "static" : "dynamic",
              l->pie ? (l->pie_flag ? ", PIE (DF_1_PIE)" : ", PIE") : "");
-    if (l->dyn.soname)
+    if (l->kind && strcmp(l->kind, "shared-library") == 0)
         snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", shared library");
     row(o, "linkage", buf);
+    snprintf(buf, sizeof buf, "RELRO %s, %s, %s, %zu RWX segment%s",
+             l->relro ? l->relro : "none",
+             l->nx ? "NX" : l->gnu_stack ? "executable stack" : "no PT_GNU_STACK (stack executable by default)",
+             l->dyn.textrel ? "TEXTREL" : "no TEXTREL", l->n_rwx, l->n_rwx == 1 ? "" : "s");
+    row(o, "hardening", buf);
     if (l->dyn.interp)
         row(o, "interpreter", l->dyn.interp);
     if (l->dyn.n_needed) {

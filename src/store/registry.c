@@ -203,12 +203,15 @@ lp_code lp_registry_open(const char *path, bool create, lp_registry **out, lp_er
         return rc;
     }
     sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
-    /* refuse another program's database before writing anything to it (even the journal mode) */
-    lp_code rc = LP_OK;
-    int v = schema_version(r, err, &rc);
+    /* refuse another program's database before writing anything to it (even the journal
+     * mode); both questions in one read transaction, so that a registry another process
+     * creates meanwhile is not seen half-way (tables there, but no version read before) */
+    lp_code rc = exec(r, "BEGIN", err);
+    int v = rc ? 0 : schema_version(r, err, &rc);
     if (!rc && v == 0 && has_tables(r, err, &rc))
         rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': an SQLite database, but not a linkproof registry: left as it is",
                         r->path);
+    sqlite3_exec(r->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
     if (rc) {
         lp_registry_close(&r);
         return rc;

@@ -19,18 +19,27 @@
 
 #include "util/cursor.h"
 
-/* File sources keep the first HEAD_SIZE bytes after the first read near the
- * start: the file header and, in almost every binary, the program headers are
- * there, so the small reads that follow cost no system call. */
-#define HEAD_SIZE 4096u
+/* File sources keep the last few 4 KiB-aligned blocks that small reads
+ * touched: the file header and program headers share block 0, and the
+ * dynamic string table, version tables and notes of a library mostly share
+ * one or two blocks, so the small reads that follow cost no system call.
+ * Reads larger than a block go straight to pread(2). */
+#define BLOCK_SIZE 4096u
+#define BLOCKS 8u
+
+typedef struct block {
+    uint64_t index; /* offset / BLOCK_SIZE */
+    size_t len;     /* bytes valid (short at the end of the file) */
+    uint8_t *data;  /* NULL: unused slot */
+} block;
 
 struct lp_src {
     int fd;              /* -1 for memory sources */
     const uint8_t *mem;  /* memory sources */
     uint64_t size;
     char *name;
-    uint8_t *head;       /* cached first head_len bytes of a file, or NULL */
-    size_t head_len;
+    block blocks[BLOCKS];
+    size_t next;         /* the slot to reuse next (round robin) */
 };
 
 static lp_code make(lp_src **out, const char *name, lp_err *err)
@@ -110,7 +119,8 @@ void lp_src_free(lp_src **src)
         return;
     if ((*src)->fd >= 0)
         close((*src)->fd);
-    free((*src)->head);
+    for (size_t i = 0; i < BLOCKS; i++)
+        free((*src)->blocks[i].data);
     free((*src)->name);
     free(*src);
     *src = NULL;
@@ -143,6 +153,28 @@ static lp_code pread_all(lp_src *src, uint64_t off, void *dst, size_t n, size_t 
     return LP_OK;
 }
 
+/* The cached block with this index, read now if it is not there; NULL on error. */
+static const block *get_block(lp_src *src, uint64_t index, lp_err *err)
+{
+    for (size_t i = 0; i < BLOCKS; i++)
+        if (src->blocks[i].data && src->blocks[i].index == index)
+            return &src->blocks[i];
+    block *b = &src->blocks[src->next];
+    src->next = (src->next + 1) % BLOCKS;
+    if (!b->data && !(b->data = malloc(BLOCK_SIZE))) {
+        lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    b->len = 0;
+    b->index = UINT64_MAX;
+    size_t got = 0;
+    if (pread_all(src, index * BLOCK_SIZE, b->data, BLOCK_SIZE, &got, err) != LP_OK)
+        return NULL;
+    b->index = index;
+    b->len = got;
+    return b;
+}
+
 lp_code lp_src_read_upto(lp_src *src, uint64_t off, void *dst, size_t n, size_t *got,
                          lp_err *err)
 {
@@ -156,20 +188,23 @@ lp_code lp_src_read_upto(lp_src *src, uint64_t off, void *dst, size_t n, size_t 
         *got = n;
         return LP_OK;
     }
-    if (!src->head && off < HEAD_SIZE && n < HEAD_SIZE) {
-        size_t want = src->size < HEAD_SIZE ? (size_t)src->size : HEAD_SIZE;
-        uint8_t *h = malloc(want);
-        size_t hgot = 0;
-        if (h && pread_all(src, 0, h, want, &hgot, err) == LP_OK) {
-            src->head = h;
-            src->head_len = hgot;
-        } else {
-            free(h);
+    if (n <= BLOCK_SIZE) {
+        /* one or two blocks: copy from the cache, reading what is missing */
+        size_t done = 0;
+        while (done < n) {
+            const block *b = get_block(src, (off + done) / BLOCK_SIZE, err);
+            if (!b)
+                return err && err->code ? err->code : LP_ERR_IO;
+            size_t in = (size_t)((off + done) % BLOCK_SIZE);
+            if (in >= b->len)
+                break; /* the file ended (or shrank) */
+            size_t take = b->len - in < n - done ? b->len - in : n - done;
+            memcpy((uint8_t *)dst + done, b->data + in, take);
+            done += take;
+            if (b->len < BLOCK_SIZE)
+                break;
         }
-    }
-    if (src->head && off + n <= src->head_len) {
-        memcpy(dst, src->head + off, n);
-        *got = n;
+        *got = done;
         return LP_OK;
     }
     return pread_all(src, off, dst, n, got, err);

@@ -1,0 +1,27 @@
+/*
+ * smap.h - a string-keyed hash map (open addressing, linear probing) for the
+ * per-run caches of the loader rules and the root views. Keys are copied;
+ * values are opaque pointers owned by the caller (smap_release can free them).
+ */
+#ifndef LP_UTIL_SMAP_H
+#define LP_UTIL_SMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct smap {
+    char **keys;
+    void **vals;
+    size_t cap, n;
+} smap;
+
+/* The value stored under key, or NULL. */
+void *smap_get(const smap *m, const char *key);
+/* Whether key is present (its value may be NULL). */
+bool smap_has(const smap *m, const char *key);
+/* Insert or replace (key copied); false on allocation failure. */
+bool smap_put(smap *m, const char *key, void *val);
+/* Free every key, and every value through free_val when it is not NULL. */
+void smap_release(smap *m, void (*free_val)(void *));
+
+#endif
