@@ -65,6 +65,7 @@ bench: build
 	bash bench/probe.sh
 	bash bench/fingerprint.sh $(BUILD)/tests/corpus.txt
 	bash bench/deps.sh
+	bash bench/image.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD)

@@ -9,6 +9,8 @@
 
 #include "linkproof/linkproof.h"
 #include "linkproof/fingerprint.h"
+#include "linkproof/ld.h"
+#include "linkproof/root.h"
 #include "report/report.h"
 
 /* Exit statuses shared by every command (documented in --help, the man page, README). */
@@ -50,6 +52,34 @@ void usage_check(FILE *fp);
 void usage_diff(FILE *fp);
 int cmd_deps(int argc, char **argv);
 void usage_deps(FILE *fp);
+int cmd_image(int argc, char **argv);
+void usage_image(FILE *fp);
+int cmd_compat(int argc, char **argv);
+void usage_compat(FILE *fp);
+
+/* Images (tools/image.c): a binary's platform ("linux/amd64"), and opening IMAGE with one
+ * error line ("linkproof: CMD: ...") when it cannot be. */
+bool lp_cli_file_platform(const char *file, char *buf, size_t n);
+bool lp_cli_open_image(const char *cmd, const char *spec, const char *platform,
+                       const char *default_platform, lp_root **out);
+
+/* Images opened once per platform the binaries ask for, each with its resolver. */
+typedef struct lp_cli_view {
+    size_t image;       /* which of the images given */
+    char *platform;
+    lp_root *root;
+    lp_ld *ld;
+    char *error;        /* why it could not be opened (root and ld are NULL) */
+} lp_cli_view;
+typedef struct lp_cli_views {
+    lp_cli_view *v;
+    size_t n;
+} lp_cli_views;
+/* The view of image number @p image (spec) for @p platform (the binary's, or the one asked
+ * for, which @p want_platform makes binding); NULL only when out of memory. */
+lp_cli_view *lp_cli_view_get(lp_cli_views *vs, const char *spec, size_t image, const char *platform,
+                             const char *want_platform, const lp_deps_opts *dopts);
+void lp_cli_views_free(lp_cli_views *vs);
 
 /* Print "linkproof: MSG" to stderr (MSG already names the file). */
 void lp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

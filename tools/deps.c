@@ -14,14 +14,19 @@
 
 void usage_deps(FILE *fp)
 {
-    fputs("usage: linkproof deps [--root DIR] [--list | --json] [options] FILE...\n"
+    fputs("usage: linkproof deps [--root DIR | --image IMAGE] [--list | --json] [options] FILE...\n"
           "\n"
           "Resolve the shared libraries FILE needs as the target system's loader would\n"
           "(glibc's or musl's rules, chosen by FILE's interpreter), in the root DIR\n"
-          "(default /), and check every needed symbol version (glibc). Nothing is\n"
-          "executed, no ldconfig is run: the root's files are read.\n"
+          "(default /) or in a container image, and check every needed symbol version\n"
+          "(glibc). Nothing is executed, no ldconfig is run: the root's files are read.\n"
           "\n"
           "  --root DIR              the target's root filesystem (default /)\n"
+          "  --image IMAGE           a container image as the root: a docker-save tarball,\n"
+          "                          an OCI layout directory or tarball (:TAG or\n"
+          "                          @sha256:DIGEST picks one image; see linkproof help image)\n"
+          "  --platform OS/ARCH[/V]  the platform to take from a multi-platform image\n"
+          "                          (default: FILE's own)\n"
           "  --list                  one line per library, as ldd prints them\n"
           "  --json                  one JSON object per file per line (docs/json-schema.md)\n"
           "  --ld-library-path PATHS as if LD_LIBRARY_PATH=PATHS (the environment is not read)\n"
@@ -52,6 +57,8 @@ int cmd_deps(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"root", required_argument, NULL, 'r'},
+        {"image", required_argument, NULL, 'i'},
+        {"platform", required_argument, NULL, 'p'},
         {"list", no_argument, NULL, 'l'},
         {"json", no_argument, NULL, 'j'},
         {"ld-library-path", required_argument, NULL, 'L'},
@@ -62,7 +69,8 @@ int cmd_deps(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *root_dir = "/";
+    const char *root_dir = NULL, *image = NULL, *platform = NULL;
+    lp_cli_views views = {0};
     bool json = false, list = false;
     lp_color_mode cm = LP_COLOR_AUTO;
     lp_deps_opts dopts = {0};
@@ -76,6 +84,8 @@ int cmd_deps(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "r:ljh", opts, NULL)) != -1) {
         switch (ch) {
         case 'r': root_dir = optarg; break;
+        case 'i': image = optarg; break;
+        case 'p': platform = optarg; break;
         case 'l': list = true; break;
         case 'j': json = true; break;
         case 'L': dopts.ld_library_path = optarg; break;
@@ -111,10 +121,20 @@ int cmd_deps(int argc, char **argv)
         status = LP_EXIT_USAGE;
         goto out;
     }
+    if (root_dir && image) {
+        lp_cli_error("deps: --root and --image cannot be combined");
+        status = LP_EXIT_USAGE;
+        goto out;
+    }
+    if (platform && !image) {
+        lp_cli_error("deps: --platform picks a platform of an --image");
+        status = LP_EXIT_USAGE;
+        goto out;
+    }
     lp_err err;
     lp_err_clear(&err);
-    if (lp_root_open_dir(&root, root_dir, &err) != LP_OK ||
-        lp_ld_new(&ld, root, &dopts, &err) != LP_OK) {
+    if (!image && (lp_root_open_dir(&root, root_dir ? root_dir : "/", &err) != LP_OK ||
+                   lp_ld_new(&ld, root, &dopts, &err) != LP_OK)) {
         lp_cli_error("%s", err.msg);
         status = LP_EXIT_USAGE;
         goto out;
@@ -124,7 +144,21 @@ int cmd_deps(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         lp_deps *d = NULL;
         lp_err_clear(&err);
-        if (lp_deps_resolve(ld, argv[i], &d, &err) != LP_OK) {
+        lp_ld *use = ld;
+        if (image) {
+            /* the image as the file's own platform sees it (or the one asked for) */
+            char plat[64];
+            const char *p = platform ? platform
+                            : lp_cli_file_platform(argv[i], plat, sizeof plat) ? plat : "linux/amd64";
+            lp_cli_view *w = lp_cli_view_get(&views, image, 0, p, platform, &dopts);
+            if (!w || w->error) {
+                lp_cli_error("deps: %s", w ? w->error : "out of memory");
+                status = LP_EXIT_USAGE;
+                goto out; /* the same image for every FILE: no point going on */
+            }
+            use = w->ld;
+        }
+        if (lp_deps_resolve(use, argv[i], &d, &err) != LP_OK) {
             lp_cli_error("%s", err.msg);
             status = LP_EXIT_USAGE;
             continue;
@@ -153,6 +187,7 @@ int cmd_deps(int argc, char **argv)
 out:
     lp_ld_free(&ld);
     lp_root_free(&root);
+    lp_cli_views_free(&views);
     free(hwbuf);
     return status;
 }

@@ -13,6 +13,7 @@
 void usage_inspect(FILE *fp)
 {
     fputs("usage: linkproof inspect [--json] [--color=WHEN] [--var NAME[=VALUE]]... FILE...\n"
+          "       linkproof inspect --image IMAGE [--platform P] [options] PATH...\n"
           "\n"
           "For each FILE: format, class, byte order, machine, ELF type; Go version, main\n"
           "module, dependencies and build settings; Go and GNU build IDs; linkage (static or\n"
@@ -28,6 +29,11 @@ void usage_inspect(FILE *fp)
           "  --color=WHEN    auto (default: only on a terminal, never with NO_COLOR), always, never\n"
           "  --var NAME[=VALUE]  also check this -X target (repeatable); needed when -ldflags\n"
           "                  is not recorded (-trimpath) or to check a value you expect\n"
+          "  --image IMAGE   read each PATH inside a container image (docker-save tarball, OCI\n"
+          "                  layout directory or tarball; :TAG or @sha256:DIGEST picks one),\n"
+          "                  without extracting it; the file is named IMAGE:PATH\n"
+          "  --platform P    the platform to take from a multi-platform image (default: the\n"
+          "                  host's)\n"
           "\n"
           "exit status: 0 every file was read (Go or not); 2 usage error, or a file could not\n"
           "be read or is malformed (its error is reported and the other files still are)\n",
@@ -41,10 +47,14 @@ int cmd_inspect(int argc, char **argv)
         {"color", required_argument, NULL, 'c'},
         {"colour", required_argument, NULL, 'c'},
         {"var", required_argument, NULL, 'v'},
+        {"image", required_argument, NULL, 'i'},
+        {"platform", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     bool json = false;
+    const char *image = NULL, *platform = NULL;
+    lp_root *root = NULL;
     lp_color_mode cm = LP_COLOR_AUTO;
     lp_xtarget *vars = NULL;
     size_t n_vars = 0;
@@ -75,6 +85,8 @@ int cmd_inspect(int argc, char **argv)
             n_vars++;
             break;
         }
+        case 'i': image = optarg; break;
+        case 'p': platform = optarg; break;
         case 'h': usage_inspect(stdout); goto out;
         default: lp_cli_bad_option("inspect", argv); status = LP_EXIT_USAGE; goto out;
         }
@@ -85,13 +97,23 @@ int cmd_inspect(int argc, char **argv)
         status = LP_EXIT_USAGE;
         goto out;
     }
+    if (platform && !image) {
+        lp_cli_error("inspect: --platform picks a platform of an --image");
+        status = LP_EXIT_USAGE;
+        goto out;
+    }
+    if (image && !lp_cli_open_image("inspect", image, platform, NULL, &root)) {
+        status = LP_EXIT_USAGE;
+        goto out;
+    }
     lp_out o = {stdout, lp_color_enabled(stdout, cm)};
     lp_facts_opts fo = {vars, n_vars};
     for (int i = optind; i < argc; i++) {
         lp_facts *f = NULL;
         lp_err err;
         lp_err_clear(&err);
-        lp_code rc = lp_facts_collect_opts(argv[i], &fo, &f, &err);
+        lp_code rc = root ? lp_facts_collect_in_root(root, argv[i], &fo, &f, &err)
+                          : lp_facts_collect_opts(argv[i], &fo, &f, &err);
         if (!f) {
             lp_cli_error("%s", err.msg);
             status = LP_EXIT_USAGE;
@@ -119,6 +141,7 @@ int cmd_inspect(int argc, char **argv)
         lp_facts_free(&f);
     }
 out:
+    lp_root_free(&root);
     lp_xtargets_free(&vars, n_vars);
     return status;
 }

@@ -30,7 +30,9 @@ static const lp_cmd commands[] = {
     {"verify", cmd_verify, "is the running process a trusted build? ok, rollback or fuse", usage_verify},
     {"registry", cmd_registry, "the store of trusted fingerprints (SQLite)", usage_registry},
     {"diff", cmd_diff, "what changed between two builds", usage_diff},
-    {"deps", cmd_deps, "the libraries a binary needs, resolved in a root as its loader would, without running it", usage_deps},
+    {"deps", cmd_deps, "the libraries a binary needs, resolved in a root or an image as its loader would, without running it", usage_deps},
+    {"compat", cmd_compat, "will these binaries start in these container images? the matrix", usage_compat},
+    {"image", cmd_image, "what a container image holds (docker save, OCI layout), flattened", usage_image},
     {"pkgs", cmd_pkgs, "the Go packages in a binary, with function counts", usage_pkgs},
     {"help", cmd_help, "show help for a command", usage_help},
 };

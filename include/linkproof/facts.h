@@ -14,6 +14,7 @@
 #include "linkproof/error.h"
 #include "linkproof/go.h"
 #include "linkproof/object.h"
+#include "linkproof/root.h"
 #include "linkproof/xvar.h"
 
 #ifdef __cplusplus
@@ -105,6 +106,14 @@ lp_code lp_facts_collect(const char *path, lp_facts **out, lp_err *err);
 /** lp_facts_collect() with options (NULL for none). */
 lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_facts **out,
                               lp_err *err);
+
+/**
+ * lp_facts_collect_opts() for a file inside a root view (a directory root or a
+ * container image): @p path is absolute inside the root, links are followed
+ * inside it, and the facts are named "IMAGE:PATH" (images) or "DIR/PATH".
+ */
+lp_code lp_facts_collect_in_root(lp_root *root, const char *path, const lp_facts_opts *opts,
+                                 lp_facts **out, lp_err *err);
 
 /** The same for an already open source (named by its source name). */
 lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err);

@@ -341,6 +341,41 @@ void lp_ld_free(lp_ld **ld);
 lp_code lp_deps_resolve(lp_ld *ld, const char *file, lp_deps **out, lp_err *err);
 void lp_deps_free(lp_deps **deps);
 
+/* ------------------------------------------------------------------ */
+/* Compatibility: will a binary start in an image?                     */
+
+/** One binary in one image. */
+typedef struct lp_compat {
+    bool runs;
+    /** the first reason it will not start: "wrong-architecture", or a problem kind of
+     *  lp_problem_name() ("interpreter-missing", "libc-mismatch", "not-found",
+     *  "version-missing", ...); "error" when it could not be checked. NULL when it runs. */
+    const char *reason;
+    char *text;         /**< one line saying why, or NULL */
+    char *platform;     /**< the platform the binary asked the image for ("linux/amd64") */
+} lp_compat;
+
+/** A matrix of binaries (rows) by images (columns); cells[b * n_images + i]. */
+typedef struct lp_compat_matrix {
+    const char *const *binaries;
+    size_t n_binaries;
+    const char *const *images;          /**< as given */
+    const lp_image_meta *const *metas;  /**< per image, NULL where it could not be opened */
+    size_t n_images;
+    lp_compat *cells;
+} lp_compat_matrix;
+
+/**
+ * The verdict for a binary whose dependencies in an image are @p d (NULL: it
+ * could not be resolved, see @p why): the image's architecture (from its
+ * config, in @p img) against @p binary_arch (GOARCH spelling) first, then
+ * the problems in the order the loader meets them (interpreter, libc,
+ * libraries, symbol versions).
+ */
+lp_code lp_compat_judge(const lp_deps *d, const char *binary_arch, const lp_image_meta *img,
+                        const char *why, lp_compat *out, lp_err *err);
+void lp_compat_release(lp_compat *c);
+
 #ifdef __cplusplus
 }
 #endif

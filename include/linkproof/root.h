@@ -10,7 +10,8 @@
  * through a view can come from outside it.
  *
  * A directory (`--root DIR`, and "/" for the host) is one implementation;
- * a container image is another. Both sit behind the same functions.
+ * a container image (`--image IMAGE`) is another. Both sit behind the same
+ * functions.
  */
 #ifndef LINKPROOF_ROOT_H
 #define LINKPROOF_ROOT_H
@@ -41,11 +42,99 @@ typedef enum lp_ftype {
     LP_FT_OTHER,    /**< device, FIFO, socket */
 } lp_ftype;
 
+/** What lp_root_stat() tells about one path. */
+typedef struct lp_statinfo {
+    lp_ftype type;
+    uint64_t size;  /**< regular files: bytes; otherwise 0 (directories, links) */
+    uint32_t mode;  /**< permission bits (07777) */
+    int layer;      /**< images: the layer (0 = bottom) the entry comes from; -1 otherwise */
+} lp_statinfo;
+
 /**
  * Open the directory @p dir as a root. "/" gives the host's own root.
  * Fails with LP_ERR_IO (it cannot be opened) or LP_ERR_INVAL (not a directory).
  */
 lp_code lp_root_open_dir(lp_root **out, const char *dir, lp_err *err);
+
+/** Platform and image choice for lp_root_open_image(). */
+typedef struct lp_image_opts {
+    /** "linux/arm64/v8", "linux/amd64": the platform to take from a multi-platform
+     *  index; NULL: @ref default_platform */
+    const char *platform;
+    /** when @ref platform is NULL: the platform of the binary the caller is about to
+     *  check ("linux/amd64"); NULL: the host's. An image of one platform is taken
+     *  whatever this says (the caller compares the architecture itself). */
+    const char *default_platform;
+    /** keep the bytes of what a dynamic loader opens (lib*.so*, ld-*.so*, the loader's
+     *  configuration files) while the layers are indexed, up to LP_IMAGE_CACHE bytes in all:
+     *  a compressed layer cannot be read at random, so reading them later means
+     *  decompressing the layer again up to each file */
+    bool prefetch_libraries;
+} lp_image_opts;
+
+/** Bytes of file contents an image view keeps (prefetched, and files read). */
+#define LP_IMAGE_CACHE ((uint64_t)256 << 20)
+
+/** One layer of an opened image. Strings are owned by the root. */
+typedef struct lp_image_layer {
+    const char *digest;      /**< "sha256:..." as the manifest names it (docker-save legacy: the
+                                  config's diff_id, or NULL) */
+    const char *member;      /**< where the blob is: "blobs/sha256/..." or "HEX/layer.tar" */
+    const char *media_type;  /**< as the manifest says, or NULL */
+    const char *compression; /**< what the bytes were: "none", "gzip", "zstd" */
+    uint64_t size;           /**< blob bytes */
+    uint64_t entries;        /**< tar entries */
+    bool verified;           /**< its SHA-256 was checked against the digest */
+} lp_image_layer;
+
+/** What was opened (lp_root_image()). Strings are owned by the root. */
+typedef struct lp_image_meta {
+    const char *path;            /**< the image file or directory */
+    const char *layout;          /**< "oci-dir", "oci-tar" or "docker-save" */
+    const char *ref;             /**< the tag or name chosen or found, or NULL */
+    const char *manifest_digest; /**< "sha256:..." of the manifest (OCI), or NULL */
+    const char *config_digest;   /**< "sha256:..." of the config */
+    const char *os, *architecture, *variant; /**< from the config ("linux", "amd64", NULL) */
+    const lp_image_layer *layers;            /**< bottom first */
+    size_t n_layers;
+    size_t n_paths;              /**< paths in the flattened tree, "/" included */
+    uint64_t bytes_hashed;       /**< blob bytes read and checked while indexing */
+    const char *const *choices;  /**< every image or platform the file offers ("ref platform digest") */
+    size_t n_choices;
+} lp_image_meta;
+
+/** Longest JSON document (index, manifest, config) read from an image. */
+#define LP_IMAGE_MAX_JSON (16u << 20)
+/** Paths in one flattened image before LP_ERR_LIMIT. */
+#define LP_IMAGE_MAX_PATHS 4000000u
+/** Layers in one image before LP_ERR_LIMIT. */
+#define LP_IMAGE_MAX_LAYERS 1024u
+/** Largest file lp_root_open() reads out of an image. */
+#define LP_IMAGE_MAX_FILE ((uint64_t)1 << 30)
+
+/**
+ * Open a container image as a read-only root: a `docker save` tarball (the
+ * legacy manifest.json layout, or the OCI layout newer Docker writes), an OCI
+ * image layout directory (oci-layout, index.json, blobs/sha256/...) or an OCI
+ * layout tarball, plain or gzip/zstd-compressed. @p spec is the path,
+ * optionally followed by ":TAG" (or ":NAME:TAG") or "@sha256:HEX" to pick
+ * one image when the file holds several. The layers are read in order (plain,
+ * gzip or zstd tar) and flattened as the OCI image spec says (whiteouts
+ * ".wh.NAME" and opaque directories ".wh..wh..opq"), every blob's SHA-256
+ * checked against its digest as it is read; only the paths are kept, and a
+ * file's bytes are read from its layer when lp_root_open() asks for them.
+ * Memory grows with the number of paths, not with the image's size.
+ *
+ * LP_ERR_IO: the file cannot be read; LP_ERR_FORMAT: not an image, a missing
+ * blob, a digest that does not match, a layer that is not a tar, an entry with
+ * ".." or an absolute path; LP_ERR_NOTFOUND: no image matches the tag or
+ * platform (the message lists the choices); LP_ERR_LIMIT: over the limits above.
+ */
+lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts *opts,
+                           lp_err *err);
+
+/** The opened image's description, or NULL when @p root is not an image. */
+const lp_image_meta *lp_root_image(const lp_root *root);
 
 /** Free; sets *root to NULL. Safe on NULL. */
 void lp_root_free(lp_root **root);
@@ -79,6 +168,15 @@ char *lp_root_host_path(const lp_root *root, const char *path);
  */
 lp_code lp_root_realpath(lp_root *root, const char *path, char **canon, lp_ftype *type,
                          lp_err *err);
+
+/**
+ * Type, size, mode (and, in an image, layer) of @p path; @p follow: follow a
+ * final symbolic link. A missing path gives LP_ERR_NOTFOUND.
+ */
+lp_code lp_root_stat(lp_root *root, const char *path, bool follow, lp_statinfo *out, lp_err *err);
+
+/** The target of the symbolic link @p path (not followed), as stored; the caller frees it. */
+lp_code lp_root_readlink(lp_root *root, const char *path, char **target, lp_err *err);
 
 /** Type of @p path without following a final symbolic link (LP_FT_NONE when absent). */
 lp_code lp_root_lstat(lp_root *root, const char *path, lp_ftype *type, lp_err *err);

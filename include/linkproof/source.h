@@ -57,6 +57,14 @@ lp_code lp_src_from_fd(lp_src **out, int fd, const char *name, uint64_t size, lp
 lp_code lp_src_from_mem(lp_src **out, const uint8_t *buf, size_t len, const char *name,
                         lp_err *err);
 
+/**
+ * A source over @p len bytes at @p buf that calls @p release(@p ctx) when it
+ * is freed (also when this call fails): for bytes the caller hands over, such
+ * as a file read out of a container image.
+ */
+lp_code lp_src_from_mem_release(lp_src **out, const uint8_t *buf, size_t len, const char *name,
+                                void (*release)(void *ctx), void *ctx, lp_err *err);
+
 /** Close and free; sets *src to NULL. Safe on NULL and on *src == NULL. */
 void lp_src_free(lp_src **src);
 

@@ -460,6 +460,35 @@ lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_fa
     return rc;
 }
 
+lp_code lp_facts_collect_in_root(lp_root *root, const char *path, const lp_facts_opts *opts,
+                                 lp_facts **out, lp_err *err)
+{
+    *out = NULL;
+    lp_src *src = NULL;
+    lp_err e;
+    lp_err_clear(&e);
+    lp_code rc = lp_root_open(root, path, &src, &e);
+    if (rc) {
+        lp_facts *f = calloc(1, sizeof *f);
+        if (f && asprintf(&f->path, "%s:%s", lp_root_label(root), path) < 0)
+            f->path = NULL;
+        if (f && !f->path) {
+            free(f);
+            f = NULL;
+        }
+        if (!f)
+            return nomem(err);
+        f->error = e;
+        *out = f;
+        if (err)
+            *err = e;
+        return rc;
+    }
+    rc = lp_facts_from_src_opts(src, opts, out, err);
+    lp_src_free(&src);
+    return rc;
+}
+
 void lp_facts_free(lp_facts **pf)
 {
     if (!pf || !*pf)

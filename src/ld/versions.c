@@ -134,12 +134,17 @@ static lp_code str_at(ctx *x, const table *t, uint64_t at, const char *what, uin
         lp_err e;
         lp_err_clear(&e);
         lp_code rc = lp_obj_dynstr(x->obj, at, &s, &len, &e);
-        if (rc == LP_ERR_FORMAT)
+        if (rc == LP_ERR_FORMAT || rc == LP_ERR_NOTFOUND) {
+            /* the inner message names the file too: say it once */
+            const char *why = e.msg;
+            size_t nl = strlen(x->name);
+            if (why[0] == '\'' && strncmp(why + 1, x->name, nl) == 0 && strncmp(why + 1 + nl, "': ", 3) == 0)
+                why += nl + 4;
             return lp_err_set_at(x->err, LP_ERR_FORMAT, where,
-                                 "'%s': %s at offset 0x%llx names string 0x%llx that is outside "
-                                 "or runs off the end of %s",
-                                 x->name, what, (unsigned long long)where, (unsigned long long)at,
-                                 t->label);
+                                 "'%s': %s at offset 0x%llx names string 0x%llx of %s: %s", x->name,
+                                 what, (unsigned long long)where, (unsigned long long)at, t->label,
+                                 why);
+        }
         if (rc) {
             if (x->err)
                 *x->err = e;

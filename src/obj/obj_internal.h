@@ -85,7 +85,8 @@ struct lp_obj {
     lp_dynent *dynents;
     size_t ndynents;
     const lp_segment *dynseg; /* PT_DYNAMIC, or NULL */
-    int dynstr_state;         /* 0 not looked for, 1 present, -1 none */
+    int dynstr_state;         /* 0 not looked for, 1 present, -1 none, -2 unusable (dynstr_err) */
+    lp_err dynstr_err;        /* why DT_STRTAB could not be located: given again on every call */
     lp_strtab dynstr;         /* DT_STRTAB, read in blocks */
 };
 

@@ -156,10 +156,16 @@ lp_code lp_obj_dynstr(lp_obj *obj, uint64_t at, const char **s, size_t *len, lp_
     if (obj->dynstr_state == 0) {
         obj->dynstr_state = -1;
         if (obj->ops->dynstr_locate) {
-            lp_code rc = obj->ops->dynstr_locate(obj, err);
+            lp_err_clear(&obj->dynstr_err);
+            lp_code rc = obj->ops->dynstr_locate(obj, &obj->dynstr_err);
             if (rc)
-                return rc;
+                obj->dynstr_state = -2; /* the same error every time, not "none" the next time */
         }
+    }
+    if (obj->dynstr_state == -2) {
+        if (err)
+            *err = obj->dynstr_err;
+        return obj->dynstr_err.code;
     }
     if (obj->dynstr_state < 0)
         return lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no dynamic string table",

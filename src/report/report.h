@@ -49,6 +49,14 @@ void lp_deps_text(lp_out *o, const lp_deps *d);
 void lp_deps_list(lp_out *o, FILE *problems_fp, const lp_deps *d, bool header);
 json_t *lp_deps_json(const lp_deps *d);
 
+/* Images: `image ls` lines and objects, `image info`, the `compat` matrix. */
+void lp_image_ls_text(FILE *fp, const char *path, const lp_statinfo *st, const char *target);
+json_t *lp_image_ls_json(const char *path, const lp_statinfo *st, const char *target);
+json_t *lp_image_meta_json(const lp_image_meta *m);
+void lp_image_meta_text(lp_out *o, const lp_image_meta *m);
+void lp_compat_text(lp_out *o, const lp_compat_matrix *mx);
+json_t *lp_compat_json(const lp_compat_matrix *mx);
+
 /* The facts as aligned human text. */
 void lp_facts_text(lp_out *o, const lp_facts *f);
 

@@ -59,6 +59,23 @@ static lp_code d_lstat(lp_root *r, const char *canon, lp_ftype *type, lp_err *er
     return LP_OK;
 }
 
+static lp_code d_stat(lp_root *r, const char *canon, lp_statinfo *out, lp_err *err)
+{
+    dir_root *d = r->priv;
+    struct stat st;
+    if (fstatat(d->fd, rel(canon), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return lp_err_set(err, LP_ERR_NOTFOUND, "'%s' not found in root '%s'", canon, r->label);
+        return io_err(err, errno, r, canon, "stat");
+    }
+    out->type = S_ISREG(st.st_mode) ? LP_FT_REG : S_ISDIR(st.st_mode) ? LP_FT_DIR
+                : S_ISLNK(st.st_mode) ? LP_FT_LNK : LP_FT_OTHER;
+    out->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    out->mode = (uint32_t)st.st_mode & 07777u;
+    out->layer = -1;
+    return LP_OK;
+}
+
 static lp_code d_readlink(lp_root *r, const char *canon, char **target, lp_err *err)
 {
     dir_root *d = r->priv;
@@ -166,6 +183,7 @@ static void d_free(lp_root *r)
 
 static const lp_root_ops dir_ops = {
     .lstat = d_lstat,
+    .stat = d_stat,
     .readlink = d_readlink,
     .open = d_open,
     .list = d_list,

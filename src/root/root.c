@@ -292,11 +292,42 @@ lp_code lp_root_lstat(lp_root *root, const char *path, lp_ftype *type, lp_err *e
     return LP_OK;
 }
 
+lp_code lp_root_stat(lp_root *root, const char *path, bool follow, lp_statinfo *out, lp_err *err)
+{
+    walk w;
+    lp_ftype t = LP_FT_NONE;
+    memset(out, 0, sizeof *out);
+    out->layer = -1;
+    lp_code rc = resolve(root, path, follow, &w, &t, err);
+    if (rc == LP_OK)
+        rc = root->ops->stat(root, canon_str(&w), out, err);
+    free(w.queue);
+    return rc;
+}
+
+lp_code lp_root_readlink(lp_root *root, const char *path, char **target, lp_err *err)
+{
+    walk w;
+    lp_ftype t = LP_FT_NONE;
+    *target = NULL;
+    lp_code rc = resolve(root, path, false, &w, &t, err);
+    if (rc == LP_OK && t != LP_FT_LNK)
+        rc = lp_err_set(err, LP_ERR_INVAL, "'%s': not a symbolic link in root '%s'", path,
+                        root->label);
+    if (rc == LP_OK)
+        rc = root->ops->readlink(root, canon_str(&w), target, err);
+    free(w.queue);
+    return rc;
+}
+
 /* The name a source gets: the path, prefixed by the root unless it is the host. */
 static char *display_name(const lp_root *root, const char *path)
 {
     lp_strbuf sb = {0};
-    if (!root->host) {
+    if (root->image) {
+        lp_sb_adds(&sb, root->label);
+        lp_sb_addc(&sb, ':');
+    } else if (!root->host) {
         lp_sb_adds(&sb, root->label);
         if (root->label[0] && root->label[strlen(root->label) - 1] == '/' && path[0] == '/')
             path++;

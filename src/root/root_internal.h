@@ -13,6 +13,8 @@
 typedef struct lp_root_ops {
     /* Type of canon without following a final link; LP_FT_NONE (and LP_OK) when absent. */
     lp_code (*lstat)(lp_root *r, const char *canon, lp_ftype *type, lp_err *err);
+    /* Type, size, mode and layer of canon without following a final link; LP_ERR_NOTFOUND when absent. */
+    lp_code (*stat)(lp_root *r, const char *canon, lp_statinfo *out, lp_err *err);
     /* Target of the link at canon (caller frees). */
     lp_code (*readlink)(lp_root *r, const char *canon, char **target, lp_err *err);
     /* Open the regular file at canon; display names it in messages. */
@@ -20,6 +22,8 @@ typedef struct lp_root_ops {
                     lp_err *err);
     /* Names in the directory at canon, unsorted, without "." and "..". */
     lp_code (*list)(lp_root *r, const char *canon, char ***names, size_t *n, lp_err *err);
+    /* The image's description (images only; NULL for other backends). */
+    const lp_image_meta *(*image)(const lp_root *r);
     /* Host path of canon, or NULL when the backend has none. */
     char *(*host_path)(const lp_root *r, const char *canon);
     void (*free)(lp_root *r);
@@ -31,6 +35,7 @@ struct lp_root {
     bool host;
     void *priv;
     smap stats; /* canonical path -> what lstat and readlink said (a run sees one tree) */
+    bool image; /* file names are shown as "IMAGE:PATH" */
 };
 
 /* Allocate a root with the given backend (label copied). */

@@ -1,5 +1,6 @@
 /*
- * smap.c - string-keyed hash map. Invariants: cap is 0 or a power of two,
+ * smap.c - string-keyed hash map (one per directory in an image view, so it
+ * starts small). Invariants: cap is 0 or a power of two,
  * the table is at most half full (so probing always ends at an empty slot),
  * and keys[i] == NULL marks an empty slot.
  */
@@ -53,7 +54,7 @@ bool smap_has(const smap *m, const char *key)
 bool smap_put(smap *m, const char *key, void *val)
 {
     if (2 * (m->n + 1) > m->cap) {
-        size_t nc = m->cap ? m->cap * 2 : 64;
+        size_t nc = m->cap ? m->cap * 2 : 8;
         smap nm = {calloc(nc, sizeof(char *)), calloc(nc, sizeof(void *)), nc, 0};
         if (!nm.keys || !nm.vals) {
             free(nm.keys);
@@ -83,6 +84,36 @@ bool smap_put(smap *m, const char *key, void *val)
         m->n++;
     }
     m->vals[i] = val;
+    return true;
+}
+
+/* Linear probing: after emptying slot i, entries further along the probe run
+ * that could have lived at i move back, so no lookup stops early. */
+bool smap_del(smap *m, const char *key)
+{
+    if (!m->cap)
+        return false;
+    bool found;
+    size_t i = slot_of(m, key, &found);
+    if (!found)
+        return false;
+    free(m->keys[i]);
+    m->keys[i] = NULL;
+    m->vals[i] = NULL;
+    m->n--;
+    size_t mask = m->cap - 1;
+    for (size_t j = (i + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
+        size_t h = (size_t)fnv(m->keys[j]) & mask;
+        /* the entry at j stays when its home h lies cyclically in (i, j] */
+        bool stays = i <= j ? (h > i && h <= j) : (h > i || h <= j);
+        if (stays)
+            continue;
+        m->keys[i] = m->keys[j];
+        m->vals[i] = m->vals[j];
+        m->keys[j] = NULL;
+        m->vals[j] = NULL;
+        i = j;
+    }
     return true;
 }
 

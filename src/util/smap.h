@@ -21,6 +21,8 @@ void *smap_get(const smap *m, const char *key);
 bool smap_has(const smap *m, const char *key);
 /* Insert or replace (key copied); false on allocation failure. */
 bool smap_put(smap *m, const char *key, void *val);
+/* Remove key (its copy is freed, its value is not); false when it was not there. */
+bool smap_del(smap *m, const char *key);
 /* Free every key, and every value through free_val when it is not NULL. */
 void smap_release(smap *m, void (*free_val)(void *));
 

@@ -40,6 +40,8 @@ struct lp_src {
     char *name;
     block blocks[BLOCKS];
     size_t next;         /* the slot to reuse next (round robin) */
+    void (*release)(void *ctx); /* memory sources: called when freed */
+    void *release_ctx;
 };
 
 static lp_code make(lp_src **out, const char *name, lp_err *err)
@@ -113,10 +115,26 @@ lp_code lp_src_from_mem(lp_src **out, const uint8_t *buf, size_t len, const char
     return LP_OK;
 }
 
+lp_code lp_src_from_mem_release(lp_src **out, const uint8_t *buf, size_t len, const char *name,
+                                void (*release)(void *ctx), void *ctx, lp_err *err)
+{
+    lp_code rc = lp_src_from_mem(out, buf, len, name, err);
+    if (rc) {
+        if (release)
+            release(ctx);
+        return rc;
+    }
+    (*out)->release = release;
+    (*out)->release_ctx = ctx;
+    return LP_OK;
+}
+
 void lp_src_free(lp_src **src)
 {
     if (!src || !*src)
         return;
+    if ((*src)->release)
+        (*src)->release((*src)->release_ctx);
     if ((*src)->fd >= 0)
         close((*src)->fd);
     for (size_t i = 0; i < BLOCKS; i++)

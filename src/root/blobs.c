@@ -1,0 +1,612 @@
+/*
+ * blobs.c - an image's blobs, from an OCI layout directory or a tarball.
+ *
+ * Owns: the member list of a tarball (one pass at open, through libarchive,
+ * keeping the bytes of small members, the JSON documents), member symbolic
+ * links (docker save shares identical layers that way), and streams over one
+ * member with SHA-256 computed on the way.
+ *
+ * Invariants: a member name is relative, has no "." or ".." component and no
+ * empty one, so a directory store never opens anything outside its directory
+ * (openat on its descriptor, O_NOFOLLOW on the last component); a tarball is
+ * never extracted: a member is read by streaming the tarball again up to it
+ * (libarchive seeks over what it skips when the tarball is not compressed);
+ * every count and size read from the tarball is bounded before it is used.
+ */
+#include "root/blobs.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BUF_SIZE (64u * 1024u)
+#define MAX_LINK_HOPS 8
+
+typedef struct member {
+    uint64_t size;
+    uint64_t ordinal;  /* position in the tarball (the last entry of that name wins) */
+    uint8_t *data;     /* small members: the bytes */
+    char *link;        /* a symbolic link: its target as a member name */
+    bool is_dir;
+} member;
+
+struct lp_blobs {
+    char *path;
+    bool dir;
+    int dirfd;
+    smap members; /* tarballs: name -> member */
+    uint64_t cached;
+};
+
+struct lp_bstream {
+    lp_blobs *b;
+    char *name;
+    char *what;
+    int fd;                 /* directory store */
+    struct archive *outer;  /* tarball store, positioned at the member's data */
+    uint64_t left;          /* tarball: the member's bytes not read yet */
+    bool hash;
+    lp_sha256 sha;
+    uint64_t total;
+    uint8_t buf[BUF_SIZE];
+};
+
+const char *lp_blobs_path(const lp_blobs *b) { return b->path; }
+
+static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
+
+/*
+ * A member name as the store keys it: leading "./" and "/" dropped, "."
+ * components dropped, no ".." and no empty result. NULL when the name is not
+ * acceptable (the caller says why).
+ */
+static char *norm_name(const char *raw)
+{
+    size_t n = strlen(raw);
+    char *out = malloc(n + 1);
+    if (!out)
+        return NULL;
+    size_t k = 0;
+    const char *p = raw;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *s = p;
+        while (*p && *p != '/')
+            p++;
+        size_t cl = (size_t)(p - s);
+        if (cl == 0 || (cl == 1 && s[0] == '.'))
+            continue;
+        if (cl == 2 && s[0] == '.' && s[1] == '.') {
+            free(out);
+            return NULL;
+        }
+        if (k)
+            out[k++] = '/';
+        memcpy(out + k, s, cl);
+        k += cl;
+    }
+    out[k] = '\0';
+    if (!k) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void member_free(void *p)
+{
+    member *m = p;
+    if (m) {
+        free(m->data);
+        free(m->link);
+        free(m);
+    }
+}
+
+static struct archive *new_reader(void)
+{
+    struct archive *a = archive_read_new();
+    if (!a)
+        return NULL;
+    archive_read_support_format_tar(a);
+    archive_read_support_filter_none(a);
+    archive_read_support_filter_gzip(a);
+    archive_read_support_filter_zstd(a);
+    return a;
+}
+
+static lp_code arch_err(lp_blobs *b, struct archive *a, const char *what, lp_err *err)
+{
+    const char *m = archive_error_string(a);
+    return lp_err_set(err, LP_ERR_FORMAT, "'%s': %s: %s", b->path, what,
+                      m && *m ? m : "not a tar archive");
+}
+
+/* The link target of member at name (relative to its directory), as a member name. */
+static char *link_member(const char *name, const char *target)
+{
+    if (target[0] == '/')
+        return norm_name(target);
+    const char *slash = strrchr(name, '/');
+    size_t dl = slash ? (size_t)(slash - name) : 0;
+    char *joined = malloc(dl + 1 + strlen(target) + 1);
+    if (!joined)
+        return NULL;
+    memcpy(joined, name, dl);
+    joined[dl] = '/';
+    strcpy(joined + dl + 1, target);
+    /* resolve ".." lexically: "a/b/../c" -> "a/c" (and refuse climbing out) */
+    char *parts[256];
+    size_t np = 0;
+    for (char *save = NULL, *t = strtok_r(joined, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+        if (strcmp(t, ".") == 0)
+            continue;
+        if (strcmp(t, "..") == 0) {
+            if (!np) {
+                free(joined);
+                return NULL;
+            }
+            np--;
+            continue;
+        }
+        if (np == 256) {
+            free(joined);
+            return NULL;
+        }
+        parts[np++] = t;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < np; i++)
+        len += strlen(parts[i]) + 1;
+    char *out = np ? malloc(len) : NULL;
+    if (out) {
+        size_t k = 0;
+        for (size_t i = 0; i < np; i++) {
+            if (i)
+                out[k++] = '/';
+            size_t l = strlen(parts[i]);
+            memcpy(out + k, parts[i], l);
+            k += l;
+        }
+        out[k] = '\0';
+    }
+    free(joined);
+    return out;
+}
+
+static lp_code index_tarball(lp_blobs *b, lp_err *err)
+{
+    struct archive *a = new_reader();
+    if (!a)
+        return nomem(err);
+    lp_code rc = LP_OK;
+    if (archive_read_open_filename(a, b->path, BUF_SIZE) != ARCHIVE_OK) {
+        rc = arch_err(b, a, "cannot read as a tarball", err);
+        archive_read_free(a);
+        return rc;
+    }
+    struct archive_entry *e;
+    uint64_t ordinal = 0;
+    for (;; ordinal++) {
+        int r = archive_read_next_header(a, &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            rc = arch_err(b, a, ordinal ? "truncated or corrupt tarball" : "not a tarball", err);
+            break;
+        }
+        if (ordinal >= LP_BLOBS_MAX_MEMBERS) {
+            rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': more than %u members", b->path,
+                            LP_BLOBS_MAX_MEMBERS);
+            break;
+        }
+        const char *raw = archive_entry_pathname(e);
+        char *name = raw ? norm_name(raw) : NULL;
+        if (!name)
+            continue; /* "./" itself, or a name no blob reference can have */
+        member *m = calloc(1, sizeof *m);
+        if (!m) {
+            free(name);
+            rc = nomem(err);
+            break;
+        }
+        m->ordinal = ordinal;
+        mode_t ft = archive_entry_filetype(e);
+        const char *hl = archive_entry_hardlink(e);
+        if (ft == AE_IFLNK || hl) {
+            const char *t = hl ? hl : archive_entry_symlink(e);
+            /* a hard link names another member from the top; a symbolic link, relative to itself */
+            m->link = t ? (hl ? norm_name(t) : link_member(name, t)) : NULL;
+        } else if (ft == AE_IFDIR) {
+            m->is_dir = true;
+        } else if (ft == AE_IFREG) {
+            int64_t sz = archive_entry_size(e);
+            m->size = sz > 0 ? (uint64_t)sz : 0;
+            if (m->size <= LP_BLOBS_SMALL && b->cached + m->size <= LP_BLOBS_SMALL_TOTAL) {
+                m->data = malloc(m->size + 1);
+                if (!m->data) {
+                    member_free(m);
+                    free(name);
+                    rc = nomem(err);
+                    break;
+                }
+                la_ssize_t got = archive_read_data(a, m->data, m->size);
+                if (got < 0 || (uint64_t)got != m->size) {
+                    member_free(m);
+                    free(name);
+                    rc = arch_err(b, a, "truncated or corrupt tarball", err);
+                    break;
+                }
+                m->data[m->size] = 0;
+                b->cached += m->size;
+            }
+        }
+        member *old = smap_get(&b->members, name);
+        if (!smap_put(&b->members, name, m)) {
+            member_free(m);
+            free(name);
+            rc = nomem(err);
+            break;
+        }
+        if (old) {
+            if (old->data)
+                b->cached -= old->size;
+            member_free(old);
+        }
+        free(name);
+    }
+    archive_read_free(a);
+    return rc;
+}
+
+lp_code lp_blobs_open(const char *path, lp_blobs **out, bool *is_dir, lp_err *err)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int e = errno;
+        lp_code rc = lp_err_set(err, LP_ERR_IO, "'%s': cannot open image: %s", path, strerror(e));
+        if (err)
+            err->sys_errno = e;
+        return rc;
+    }
+    lp_blobs *b = calloc(1, sizeof *b);
+    if (!b || !(b->path = strdup(path))) {
+        free(b);
+        return nomem(err);
+    }
+    b->dirfd = -1;
+    lp_code rc = LP_OK;
+    if (S_ISDIR(st.st_mode)) {
+        b->dir = true;
+        b->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (b->dirfd < 0) {
+            int e = errno;
+            rc = lp_err_set(err, LP_ERR_IO, "'%s': cannot open image directory: %s", path,
+                            strerror(e));
+        }
+    } else if (S_ISREG(st.st_mode)) {
+        rc = index_tarball(b, err);
+    } else {
+        rc = lp_err_set(err, LP_ERR_INVAL, "'%s': not a file or a directory", path);
+    }
+    if (rc) {
+        lp_blobs_free(&b);
+        return rc;
+    }
+    *is_dir = b->dir;
+    *out = b;
+    return LP_OK;
+}
+
+void lp_blobs_free(lp_blobs **pb)
+{
+    if (!pb || !*pb)
+        return;
+    lp_blobs *b = *pb;
+    if (b->dirfd >= 0)
+        close(b->dirfd);
+    smap_release(&b->members, member_free);
+    free(b->path);
+    free(b);
+    *pb = NULL;
+}
+
+/* The member (links followed) for a tarball store; NULL when absent. */
+static member *find_member(lp_blobs *b, const char *name, const char **final)
+{
+    const char *cur = name;
+    for (int hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+        member *m = smap_get(&b->members, cur);
+        if (!m || !m->link) {
+            *final = cur;
+            return m;
+        }
+        cur = m->link;
+    }
+    return NULL;
+}
+
+bool lp_blobs_has(lp_blobs *b, const char *name)
+{
+    return lp_blobs_size(b, name) != UINT64_MAX;
+}
+
+uint64_t lp_blobs_size(lp_blobs *b, const char *name)
+{
+    char *n = norm_name(name);
+    if (!n)
+        return UINT64_MAX;
+    uint64_t size = UINT64_MAX;
+    if (b->dir) {
+        struct stat st;
+        if (fstatat(b->dirfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+            size = (uint64_t)st.st_size;
+    } else {
+        const char *f;
+        member *m = find_member(b, n, &f);
+        if (m && !m->is_dir)
+            size = m->size;
+    }
+    free(n);
+    return size;
+}
+
+static lp_code missing(lp_blobs *b, const char *name, const char *what, lp_err *err)
+{
+    return lp_err_set(err, LP_ERR_FORMAT, "'%s': missing blob: %s ('%s') is not in the image",
+                      b->path, what, name);
+}
+
+lp_code lp_bstream_open(lp_blobs *b, const char *name, const char *what, bool hash,
+                        lp_bstream **out, lp_err *err)
+{
+    *out = NULL;
+    char *n = norm_name(name);
+    if (!n)
+        return lp_err_set(err, LP_ERR_FORMAT, "'%s': %s has a bad name '%s' (absolute, '..' or empty)",
+                          b->path, what, name);
+    lp_bstream *s = calloc(1, sizeof *s);
+    if (!s) {
+        free(n);
+        return nomem(err);
+    }
+    s->b = b;
+    s->name = n;
+    s->what = strdup(what);
+    s->fd = -1;
+    s->hash = hash;
+    if (hash)
+        lp_sha256_init(&s->sha);
+    lp_code rc = LP_OK;
+    if (!s->what) {
+        rc = nomem(err);
+    } else if (b->dir) {
+        s->fd = openat(b->dirfd, n, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        if (s->fd < 0 || fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
+            rc = errno == ENOENT || s->fd >= 0 ? missing(b, n, what, err)
+                                               : lp_err_set(err, LP_ERR_IO, "'%s': cannot open %s '%s': %s",
+                                                            b->path, what, n, strerror(errno));
+    } else {
+        const char *f = n;
+        member *m = find_member(b, n, &f);
+        if (!m || m->is_dir) {
+            rc = missing(b, n, what, err);
+        } else {
+            s->outer = new_reader();
+            if (!s->outer) {
+                rc = nomem(err);
+            } else if (archive_read_open_filename(s->outer, b->path, BUF_SIZE) != ARCHIVE_OK) {
+                rc = arch_err(b, s->outer, "cannot read as a tarball", err);
+            } else {
+                struct archive_entry *e;
+                for (uint64_t i = 0; !rc; i++) {
+                    int r = archive_read_next_header(s->outer, &e);
+                    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+                        rc = r == ARCHIVE_EOF ? missing(b, n, what, err)
+                                              : arch_err(b, s->outer, "truncated or corrupt tarball", err);
+                        break;
+                    }
+                    if (i == m->ordinal) {
+                        int64_t sz = archive_entry_size(e);
+                        s->left = sz > 0 ? (uint64_t)sz : 0;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if (rc) {
+        lp_bstream_close(&s);
+        return rc;
+    }
+    *out = s;
+    return LP_OK;
+}
+
+long lp_bstream_read(lp_bstream *s, const void **p, lp_err *err)
+{
+    long got;
+    if (s->fd >= 0) {
+        ssize_t r;
+        do
+            r = read(s->fd, s->buf, sizeof s->buf);
+        while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            lp_err_set(err, LP_ERR_IO, "'%s': cannot read %s '%s': %s", s->b->path, s->what,
+                       s->name, strerror(errno));
+            return -1;
+        }
+        got = (long)r;
+    } else {
+        if (!s->left)
+            return 0;
+        size_t want = s->left < sizeof s->buf ? (size_t)s->left : sizeof s->buf;
+        la_ssize_t r = archive_read_data(s->outer, s->buf, want);
+        if (r < 0) {
+            arch_err(s->b, s->outer, "truncated or corrupt tarball", err);
+            return -1;
+        }
+        if (r == 0) {
+            lp_err_set(err, LP_ERR_FORMAT, "'%s': %s '%s' is truncated", s->b->path, s->what,
+                       s->name);
+            return -1;
+        }
+        s->left -= (uint64_t)r;
+        got = (long)r;
+    }
+    if (s->hash && got > 0)
+        lp_sha256_update(&s->sha, s->buf, (size_t)got);
+    s->total += (uint64_t)got;
+    *p = s->buf;
+    return got;
+}
+
+int64_t lp_bstream_skip(lp_bstream *s, int64_t n, lp_err *err)
+{
+    (void)err;
+    if (n <= 0 || s->hash || s->fd < 0)
+        return 0; /* the reader reads what it skips (so it is hashed, or there is no seeking) */
+    off_t cur = lseek(s->fd, 0, SEEK_CUR);
+    struct stat st;
+    if (cur < 0 || fstat(s->fd, &st) != 0)
+        return 0;
+    int64_t room = (int64_t)st.st_size - (int64_t)cur;
+    int64_t k = n < room ? n : (room > 0 ? room : 0);
+    if (lseek(s->fd, (off_t)k, SEEK_CUR) < 0)
+        return 0;
+    s->total += (uint64_t)k;
+    return k;
+}
+
+lp_code lp_bstream_finish(lp_bstream *s, char hex[65], uint64_t *total, lp_err *err)
+{
+    for (;;) {
+        const void *p;
+        long got = lp_bstream_read(s, &p, err);
+        if (got < 0)
+            return err && err->code ? err->code : LP_ERR_IO;
+        if (got == 0)
+            break;
+    }
+    if (hex && s->hash)
+        lp_sha256_final_hex(&s->sha, hex);
+    if (total)
+        *total = s->total;
+    return LP_OK;
+}
+
+void lp_bstream_close(lp_bstream **ps)
+{
+    if (!ps || !*ps)
+        return;
+    lp_bstream *s = *ps;
+    if (s->fd >= 0)
+        close(s->fd);
+    if (s->outer)
+        archive_read_free(s->outer);
+    free(s->name);
+    free(s->what);
+    free(s);
+    *ps = NULL;
+}
+
+lp_code lp_blobs_read(lp_blobs *b, const char *name, const char *what, const char *sha256_hex,
+                      size_t max, uint8_t **data, size_t *len, lp_err *err)
+{
+    *data = NULL;
+    *len = 0;
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    lp_code rc = LP_OK;
+    char *nn = norm_name(name);
+    const char *f = NULL;
+    member *m = nn && !b->dir ? find_member(b, nn, &f) : NULL;
+    if (m && m->data) {
+        /* kept when the tarball was listed */
+        n = (size_t)m->size;
+        if (n > max) {
+            rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': %s '%s' is %zu bytes, over the limit of %zu",
+                            b->path, what, name, n, max);
+        } else if (!(buf = malloc(n + 1))) {
+            rc = nomem(err);
+        } else {
+            memcpy(buf, m->data, n);
+            buf[n] = 0;
+            if (sha256_hex) {
+                lp_sha256 h;
+                char got[65];
+                lp_sha256_init(&h);
+                lp_sha256_update(&h, buf, n);
+                lp_sha256_final_hex(&h, got);
+                if (strcmp(got, sha256_hex) != 0)
+                    rc = lp_err_set(err, LP_ERR_FORMAT,
+                                    "'%s': digest mismatch: %s '%s' should have SHA-256 %s, its "
+                                    "bytes have %s",
+                                    b->path, what, name, sha256_hex, got);
+            }
+        }
+    } else {
+        lp_bstream *s = NULL;
+        rc = lp_bstream_open(b, name, what, sha256_hex != NULL, &s, err);
+        size_t cap = 0;
+        while (!rc) {
+            const void *p;
+            long got = lp_bstream_read(s, &p, err);
+            if (got < 0) {
+                rc = err && err->code ? err->code : LP_ERR_IO;
+                break;
+            }
+            if (got == 0)
+                break;
+            if (n + (size_t)got > max) {
+                rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': %s '%s' is over the limit of %zu bytes",
+                                b->path, what, name, max);
+                break;
+            }
+            if (n + (size_t)got + 1 > cap) {
+                size_t nc = cap ? cap * 2 : 4096;
+                while (nc < n + (size_t)got + 1)
+                    nc *= 2;
+                uint8_t *nb = realloc(buf, nc);
+                if (!nb) {
+                    rc = nomem(err);
+                    break;
+                }
+                buf = nb;
+                cap = nc;
+            }
+            memcpy(buf + n, p, (size_t)got);
+            n += (size_t)got;
+        }
+        if (!rc) {
+            char got[65];
+            rc = lp_bstream_finish(s, got, NULL, err);
+            if (!rc && sha256_hex && strcmp(got, sha256_hex) != 0)
+                rc = lp_err_set(err, LP_ERR_FORMAT,
+                                "'%s': digest mismatch: %s '%s' should have SHA-256 %s, its bytes "
+                                "have %s",
+                                b->path, what, name, sha256_hex, got);
+        }
+        lp_bstream_close(&s);
+        if (!rc && !buf && !(buf = malloc(1)))
+            rc = nomem(err);
+        if (!rc)
+            buf[n] = 0;
+    }
+    free(nn);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    *data = buf;
+    *len = n;
+    return LP_OK;
+}

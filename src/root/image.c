@@ -1,0 +1,1680 @@
+/*
+ * image.c - a container image as a root view (lp_root_open_image).
+ *
+ * Owns: which image a file means (OCI index.json, nested indexes and their
+ * platforms, docker save's manifest.json; a tag or digest selector), the
+ * flattening of the layers into one tree of paths as the OCI image spec says
+ * (".wh.NAME" hides NAME of the lower layers, ".wh..wh..opq" hides every
+ * lower entry of its directory, both before the layer's own entries are
+ * added), and reading a file's bytes back out of its layer on demand.
+ *
+ * Invariants: every blob read while opening is checked against its SHA-256
+ * digest (the layers while they are indexed); the tree holds paths and
+ * metadata only (a node per path: type, mode, size, link target, and where
+ * its bytes are: layer and entry number), so memory grows with the number of
+ * paths; a path in the tree is canonical (no "", "." or ".." component), and
+ * a tar entry that is absolute or has ".." is an error, never a path; every
+ * loop over image data is bounded by the LP_IMAGE_* limits; file bytes are
+ * read by streaming the layer to the entry (forward from where the last read
+ * stopped, else from the start) and kept in a bounded cache.
+ */
+#include "root/root_internal.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "root/blobs.h"
+#include "util/strbuf.h"
+
+#define MAX_INDEX_DEPTH 4
+#define MAX_CANDIDATES 4096
+#define CACHE_BUDGET LP_IMAGE_CACHE
+#define CACHE_ONE_MAX ((uint64_t)64 << 20)
+/* Prefetched while indexing: smaller files first come, so that one big library
+ * (LLVM's is 100 MB) does not take the room of a hundred the loader needs. */
+#define PREFETCH_ONE_MAX ((uint64_t)16 << 20)
+
+#define MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+
+/* ------------------------------------------------------------------ */
+/* The tree                                                            */
+
+typedef struct node {
+    char *name;          /* the component ("" for the root) */
+    lp_ftype type;
+    uint32_t mode;
+    uint64_t size;
+    char *target;        /* symbolic links */
+    int layer;           /* where the entry comes from (-1: the root) */
+    uint64_t entry;      /* its number in that layer's tar (regular files: where the bytes are) */
+    int data_layer;      /* hard links: the layer and entry of the bytes */
+    uint64_t data_entry;
+    struct node *parent;
+    smap kids;           /* directories: name -> node */
+} node;
+
+static void node_free(void *p);
+
+static void node_free(void *p)
+{
+    node *n = p;
+    if (!n)
+        return;
+    smap_release(&n->kids, node_free);
+    free(n->name);
+    free(n->target);
+    free(n);
+}
+
+/* ------------------------------------------------------------------ */
+/* The view                                                            */
+
+typedef struct content {
+    size_t refs;
+    size_t len;
+    uint8_t *data;
+    char *key;
+} content;
+
+typedef struct layer_reader {
+    lp_bstream *s;
+    struct archive *a;
+    uint64_t next;       /* the number of the next entry the reader gives */
+    lp_err err;          /* what went wrong inside a callback */
+} layer_reader;
+
+typedef struct image {
+    lp_blobs *blobs;
+    node *root;
+    size_t n_paths;
+    lp_image_meta meta;
+    lp_image_layer *layers;
+    char **layer_members;       /* where each layer's blob is */
+    layer_reader *readers;      /* per layer, opened on demand */
+    smap cache;                 /* "L:E" -> content */
+    char **cache_order;         /* keys, oldest first (FIFO eviction) */
+    size_t cache_n, cache_cap;
+    uint64_t cache_bytes;
+    /* storage for meta strings */
+    char *s_path, *s_layout, *s_ref, *s_mdigest, *s_cdigest, *s_os, *s_arch, *s_variant;
+    char **choices;
+    size_t n_choices;
+    char **pool;                /* the layers' strings */
+    size_t n_pool, cap_pool;
+    bool prefetch;              /* keep loader files' bytes while indexing */
+} image;
+
+/* A copy of s kept until the image is freed (NULL stays NULL); *ok false when out of memory. */
+static const char *keep_str(image *im, const char *s, bool *ok)
+{
+    if (!s)
+        return NULL;
+    if (im->n_pool == im->cap_pool) {
+        size_t nc = im->cap_pool ? im->cap_pool * 2 : 16;
+        char **np = realloc(im->pool, nc * sizeof *np);
+        if (!np) {
+            *ok = false;
+            return NULL;
+        }
+        im->pool = np;
+        im->cap_pool = nc;
+    }
+    char *c = strdup(s);
+    if (!c) {
+        *ok = false;
+        return NULL;
+    }
+    im->pool[im->n_pool++] = c;
+    return c;
+}
+
+static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
+
+static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
+
+/* ------------------------------------------------------------------ */
+/* Digests, platforms, selectors                                       */
+
+/* "sha256:<64 lowercase hex>" -> the hex; NULL when the digest is not that. */
+static const char *sha256_hex_of(const char *digest)
+{
+    if (!digest || strncmp(digest, "sha256:", 7) != 0 || strlen(digest) != 71)
+        return NULL;
+    for (size_t i = 7; i < 71; i++)
+        if (!((digest[i] >= '0' && digest[i] <= '9') || (digest[i] >= 'a' && digest[i] <= 'f')))
+            return NULL;
+    return digest + 7;
+}
+
+typedef struct platform {
+    char os[32], arch[32], variant[32];
+} platform;
+
+static bool parse_platform(const char *s, platform *p)
+{
+    memset(p, 0, sizeof *p);
+    if (!s)
+        return false;
+    const char *a = strchr(s, '/');
+    if (!a || (size_t)(a - s) >= sizeof p->os)
+        return false;
+    memcpy(p->os, s, (size_t)(a - s));
+    a++;
+    const char *v = strchr(a, '/');
+    size_t al = v ? (size_t)(v - a) : strlen(a);
+    if (!al || al >= sizeof p->arch)
+        return false;
+    memcpy(p->arch, a, al);
+    if (v) {
+        if (strlen(v + 1) >= sizeof p->variant || strchr(v + 1, '/'))
+            return false;
+        strcpy(p->variant, v + 1);
+    }
+    return p->os[0] != '\0';
+}
+
+static const char *host_platform(void)
+{
+    static const struct {
+        const char *uname, *plat;
+    } map[] = {
+        {"x86_64", "linux/amd64"},     {"aarch64", "linux/arm64"},     {"i686", "linux/386"},
+        {"i386", "linux/386"},         {"armv7l", "linux/arm/v7"},     {"armv6l", "linux/arm/v6"},
+        {"ppc64le", "linux/ppc64le"},  {"s390x", "linux/s390x"},       {"riscv64", "linux/riscv64"},
+        {"mips64", "linux/mips64le"},  {"loongarch64", "linux/loong64"},
+    };
+    struct utsname u;
+    if (uname(&u) == 0)
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+            if (strcmp(u.machine, map[i].uname) == 0)
+                return map[i].plat;
+    return "linux/amd64";
+}
+
+/* Does an image of platform (os, arch, variant) answer the wanted one? Variants count only when both say. */
+static bool platform_matches(const platform *want, const char *os, const char *arch,
+                             const char *variant)
+{
+    if (!os || !arch || strcmp(want->os, os) != 0 || strcmp(want->arch, arch) != 0)
+        return false;
+    const char *v = variant ? variant : "";
+    if (!want->variant[0] || !v[0])
+        return true;
+    return strcmp(want->variant, v) == 0;
+}
+
+/* Does selector sel name the reference ref? Exactly, as the tag (":sel"), or without the registry ("/sel"). */
+static bool ref_matches(const char *sel, const char *ref)
+{
+    if (!sel || !ref)
+        return false;
+    if (strcmp(sel, ref) == 0)
+        return true;
+    size_t sl = strlen(sel), rl = strlen(ref);
+    if (rl > sl && strcmp(ref + rl - sl, sel) == 0 && (ref[rl - sl - 1] == ':' || ref[rl - sl - 1] == '/'))
+        return true;
+    return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Candidates: the images a file offers                                */
+
+typedef struct cand {
+    char *digest;        /* the manifest's (OCI), or the config's (docker save) */
+    char *parent;        /* the index it came from, or NULL */
+    char *refs[3];
+    char *os, *arch, *variant;
+    char *media_type;
+    int64_t size;        /* -1: not given */
+    json_t *legacy;      /* docker save: the manifest.json entry */
+} cand;
+
+typedef struct cands {
+    cand *v;
+    size_t n, cap;
+} cands;
+
+static void cands_release(cands *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        cand *x = &c->v[i];
+        free(x->digest);
+        free(x->parent);
+        for (int k = 0; k < 3; k++)
+            free(x->refs[k]);
+        free(x->os);
+        free(x->arch);
+        free(x->variant);
+        free(x->media_type);
+        json_decref(x->legacy);
+    }
+    free(c->v);
+    memset(c, 0, sizeof *c);
+}
+
+static cand *cands_add(cands *c, lp_err *err, const char *path)
+{
+    if (c->n >= MAX_CANDIDATES) {
+        lp_err_set(err, LP_ERR_LIMIT, "'%s': more than %u manifests", path, MAX_CANDIDATES);
+        return NULL;
+    }
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 8;
+        cand *nv = realloc(c->v, nc * sizeof *nv);
+        if (!nv) {
+            nomem(err);
+            return NULL;
+        }
+        c->v = nv;
+        c->cap = nc;
+    }
+    cand *x = &c->v[c->n++];
+    memset(x, 0, sizeof *x);
+    x->size = -1;
+    return x;
+}
+
+static const char *jstr(json_t *o, const char *key)
+{
+    json_t *v = o ? json_object_get(o, key) : NULL;
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static lp_code load_json(lp_blobs *b, const char *member, const char *what, const char *hex,
+                         json_t **out, lp_err *err)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    lp_code rc = lp_blobs_read(b, member, what, hex, LP_IMAGE_MAX_JSON, &data, &len, err);
+    if (rc)
+        return rc;
+    json_error_t je;
+    json_t *j = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je);
+    free(data);
+    if (!j)
+        return lp_err_set_at(err, LP_ERR_FORMAT, (uint64_t)(je.position > 0 ? je.position : 0),
+                             "'%s': %s ('%s') is not valid JSON at offset %d: %s",
+                             lp_blobs_path(b), what, member, je.position, je.text);
+    *out = j;
+    return LP_OK;
+}
+
+/* The member name of a blob: "blobs/sha256/HEX". */
+static char *blob_member(const char *hex)
+{
+    char *m = NULL;
+    if (asprintf(&m, "blobs/sha256/%s", hex) < 0)
+        return NULL;
+    return m;
+}
+
+static bool is_index_type(const char *mt)
+{
+    return mt && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0);
+}
+
+/* Descriptors of an OCI index (index.json or a nested index), flattened into candidates. */
+static lp_code oci_collect(lp_blobs *b, json_t *index, const char *parent, const char *const *prefs,
+                           int depth, cands *out, lp_err *err)
+{
+    json_t *ms = json_object_get(index, "manifests");
+    if (!json_is_array(ms))
+        return lp_err_set(err, LP_ERR_FORMAT, "'%s': an image index without a \"manifests\" list",
+                          lp_blobs_path(b));
+    size_t i;
+    json_t *d;
+    json_array_foreach(ms, i, d) {
+        const char *digest = jstr(d, "digest");
+        const char *mt = jstr(d, "mediaType");
+        const char *hex = sha256_hex_of(digest);
+        if (!json_is_object(d) || !hex)
+            return lp_err_set(err, LP_ERR_FORMAT,
+                              "'%s': manifest %zu of an index has no usable sha256 digest ('%s')",
+                              lp_blobs_path(b), i, digest ? digest : "");
+        json_t *ann = json_object_get(d, "annotations");
+        const char *refs[3] = {jstr(ann, "org.opencontainers.image.ref.name"),
+                               jstr(ann, "io.containerd.image.name"), NULL};
+        if (!refs[0] && !refs[1] && prefs) {
+            refs[0] = prefs[0];
+            refs[1] = prefs[1];
+        }
+        if (is_index_type(mt)) {
+            if (depth >= MAX_INDEX_DEPTH)
+                return lp_err_set(err, LP_ERR_LIMIT, "'%s': image indexes nested deeper than %d",
+                                  lp_blobs_path(b), MAX_INDEX_DEPTH);
+            char *m = blob_member(hex);
+            json_t *sub = NULL;
+            lp_code rc = m ? load_json(b, m, "image index", hex, &sub, err) : nomem(err);
+            free(m);
+            if (!rc)
+                rc = oci_collect(b, sub, digest, refs, depth + 1, out, err);
+            json_decref(sub);
+            if (rc)
+                return rc;
+            continue;
+        }
+        json_t *plat = json_object_get(d, "platform");
+        const char *os = jstr(plat, "os");
+        if (os && strcmp(os, "unknown") == 0)
+            continue; /* buildx attestation manifests: not an image */
+        cand *c = cands_add(out, err, lp_blobs_path(b));
+        if (!c)
+            return err ? err->code : LP_ERR_NOMEM;
+        c->digest = strdup(digest);
+        c->parent = xstrdup(parent);
+        for (int k = 0; k < 2; k++)
+            c->refs[k] = xstrdup(refs[k]);
+        c->os = xstrdup(os);
+        c->arch = xstrdup(jstr(plat, "architecture"));
+        c->variant = xstrdup(jstr(plat, "variant"));
+        c->media_type = xstrdup(mt);
+        json_t *sz = json_object_get(d, "size");
+        c->size = json_is_integer(sz) ? (int64_t)json_integer_value(sz) : -1;
+        if (!c->digest)
+            return nomem(err);
+    }
+    return LP_OK;
+}
+
+/* docker save's manifest.json: one candidate per entry. */
+static lp_code legacy_collect(lp_blobs *b, json_t *manifest, cands *out, lp_err *err)
+{
+    if (!json_is_array(manifest))
+        return lp_err_set(err, LP_ERR_FORMAT, "'%s': manifest.json is not a list of images",
+                          lp_blobs_path(b));
+    size_t i;
+    json_t *e;
+    json_array_foreach(manifest, i, e) {
+        const char *config = jstr(e, "Config");
+        if (!config || !json_is_array(json_object_get(e, "Layers")))
+            return lp_err_set(err, LP_ERR_FORMAT,
+                              "'%s': manifest.json entry %zu lacks \"Config\" or \"Layers\"",
+                              lp_blobs_path(b), i);
+        cand *c = cands_add(out, err, lp_blobs_path(b));
+        if (!c)
+            return err ? err->code : LP_ERR_NOMEM;
+        /* the config's file name is its digest: "HEX.json" or "blobs/sha256/HEX" */
+        const char *base = strrchr(config, '/');
+        base = base ? base + 1 : config;
+        char hex[65] = "";
+        if (strlen(base) >= 64) {
+            memcpy(hex, base, 64);
+            char d[80];
+            snprintf(d, sizeof d, "sha256:%s", hex);
+            if (sha256_hex_of(d) && (base[64] == '\0' || strcmp(base + 64, ".json") == 0))
+                c->digest = strdup(d);
+        }
+        json_t *tags = json_object_get(e, "RepoTags");
+        for (size_t k = 0; k < 3 && json_is_array(tags) && k < json_array_size(tags); k++) {
+            json_t *t = json_array_get(tags, k);
+            if (json_is_string(t))
+                c->refs[k] = strdup(json_string_value(t));
+        }
+        c->legacy = json_incref(e);
+    }
+    return LP_OK;
+}
+
+static void choice_text(const cand *c, char *buf, size_t n)
+{
+    char plat[100] = "";
+    if (c->os && c->arch)
+        snprintf(plat, sizeof plat, " %s/%s%s%s", c->os, c->arch, c->variant ? "/" : "",
+                 c->variant ? c->variant : "");
+    snprintf(buf, n, "%s%s %s", c->refs[0] ? c->refs[0] : c->refs[1] ? c->refs[1] : "(untagged)",
+             plat, c->digest ? c->digest : "(no digest)");
+}
+
+static lp_code choice_error(lp_blobs *b, const cands *c, const bool *keep, lp_code code,
+                            const char *why, lp_err *err)
+{
+    lp_strbuf sb = {0};
+    size_t shown = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (keep && !keep[i])
+            continue;
+        char t[256];
+        choice_text(&c->v[i], t, sizeof t);
+        lp_sb_adds(&sb, shown ? "; " : "");
+        lp_sb_adds(&sb, t);
+        shown++;
+    }
+    char *list = lp_sb_take(&sb);
+    lp_code rc = lp_err_set(err, code, "'%s': %s; the image file offers: %s", lp_blobs_path(b), why,
+                            list && *list ? list : "nothing");
+    free(list);
+    return rc;
+}
+
+/*
+ * Pick one candidate: by selector (tag or digest), then, when what is left is
+ * one image for several platforms, by platform.
+ */
+static lp_code choose(lp_blobs *b, cands *c, const char *sel, const lp_image_opts *opts,
+                      size_t *chosen, lp_err *err)
+{
+    if (!c->n)
+        return lp_err_set(err, LP_ERR_FORMAT, "'%s': the image file lists no image", lp_blobs_path(b));
+    bool *keep = calloc(c->n, sizeof *keep);
+    if (!keep)
+        return nomem(err);
+    size_t left = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        cand *x = &c->v[i];
+        if (!sel)
+            keep[i] = true;
+        else if (strncmp(sel, "sha256:", 7) == 0)
+            keep[i] = (x->digest && strcmp(sel, x->digest) == 0) ||
+                      (x->parent && strcmp(sel, x->parent) == 0);
+        else
+            keep[i] = ref_matches(sel, x->refs[0]) || ref_matches(sel, x->refs[1]) ||
+                      ref_matches(sel, x->refs[2]);
+        left += keep[i];
+    }
+    lp_code rc = LP_OK;
+    char why[200];
+    if (!left) {
+        snprintf(why, sizeof why, "no image matches '%s'", sel);
+        rc = choice_error(b, c, NULL, LP_ERR_NOTFOUND, why, err);
+        free(keep);
+        return rc;
+    }
+    /* one image per platform, or several images? */
+    bool platforms = true;
+    for (size_t i = 0; i < c->n && platforms; i++)
+        if (keep[i] && (!c->v[i].os || !c->v[i].arch))
+            platforms = false;
+    for (size_t i = 0; i < c->n && platforms; i++)
+        for (size_t j = i + 1; j < c->n && platforms; j++)
+            if (keep[i] && keep[j] && strcmp(c->v[i].os, c->v[j].os) == 0 &&
+                strcmp(c->v[i].arch, c->v[j].arch) == 0 &&
+                strcmp(c->v[i].variant ? c->v[i].variant : "", c->v[j].variant ? c->v[j].variant : "") == 0)
+                platforms = false; /* the same platform twice: two images */
+    if (left > 1 && !platforms) {
+        rc = choice_error(b, c, keep, LP_ERR_NOTFOUND,
+                          "it holds several images: pick one with IMAGE:TAG or IMAGE@sha256:DIGEST",
+                          err);
+        free(keep);
+        return rc;
+    }
+    const char *want_s = opts && opts->platform ? opts->platform
+                         : opts && opts->default_platform ? opts->default_platform
+                                                          : host_platform();
+    platform want;
+    if (!parse_platform(want_s, &want)) {
+        free(keep);
+        return lp_err_set(err, LP_ERR_INVAL, "'%s': platform '%s' is not OS/ARCH[/VARIANT]",
+                          lp_blobs_path(b), want_s);
+    }
+    size_t pick = SIZE_MAX;
+    for (size_t i = 0; i < c->n; i++) {
+        if (!keep[i])
+            continue;
+        if (left == 1 && !(opts && opts->platform && c->v[i].os)) {
+            pick = i; /* the only image: taken whatever its platform (the caller compares) */
+            break;
+        }
+        if (platform_matches(&want, c->v[i].os, c->v[i].arch, c->v[i].variant)) {
+            pick = i;
+            break;
+        }
+    }
+    if (pick == SIZE_MAX) {
+        snprintf(why, sizeof why, "no image for platform %s", want_s);
+        rc = choice_error(b, c, keep, LP_ERR_NOTFOUND, why, err);
+    }
+    free(keep);
+    *chosen = pick;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tree building                                                       */
+
+static node *node_new(const char *name, lp_ftype type, int layer, uint64_t entry)
+{
+    node *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    if (!(n->name = strdup(name))) {
+        free(n);
+        return NULL;
+    }
+    n->type = type;
+    n->mode = type == LP_FT_DIR ? 0755 : 0644;
+    n->layer = layer;
+    n->entry = entry;
+    n->data_layer = layer;
+    n->data_entry = entry;
+    return n;
+}
+
+static size_t subtree_count(const node *n)
+{
+    size_t c = 1;
+    for (size_t i = 0; i < n->kids.cap; i++)
+        if (n->kids.keys[i])
+            c += subtree_count(n->kids.vals[i]);
+    return c;
+}
+
+/* Remove child @p name of @p dir with everything under it. */
+static void remove_child(image *im, node *dir, const char *name)
+{
+    node *k = smap_get(&dir->kids, name);
+    if (!k)
+        return;
+    im->n_paths -= subtree_count(k);
+    smap_del(&dir->kids, name);
+    node_free(k);
+}
+
+typedef struct build {
+    image *im;
+    int layer;
+    const char *layer_name;  /* for messages: "layer 2 (sha256:...)" */
+    lp_err *err;
+} build;
+
+static lp_code entry_err(build *bd, const char *path, const char *what)
+{
+    return lp_err_set(bd->err, LP_ERR_FORMAT, "'%s': %s: entry '%s' %s", lp_blobs_path(bd->im->blobs),
+                      bd->layer_name, path, what);
+}
+
+/*
+ * Split a tar path into canonical components (in @p buf, NUL-separated):
+ * "./a//b/" -> "a","b". An absolute path or a ".." component is an error; ""
+ * or "." alone means the root (n == 0).
+ */
+static lp_code split_path(build *bd, const char *raw, char *buf, size_t cap, char **comps,
+                          size_t max, size_t *n)
+{
+    *n = 0;
+    if (raw[0] == '/')
+        return entry_err(bd, raw, "is an absolute path");
+    size_t len = strlen(raw);
+    if (len >= cap || len > LP_ROOT_PATH_MAX)
+        return lp_err_set(bd->err, LP_ERR_LIMIT, "'%s': %s: an entry name of %zu bytes is over the limit",
+                          lp_blobs_path(bd->im->blobs), bd->layer_name, len);
+    memcpy(buf, raw, len + 1);
+    char *p = buf;
+    while (*p) {
+        char *s = p;
+        while (*p && *p != '/')
+            p++;
+        bool end = *p == '\0';
+        *p = '\0';
+        if (*s && strcmp(s, ".") != 0) {
+            if (strcmp(s, "..") == 0)
+                return entry_err(bd, raw, "has a '..' component");
+            if (strlen(s) > 255)
+                return entry_err(bd, raw, "has a component longer than 255 bytes");
+            if (*n >= max)
+                return entry_err(bd, raw, "is nested too deep");
+            comps[(*n)++] = s;
+        }
+        if (!end)
+            p++;
+    }
+    return LP_OK;
+}
+
+/* The canonical path of a node, in buf ("/" for the root). */
+static void node_path(const node *n, char *buf, size_t cap)
+{
+    const node *chain[2048];
+    size_t k = 0;
+    for (const node *p = n; p && p->parent && k < 2048; p = p->parent)
+        chain[k++] = p;
+    size_t len = 0;
+    buf[0] = '\0';
+    while (k > 0) {
+        const node *p = chain[--k];
+        size_t l = strlen(p->name);
+        if (len + 1 + l + 1 > cap)
+            break;
+        buf[len++] = '/';
+        memcpy(buf + len, p->name, l + 1);
+        len += l;
+    }
+    if (!len)
+        strcpy(buf, "/");
+}
+
+static lp_code resolve_in_view(lp_root *r, image *im, const char *path, node **out, lp_err *err);
+
+/*
+ * The directory an entry goes into: the parents are walked from the root,
+ * missing ones made (as tar extraction makes them), and a parent that is a
+ * symbolic link to a directory followed inside the image, as umoci's unpack
+ * does. A parent that is a file is an error.
+ */
+static lp_code parent_dir(build *bd, lp_root *r, char **comps, size_t n, bool create, node **out)
+{
+    image *im = bd->im;
+    node *cur = im->root;
+    for (size_t i = 0; i < n; i++) {
+        node *k = smap_get(&cur->kids, comps[i]);
+        if (!k) {
+            if (!create) {
+                *out = NULL;
+                return LP_OK;
+            }
+            if (im->n_paths >= LP_IMAGE_MAX_PATHS)
+                return lp_err_set(bd->err, LP_ERR_LIMIT, "'%s': more than %u paths",
+                                  lp_blobs_path(im->blobs), LP_IMAGE_MAX_PATHS);
+            k = node_new(comps[i], LP_FT_DIR, bd->layer, 0);
+            if (!k || !smap_put(&cur->kids, comps[i], k)) {
+                node_free(k);
+                return nomem(bd->err);
+            }
+            k->parent = cur;
+            im->n_paths++;
+        } else if (k->type == LP_FT_LNK) {
+            char p[LP_ROOT_PATH_MAX + 2];
+            node_path(k, p, sizeof p);
+            lp_root_refresh(r);
+            node *t = NULL;
+            lp_code rc = resolve_in_view(r, im, p, &t, bd->err);
+            if (rc == LP_ERR_NOTFOUND || (!rc && t->type != LP_FT_DIR)) {
+                char q[LP_ROOT_PATH_MAX + 2];
+                node_path(k, q, sizeof q);
+                return lp_err_set(bd->err, LP_ERR_FORMAT,
+                                  "'%s': %s: an entry's parent '%s' is a link to nothing or to a "
+                                  "file, not a directory",
+                                  lp_blobs_path(im->blobs), bd->layer_name, q);
+            }
+            if (rc)
+                return rc;
+            k = t;
+        } else if (k->type != LP_FT_DIR) {
+            char q[LP_ROOT_PATH_MAX + 2];
+            node_path(k, q, sizeof q);
+            return lp_err_set(bd->err, LP_ERR_FORMAT,
+                              "'%s': %s: an entry's parent '%s' is a file, not a directory",
+                              lp_blobs_path(im->blobs), bd->layer_name, q);
+        }
+        cur = k;
+    }
+    *out = cur;
+    return LP_OK;
+}
+
+/* One tar entry, as the layer gave it. */
+typedef struct lentry {
+    char *path;
+    lp_ftype type;
+    uint32_t mode;
+    uint64_t size;
+    char *target;    /* symbolic link */
+    char *hardlink;  /* hard link: the path it names */
+    uint64_t entry;
+} lentry;
+
+static void lentries_free(lentry *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].path);
+        free(v[i].target);
+        free(v[i].hardlink);
+    }
+    free(v);
+}
+
+#define MAX_COMPS 2048
+
+/* Whiteouts and opaque directories of one layer, applied to the layers below it. */
+static lp_code apply_whiteouts(build *bd, lp_root *r, lentry *v, size_t n)
+{
+    char buf[LP_ROOT_PATH_MAX + 2];
+    char *comps[MAX_COMPS];
+    for (size_t i = 0; i < n; i++) {
+        size_t nc;
+        lp_code rc = split_path(bd, v[i].path, buf, sizeof buf, comps, MAX_COMPS, &nc);
+        if (rc)
+            return rc;
+        if (!nc)
+            continue;
+        const char *base = comps[nc - 1];
+        if (strncmp(base, ".wh.", 4) != 0)
+            continue;
+        node *dir = NULL;
+        /* a whiteout in a directory the layers below do not have hides nothing, and makes
+         * no directory (as umoci's unpack; the layer's own entries make it if it has any) */
+        if ((rc = parent_dir(bd, r, comps, nc - 1, false, &dir)))
+            return rc;
+        if (!dir || dir->type != LP_FT_DIR)
+            continue;
+        if (strcmp(base, ".wh..wh..opq") == 0) {
+            /* everything the lower layers put in this directory */
+            char **names = calloc(dir->kids.n ? dir->kids.n : 1, sizeof *names);
+            size_t nn = 0;
+            if (!names)
+                return nomem(bd->err);
+            for (size_t k = 0; k < dir->kids.cap; k++)
+                if (dir->kids.keys[k] && ((node *)dir->kids.vals[k])->layer < bd->layer)
+                    names[nn++] = dir->kids.keys[k];
+            for (size_t k = 0; k < nn; k++) {
+                char *name = strdup(names[k]);
+                if (!name) {
+                    free(names);
+                    return nomem(bd->err);
+                }
+                names[k] = name; /* the table's copy goes away with the entry */
+            }
+            for (size_t k = 0; k < nn; k++) {
+                remove_child(bd->im, dir, names[k]);
+                free(names[k]);
+            }
+            free(names);
+        } else if (strncmp(base, ".wh..wh.", 8) != 0) {
+            node *k = smap_get(&dir->kids, base + 4);
+            if (k && k->layer < bd->layer)
+                remove_child(bd->im, dir, base + 4);
+        }
+    }
+    return LP_OK;
+}
+
+/* The layer's own entries, in tar order, added over the layers below. */
+static lp_code add_entries(build *bd, lp_root *r, lentry *v, size_t n)
+{
+    image *im = bd->im;
+    char buf[LP_ROOT_PATH_MAX + 2], hbuf[LP_ROOT_PATH_MAX + 2];
+    char *comps[MAX_COMPS], *hcomps[MAX_COMPS];
+    for (size_t i = 0; i < n; i++) {
+        lentry *e = &v[i];
+        size_t nc;
+        lp_code rc = split_path(bd, e->path, buf, sizeof buf, comps, MAX_COMPS, &nc);
+        if (rc)
+            return rc;
+        if (!nc) {
+            if (e->type == LP_FT_DIR)
+                im->root->mode = e->mode;
+            continue;
+        }
+        if (strncmp(comps[nc - 1], ".wh.", 4) == 0)
+            continue; /* applied already, never a path */
+        node *dir = NULL;
+        if ((rc = parent_dir(bd, r, comps, nc - 1, true, &dir)))
+            return rc;
+        const char *name = comps[nc - 1];
+        node *old = smap_get(&dir->kids, name);
+        lp_ftype type = e->type;
+        uint64_t size = e->size;
+        int dl = bd->layer;
+        uint64_t de = e->entry;
+        if (e->hardlink) {
+            size_t hn;
+            if ((rc = split_path(bd, e->hardlink, hbuf, sizeof hbuf, hcomps, MAX_COMPS, &hn)))
+                return rc;
+            node *hd = NULL;
+            if ((rc = parent_dir(bd, r, hcomps, hn ? hn - 1 : 0, false, &hd)))
+                return rc;
+            node *t = hd && hn ? smap_get(&hd->kids, hcomps[hn - 1]) : NULL;
+            if (!t || t->type == LP_FT_DIR)
+                return entry_err(bd, e->path, "is a hard link to a file the image does not have");
+            type = t->type;
+            size = t->size;
+            dl = t->data_layer;
+            de = t->data_entry;
+            e->mode = t->mode; /* one inode: the target's mode, whatever the link's header says */
+            if (t->type == LP_FT_LNK && !e->target && !(e->target = xstrdup(t->target)))
+                return nomem(bd->err);
+        }
+        if (old && old->type == LP_FT_DIR && type == LP_FT_DIR) {
+            old->mode = e->mode; /* the directory again: its metadata, its entries kept */
+            old->layer = bd->layer;
+            old->entry = e->entry;
+            continue;
+        }
+        if (old)
+            remove_child(im, dir, name);
+        if (im->n_paths >= LP_IMAGE_MAX_PATHS)
+            return lp_err_set(bd->err, LP_ERR_LIMIT, "'%s': more than %u paths",
+                              lp_blobs_path(im->blobs), LP_IMAGE_MAX_PATHS);
+        node *k = node_new(name, type, bd->layer, e->entry);
+        if (!k)
+            return nomem(bd->err);
+        k->mode = type == LP_FT_LNK ? 0777 : e->mode; /* as lstat shows any link on Linux */
+        k->size = type == LP_FT_REG ? size : 0;
+        k->data_layer = dl;
+        k->data_entry = de;
+        if (type == LP_FT_LNK && !(k->target = xstrdup(e->target ? e->target : ""))) {
+            node_free(k);
+            return nomem(bd->err);
+        }
+        if (!smap_put(&dir->kids, name, k)) {
+            node_free(k);
+            return nomem(bd->err);
+        }
+        k->parent = dir;
+        im->n_paths++;
+    }
+    return LP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading layers                                                      */
+
+static la_ssize_t rd_cb(struct archive *a, void *client, const void **buf)
+{
+    (void)a;
+    layer_reader *lr = client;
+    long got = lp_bstream_read(lr->s, buf, &lr->err);
+    return got < 0 ? -1 : (la_ssize_t)got;
+}
+
+static la_int64_t skip_cb(struct archive *a, void *client, la_int64_t request)
+{
+    (void)a;
+    layer_reader *lr = client;
+    int64_t k = lp_bstream_skip(lr->s, request, &lr->err);
+    return k < 0 ? 0 : k;
+}
+
+/* Open layer @p i for reading from its start; with @p hash, every byte is hashed. */
+static lp_code reader_open(image *im, size_t i, bool hash, layer_reader *lr, lp_err *err)
+{
+    memset(lr, 0, sizeof *lr);
+    char what[96];
+    snprintf(what, sizeof what, "layer %zu", i);
+    lp_code rc = lp_bstream_open(im->blobs, im->layer_members[i], what, hash, &lr->s, err);
+    if (rc)
+        return rc;
+    lr->a = archive_read_new();
+    if (!lr->a)
+        return nomem(err);
+    archive_read_support_format_tar(lr->a);
+    archive_read_support_filter_none(lr->a);
+    archive_read_support_filter_gzip(lr->a);
+    archive_read_support_filter_zstd(lr->a);
+    if (archive_read_open2(lr->a, lr, NULL, rd_cb, hash ? NULL : skip_cb, NULL) != ARCHIVE_OK) {
+        if (lr->err.code)
+            return lp_err_set(err, lr->err.code, "%s", lr->err.msg);
+        const char *m = archive_error_string(lr->a);
+        return lp_err_set(err, LP_ERR_FORMAT, "'%s': layer %zu (%s) cannot be read: %s",
+                          lp_blobs_path(im->blobs), i, im->layers[i].digest ? im->layers[i].digest
+                                                                              : im->layer_members[i],
+                          m ? m : "?");
+    }
+    return LP_OK;
+}
+
+static void reader_close(layer_reader *lr)
+{
+    if (lr->a)
+        archive_read_free(lr->a);
+    lp_bstream_close(&lr->s);
+    memset(lr, 0, sizeof *lr);
+}
+
+/* The next header; LP_OK with *e NULL at the end. Errors name the layer. */
+static lp_code reader_next(image *im, size_t i, layer_reader *lr, struct archive_entry **e,
+                           lp_err *err)
+{
+    int r = archive_read_next_header(lr->a, e);
+    if (r == ARCHIVE_EOF) {
+        *e = NULL;
+        return LP_OK;
+    }
+    if (r == ARCHIVE_OK || r == ARCHIVE_WARN) {
+        lr->next++;
+        return LP_OK;
+    }
+    if (lr->err.code) {
+        if (err)
+            *err = lr->err;
+        return lr->err.code;
+    }
+    const char *m = archive_error_string(lr->a);
+    const char *id = im->layers[i].digest ? im->layers[i].digest : im->layer_members[i];
+    if (lr->next == 0)
+        return lp_err_set(err, LP_ERR_FORMAT, "'%s': layer %zu (%s) is not a tar archive (%s)",
+                          lp_blobs_path(im->blobs), i, id, m ? m : "unrecognized");
+    return lp_err_set(err, LP_ERR_FORMAT, "'%s': layer %zu (%s) is truncated or corrupt after "
+                      "entry %llu (%s)",
+                      lp_blobs_path(im->blobs), i, id, (unsigned long long)lr->next, m ? m : "?");
+}
+
+static const char *compression_of(struct archive *a)
+{
+    switch (archive_filter_code(a, 0)) {
+    case ARCHIVE_FILTER_GZIP: return "gzip";
+    case ARCHIVE_FILTER_ZSTD: return "zstd";
+    case ARCHIVE_FILTER_NONE: return "none";
+    default: return "other";
+    }
+}
+
+static void cache_keep(image *im, content *c);
+static void content_unref(void *p);
+
+/* What a dynamic loader opens: libraries, loaders, their configuration files. */
+static bool loader_file(const char *path, uint64_t size)
+{
+    if (size > PREFETCH_ONE_MAX)
+        return false;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if ((strncmp(base, "lib", 3) == 0 || strncmp(base, "ld", 2) == 0) && strstr(base, ".so"))
+        return true;
+    const char *p = path;
+    while (*p == '.' || *p == '/')
+        p++;
+    return strncmp(p, "etc/ld.so.c", 11) == 0 || strncmp(p, "etc/ld-musl-", 12) == 0;
+}
+
+/* While indexing: keep the bytes of entry @p entry of layer @p layer when the budget allows. */
+static lp_code prefetch_entry(image *im, struct archive *a, size_t layer, uint64_t entry,
+                              uint64_t size, lp_err *err)
+{
+    if (im->cache_bytes + size > CACHE_BUDGET)
+        return LP_OK;
+    content *c = calloc(1, sizeof *c);
+    uint8_t *buf = malloc(size ? (size_t)size : 1);
+    char key[48];
+    snprintf(key, sizeof key, "%zu:%llu", layer, (unsigned long long)entry);
+    if (!c || !buf || !(c->key = strdup(key))) {
+        free(buf);
+        if (c)
+            free(c->key);
+        free(c);
+        return nomem(err);
+    }
+    size_t got = 0;
+    while (got < size) {
+        la_ssize_t n = archive_read_data(a, buf + got, (size_t)size - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    c->data = buf;
+    c->len = got;
+    c->refs = 1;
+    if (got == size)
+        cache_keep(im, c); /* a short read is the layer's error: reader_next reports it */
+    content_unref(c);
+    return LP_OK;
+}
+
+/* Index layer i: read every entry, apply its whiteouts, add its entries; check its digest. */
+static lp_code index_layer(image *im, lp_root *r, size_t i, const char *want_hex, lp_err *err)
+{
+    layer_reader lr;
+    lp_code rc = reader_open(im, i, true, &lr, err);
+    lentry *v = NULL;
+    size_t n = 0, cap = 0;
+    char lname[128];
+    snprintf(lname, sizeof lname, "layer %zu (%s)", i,
+             im->layers[i].digest ? im->layers[i].digest : im->layer_members[i]);
+    while (!rc) {
+        struct archive_entry *e = NULL;
+        if ((rc = reader_next(im, i, &lr, &e, err)) || !e)
+            break;
+        if (n == 0)
+            im->layers[i].compression = compression_of(lr.a);
+        if (n >= LP_IMAGE_MAX_PATHS) {
+            rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': %s has more than %u entries",
+                            lp_blobs_path(im->blobs), lname, LP_IMAGE_MAX_PATHS);
+            break;
+        }
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            lentry *nv = realloc(v, nc * sizeof *nv);
+            if (!nv) {
+                rc = nomem(err);
+                break;
+            }
+            v = nv;
+            cap = nc;
+        }
+        lentry *x = &v[n];
+        memset(x, 0, sizeof *x);
+        const char *p = archive_entry_pathname(e);
+        x->path = strdup(p ? p : "");
+        x->entry = lr.next - 1;
+        x->mode = (uint32_t)archive_entry_perm(e) & 07777u;
+        const char *hl = archive_entry_hardlink(e);
+        mode_t ft = archive_entry_filetype(e);
+        if (hl) {
+            x->hardlink = strdup(hl);
+            x->type = LP_FT_REG;
+        } else if (ft == AE_IFREG) {
+            x->type = LP_FT_REG;
+            int64_t sz = archive_entry_size(e);
+            x->size = sz > 0 ? (uint64_t)sz : 0;
+            if (im->prefetch && x->path && loader_file(x->path, x->size) &&
+                (rc = prefetch_entry(im, lr.a, i, x->entry, x->size, err))) {
+                n++;
+                break;
+            }
+        } else if (ft == AE_IFDIR) {
+            x->type = LP_FT_DIR;
+        } else if (ft == AE_IFLNK) {
+            x->type = LP_FT_LNK;
+            const char *t = archive_entry_symlink(e);
+            if (t && strlen(t) > LP_ROOT_PATH_MAX) {
+                n++;
+                rc = entry_err(&(build){im, (int)i, lname, err}, x->path,
+                               "is a symbolic link with a target over 4096 bytes");
+                break;
+            }
+            x->target = strdup(t ? t : "");
+        } else {
+            x->type = LP_FT_OTHER;
+        }
+        n++;
+        if (!x->path || (hl && !x->hardlink) || (ft == AE_IFLNK && !x->target)) {
+            rc = nomem(err);
+            break;
+        }
+    }
+    im->layers[i].entries = n;
+    if (!im->layers[i].compression && lr.a)
+        im->layers[i].compression = compression_of(lr.a); /* a layer with no entry at all */
+    if (!rc) {
+        char hex[65];
+        uint64_t total = 0;
+        rc = lp_bstream_finish(lr.s, hex, &total, err);
+        im->layers[i].size = total;
+        im->meta.bytes_hashed += total;
+        if (!rc && want_hex) {
+            if (strcmp(hex, want_hex) != 0)
+                rc = lp_err_set(err, LP_ERR_FORMAT,
+                                "'%s': digest mismatch: %s should have SHA-256 %s, its bytes "
+                                "have %s",
+                                lp_blobs_path(im->blobs), lname, want_hex, hex);
+            else
+                im->layers[i].verified = true;
+        }
+    }
+    reader_close(&lr);
+    build bd = {im, (int)i, lname, err};
+    if (!rc)
+        rc = apply_whiteouts(&bd, r, v, n);
+    if (!rc)
+        rc = add_entries(&bd, r, v, n);
+    lentries_free(v, n);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* The view's operations                                               */
+
+static node *lookup(image *im, const char *canon)
+{
+    node *cur = im->root;
+    const char *p = canon;
+    char comp[256];
+    while (*p && cur) {
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        const char *s = p;
+        while (*p && *p != '/')
+            p++;
+        size_t l = (size_t)(p - s);
+        if (l >= sizeof comp)
+            return NULL;
+        memcpy(comp, s, l);
+        comp[l] = '\0';
+        cur = cur->type == LP_FT_DIR ? smap_get(&cur->kids, comp) : NULL;
+    }
+    return cur;
+}
+
+static lp_code im_lstat(lp_root *r, const char *canon, lp_ftype *type, lp_err *err)
+{
+    (void)err;
+    node *n = lookup(r->priv, canon);
+    *type = n ? n->type : LP_FT_NONE;
+    return LP_OK;
+}
+
+static lp_code im_stat(lp_root *r, const char *canon, lp_statinfo *out, lp_err *err)
+{
+    node *n = lookup(r->priv, canon);
+    if (!n)
+        return lp_err_set(err, LP_ERR_NOTFOUND, "'%s:%s' not found in the image", r->label, canon);
+    out->type = n->type;
+    out->size = n->type == LP_FT_REG ? n->size : 0;
+    out->mode = n->mode;
+    out->layer = n->layer;
+    return LP_OK;
+}
+
+static lp_code im_readlink(lp_root *r, const char *canon, char **target, lp_err *err)
+{
+    node *n = lookup(r->priv, canon);
+    if (!n || n->type != LP_FT_LNK)
+        return lp_err_set(err, LP_ERR_NOTFOUND, "'%s:%s' is not a symbolic link", r->label, canon);
+    *target = strdup(n->target);
+    return *target ? LP_OK : nomem(err);
+}
+
+static lp_code im_list(lp_root *r, const char *canon, char ***names, size_t *count, lp_err *err)
+{
+    node *n = lookup(r->priv, canon);
+    if (!n || n->type != LP_FT_DIR)
+        return lp_err_set(err, LP_ERR_INVAL, "'%s:%s': not a directory", r->label, canon);
+    char **v = calloc(n->kids.n ? n->kids.n : 1, sizeof *v);
+    if (!v)
+        return nomem(err);
+    size_t k = 0;
+    for (size_t i = 0; i < n->kids.cap; i++)
+        if (n->kids.keys[i]) {
+            if (!(v[k] = strdup(n->kids.keys[i]))) {
+                lp_root_names_free(&v, k);
+                return nomem(err);
+            }
+            k++;
+        }
+    *names = v;
+    *count = k;
+    return LP_OK;
+}
+
+static void content_unref(void *p)
+{
+    content *c = p;
+    if (c && --c->refs == 0) {
+        free(c->data);
+        free(c->key);
+        free(c);
+    }
+}
+
+/* Keep c in the cache (one reference), evicting the oldest entries past the budget. */
+static void cache_keep(image *im, content *c)
+{
+    if (c->len > CACHE_ONE_MAX)
+        return;
+    while (im->cache_bytes + c->len > CACHE_BUDGET && im->cache_n) {
+        char *k = im->cache_order[0];
+        content *old = smap_get(&im->cache, k);
+        smap_del(&im->cache, k);
+        if (old) {
+            im->cache_bytes -= old->len;
+            content_unref(old);
+        }
+        free(k);
+        memmove(im->cache_order, im->cache_order + 1, (im->cache_n - 1) * sizeof *im->cache_order);
+        im->cache_n--;
+    }
+    if (im->cache_n == im->cache_cap) {
+        size_t nc = im->cache_cap ? im->cache_cap * 2 : 64;
+        char **no = realloc(im->cache_order, nc * sizeof *no);
+        if (!no)
+            return;
+        im->cache_order = no;
+        im->cache_cap = nc;
+    }
+    char *key = strdup(c->key);
+    if (!key || !smap_put(&im->cache, c->key, c)) {
+        free(key);
+        return;
+    }
+    im->cache_order[im->cache_n++] = key;
+    im->cache_bytes += c->len;
+    c->refs++;
+}
+
+/* The bytes of entry @p entry of layer @p layer (@p size of them). */
+static lp_code read_entry(image *im, int layer, uint64_t entry, uint64_t size, const char *display,
+                          content **out, lp_err *err)
+{
+    char key[48];
+    snprintf(key, sizeof key, "%d:%llu", layer, (unsigned long long)entry);
+    content *c = smap_get(&im->cache, key);
+    if (c) {
+        c->refs++;
+        *out = c;
+        return LP_OK;
+    }
+    if (layer < 0 || (size_t)layer >= im->meta.n_layers)
+        return lp_err_set(err, LP_ERR_INVAL, "'%s': no such layer", display);
+    if (size > LP_IMAGE_MAX_FILE)
+        return lp_err_set(err, LP_ERR_LIMIT, "'%s': %llu bytes, over the limit of %llu for a file "
+                          "read out of an image",
+                          display, (unsigned long long)size, (unsigned long long)LP_IMAGE_MAX_FILE);
+    layer_reader *lr = &im->readers[layer];
+    lp_code rc = LP_OK;
+    if (lr->a && lr->next > entry)
+        reader_close(lr); /* behind us: start the layer again */
+    if (!lr->a && (rc = reader_open(im, (size_t)layer, false, lr, err))) {
+        reader_close(lr);
+        return rc;
+    }
+    struct archive_entry *e = NULL;
+    while (!rc && lr->next <= entry) {
+        if ((rc = reader_next(im, (size_t)layer, lr, &e, err)))
+            break;
+        if (!e) {
+            rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': its layer ended before entry %llu", display,
+                            (unsigned long long)entry);
+            break;
+        }
+    }
+    if (rc) {
+        reader_close(lr);
+        return rc;
+    }
+    c = calloc(1, sizeof *c);
+    uint8_t *buf = malloc(size ? (size_t)size : 1);
+    if (!c || !buf || !(c->key = strdup(key))) {
+        free(buf);
+        if (c)
+            free(c->key);
+        free(c);
+        return nomem(err);
+    }
+    size_t got = 0;
+    while (got < size) {
+        la_ssize_t n = archive_read_data(lr->a, buf + got, (size_t)size - got);
+        if (n <= 0) {
+            reader_close(lr);
+            free(buf);
+            free(c->key);
+            free(c);
+            return lp_err_set(err, LP_ERR_FORMAT, "'%s': truncated in its layer (%zu of %llu bytes)",
+                              display, got, (unsigned long long)size);
+        }
+        got += (size_t)n;
+    }
+    c->data = buf;
+    c->len = (size_t)size;
+    c->refs = 1;
+    cache_keep(im, c);
+    *out = c;
+    return LP_OK;
+}
+
+static lp_code im_open(lp_root *r, const char *canon, const char *display, lp_src **out,
+                       lp_err *err)
+{
+    image *im = r->priv;
+    node *n = lookup(im, canon);
+    if (!n || n->type != LP_FT_REG)
+        return lp_err_set(err, LP_ERR_INVAL, "'%s': not a regular file", display);
+    content *c = NULL;
+    lp_code rc = read_entry(im, n->data_layer, n->data_entry, n->size, display, &c, err);
+    if (rc || !c)
+        return rc ? rc : nomem(err);
+    return lp_src_from_mem_release(out, c->data, c->len, display, content_unref, c, err);
+}
+
+static const lp_image_meta *im_meta(const lp_root *r) { return &((const image *)r->priv)->meta; }
+
+static void image_free(image *im)
+{
+    if (!im)
+        return;
+    for (size_t i = 0; im->readers && i < im->meta.n_layers; i++)
+        reader_close(&im->readers[i]);
+    free(im->readers);
+    for (size_t i = 0; i < im->meta.n_layers; i++)
+        free(im->layer_members[i]);
+    for (size_t i = 0; i < im->n_pool; i++)
+        free(im->pool[i]);
+    free(im->pool);
+    free(im->layers);
+    free(im->layer_members);
+    node_free(im->root);
+    for (size_t i = 0; i < im->cache_n; i++)
+        free(im->cache_order[i]);
+    free(im->cache_order);
+    smap_release(&im->cache, content_unref);
+    lp_blobs_free(&im->blobs);
+    free(im->s_path);
+    free(im->s_ref);
+    free(im->s_mdigest);
+    free(im->s_cdigest);
+    free(im->s_os);
+    free(im->s_arch);
+    free(im->s_variant);
+    for (size_t i = 0; i < im->n_choices; i++)
+        free(im->choices[i]);
+    free(im->choices);
+    free(im);
+}
+
+static void im_free(lp_root *r) { image_free(r->priv); }
+
+static const lp_root_ops image_ops = {
+    .lstat = im_lstat,
+    .stat = im_stat,
+    .readlink = im_readlink,
+    .open = im_open,
+    .list = im_list,
+    .host_path = NULL,
+    .image = im_meta,
+    .free = im_free,
+};
+
+/* Follow links inside the view being built (parents that are links). */
+static lp_code resolve_in_view(lp_root *r, image *im, const char *path, node **out, lp_err *err)
+{
+    char *canon = NULL;
+    lp_ftype t;
+    lp_err e;
+    lp_err_clear(&e);
+    lp_code rc = lp_root_realpath(r, path, &canon, &t, &e);
+    if (rc) {
+        if (rc != LP_ERR_NOTFOUND && err)
+            *err = e;
+        return rc;
+    }
+    *out = lookup(im, canon);
+    free(canon);
+    return *out ? LP_OK : LP_ERR_NOTFOUND;
+}
+
+/* ------------------------------------------------------------------ */
+/* Opening                                                             */
+
+/* Split "PATH[:SEL]" or "PATH@sha256:HEX" where PATH exists. */
+static lp_code split_spec(const char *spec, char **path, char **sel, lp_err *err)
+{
+    struct stat st;
+    *path = *sel = NULL;
+    if (stat(spec, &st) == 0) {
+        *path = strdup(spec);
+        return *path ? LP_OK : nomem(err);
+    }
+    const char *at = strrchr(spec, '@');
+    if (at && strncmp(at + 1, "sha256:", 7) == 0) {
+        char *p = strndup(spec, (size_t)(at - spec));
+        if (p && stat(p, &st) == 0) {
+            *path = p;
+            *sel = strdup(at + 1);
+            return *sel ? LP_OK : nomem(err);
+        }
+        free(p);
+    }
+    for (const char *c = strchr(spec, ':'); c; c = strchr(c + 1, ':')) {
+        char *p = strndup(spec, (size_t)(c - spec));
+        if (p && *p && c[1] && stat(p, &st) == 0) {
+            *path = p;
+            *sel = strdup(c + 1);
+            return *sel ? LP_OK : nomem(err);
+        }
+        free(p);
+    }
+    return lp_err_set(err, LP_ERR_IO, "'%s': cannot open image: no such file or directory", spec);
+}
+
+/* Set up the layers of the chosen image: members, digests, media types. */
+static lp_code set_layers(image *im, size_t n, lp_err *err)
+{
+    if (n > LP_IMAGE_MAX_LAYERS)
+        return lp_err_set(err, LP_ERR_LIMIT, "'%s': %zu layers, over the limit of %u",
+                          lp_blobs_path(im->blobs), n, LP_IMAGE_MAX_LAYERS);
+    im->layers = calloc(n ? n : 1, sizeof *im->layers);
+    im->layer_members = calloc(n ? n : 1, sizeof *im->layer_members);
+    im->readers = calloc(n ? n : 1, sizeof *im->readers);
+    if (!im->layers || !im->layer_members || !im->readers)
+        return nomem(err);
+    im->meta.n_layers = n;
+    im->meta.layers = im->layers;
+    return LP_OK;
+}
+
+static lp_code read_config(image *im, json_t *cfg)
+{
+    im->s_os = xstrdup(jstr(cfg, "os"));
+    im->s_arch = xstrdup(jstr(cfg, "architecture"));
+    im->s_variant = xstrdup(jstr(cfg, "variant"));
+    im->meta.os = im->s_os;
+    im->meta.architecture = im->s_arch;
+    im->meta.variant = im->s_variant;
+    return LP_OK;
+}
+
+static lp_code open_oci(image *im, cands *c, size_t pick, lp_err *err)
+{
+    lp_blobs *b = im->blobs;
+    cand *x = &c->v[pick];
+    const char *hex = sha256_hex_of(x->digest);
+    char *m = blob_member(hex);
+    if (!m)
+        return nomem(err);
+    if (x->size >= 0 && lp_blobs_has(b, m) && lp_blobs_size(b, m) != (uint64_t)x->size) {
+        lp_code rc = lp_err_set(err, LP_ERR_FORMAT,
+                                "'%s': size mismatch: manifest %s should be %lld bytes, the blob "
+                                "is %llu",
+                                lp_blobs_path(b), x->digest, (long long)x->size,
+                                (unsigned long long)lp_blobs_size(b, m));
+        free(m);
+        return rc;
+    }
+    json_t *man = NULL;
+    lp_code rc = load_json(b, m, "manifest", hex, &man, err);
+    free(m);
+    if (rc)
+        return rc;
+    im->s_mdigest = strdup(x->digest);
+    im->meta.manifest_digest = im->s_mdigest;
+    json_t *cfgd = json_object_get(man, "config");
+    const char *chex = sha256_hex_of(jstr(cfgd, "digest"));
+    json_t *layers = json_object_get(man, "layers");
+    if (!chex || !json_is_array(layers)) {
+        json_decref(man);
+        return lp_err_set(err, LP_ERR_FORMAT,
+                          "'%s': manifest %s has no usable config digest or layer list",
+                          lp_blobs_path(b), x->digest);
+    }
+    im->s_cdigest = strdup(jstr(cfgd, "digest"));
+    im->meta.config_digest = im->s_cdigest;
+    char *cm = blob_member(chex);
+    json_t *cfg = NULL;
+    rc = cm ? load_json(b, cm, "config", chex, &cfg, err) : nomem(err);
+    free(cm);
+    if (!rc)
+        rc = read_config(im, cfg);
+    json_decref(cfg);
+    if (!rc)
+        rc = set_layers(im, json_array_size(layers), err);
+    for (size_t i = 0; !rc && i < im->meta.n_layers; i++) {
+        json_t *l = json_array_get(layers, i);
+        const char *d = jstr(l, "digest");
+        const char *lhex = sha256_hex_of(d);
+        if (!lhex) {
+            rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': layer %zu of manifest %s has no usable "
+                            "sha256 digest",
+                            lp_blobs_path(b), i, x->digest);
+            break;
+        }
+        bool ok = true;
+        im->layers[i].digest = keep_str(im, d, &ok);
+        im->layers[i].media_type = keep_str(im, jstr(l, "mediaType"), &ok);
+        im->layer_members[i] = blob_member(lhex);
+        im->layers[i].member = im->layer_members[i];
+        if (!ok || !im->layer_members[i])
+            rc = nomem(err);
+        else if (!lp_blobs_has(b, im->layer_members[i]))
+            rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': missing blob: layer %zu (%s) is not in the "
+                            "image",
+                            lp_blobs_path(b), i, d);
+    }
+    json_decref(man);
+    return rc;
+}
+
+static lp_code open_legacy(image *im, cands *c, size_t pick, lp_err *err)
+{
+    lp_blobs *b = im->blobs;
+    cand *x = &c->v[pick];
+    const char *config = jstr(x->legacy, "Config");
+    json_t *cfg = NULL;
+    const char *chex = sha256_hex_of(x->digest);
+    lp_code rc = load_json(b, config, "config", chex, &cfg, err);
+    if (rc)
+        return rc;
+    im->s_cdigest = xstrdup(x->digest);
+    im->meta.config_digest = im->s_cdigest;
+    read_config(im, cfg);
+    json_t *layers = json_object_get(x->legacy, "Layers");
+    json_t *diff_ids = json_object_get(json_object_get(cfg, "rootfs"), "diff_ids");
+    rc = set_layers(im, json_array_size(layers), err);
+    for (size_t i = 0; !rc && i < im->meta.n_layers; i++) {
+        json_t *l = json_array_get(layers, i);
+        if (!json_is_string(l)) {
+            rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': manifest.json layer %zu is not a name",
+                            lp_blobs_path(b), i);
+            break;
+        }
+        const char *name = json_string_value(l);
+        if (!(im->layer_members[i] = strdup(name))) {
+            rc = nomem(err);
+            break;
+        }
+        im->layers[i].member = im->layer_members[i];
+        /* a blobs/sha256/HEX name is the blob's digest; else the config's diff_id is the
+         * digest of the (uncompressed) layer tar, which is what docker save writes */
+        const char *base = strrchr(name, '/');
+        char d[80] = "";
+        if (strncmp(name, "blobs/sha256/", 13) == 0)
+            snprintf(d, sizeof d, "sha256:%s", name + 13);
+        else if (json_is_array(diff_ids) && json_is_string(json_array_get(diff_ids, i)))
+            snprintf(d, sizeof d, "%s", json_string_value(json_array_get(diff_ids, i)));
+        (void)base;
+        bool ok = true;
+        if (sha256_hex_of(d))
+            im->layers[i].digest = keep_str(im, d, &ok);
+        if (!ok)
+            rc = nomem(err);
+        if (!rc && !lp_blobs_has(b, name))
+            rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': missing blob: layer %zu ('%s') is not in the "
+                            "image",
+                            lp_blobs_path(b), i, name);
+    }
+    json_decref(cfg);
+    return rc;
+}
+
+lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts *opts,
+                           lp_err *err)
+{
+    *out = NULL;
+    char *path = NULL, *sel = NULL;
+    lp_code rc = split_spec(spec, &path, &sel, err);
+    if (rc)
+        return rc;
+    image *im = calloc(1, sizeof *im);
+    lp_root *r = NULL;
+    cands c = {0};
+    if (!im) {
+        rc = nomem(err);
+        goto fail;
+    }
+    im->s_path = path;
+    path = NULL;
+    im->prefetch = opts && opts->prefetch_libraries;
+    im->meta.path = im->s_path;
+    bool is_dir = false;
+    if ((rc = lp_blobs_open(im->s_path, &im->blobs, &is_dir, err)))
+        goto fail;
+    lp_blobs *b = im->blobs;
+    bool oci = lp_blobs_has(b, "index.json") && lp_blobs_has(b, "oci-layout");
+    bool legacy = !oci && !is_dir && lp_blobs_has(b, "manifest.json");
+    if (!oci && !legacy) {
+        rc = lp_err_set(err, LP_ERR_FORMAT,
+                        is_dir ? "'%s': not an OCI image layout (no oci-layout and index.json)"
+                               : "'%s': not a container image (no index.json with oci-layout, no "
+                                 "manifest.json)",
+                        im->s_path);
+        goto fail;
+    }
+    im->meta.layout = oci ? (is_dir ? "oci-dir" : "oci-tar") : "docker-save";
+    json_t *top = NULL;
+    rc = load_json(b, oci ? "index.json" : "manifest.json", oci ? "index.json" : "manifest.json",
+                   NULL, &top, err);
+    if (!rc)
+        rc = oci ? oci_collect(b, top, NULL, NULL, 0, &c, err) : legacy_collect(b, top, &c, err);
+    json_decref(top);
+    if (rc)
+        goto fail;
+    if (legacy) {
+        /* platforms come from the configs */
+        for (size_t i = 0; i < c.n; i++) {
+            json_t *cfg = NULL;
+            lp_err e2;
+            lp_err_clear(&e2);
+            if (load_json(b, jstr(c.v[i].legacy, "Config"), "config", NULL, &cfg, &e2) == LP_OK) {
+                c.v[i].os = xstrdup(jstr(cfg, "os"));
+                c.v[i].arch = xstrdup(jstr(cfg, "architecture"));
+                c.v[i].variant = xstrdup(jstr(cfg, "variant"));
+            }
+            json_decref(cfg);
+        }
+    }
+    size_t pick = SIZE_MAX;
+    if ((rc = choose(b, &c, sel, opts, &pick, err)))
+        goto fail;
+    im->choices = calloc(c.n, sizeof *im->choices);
+    for (size_t i = 0; im->choices && i < c.n; i++) {
+        char t[256];
+        choice_text(&c.v[i], t, sizeof t);
+        if ((im->choices[im->n_choices] = strdup(t)))
+            im->n_choices++;
+    }
+    im->meta.choices = (const char *const *)im->choices;
+    im->meta.n_choices = im->n_choices;
+    const char *ref = c.v[pick].refs[0] ? c.v[pick].refs[0] : c.v[pick].refs[1];
+    im->s_ref = xstrdup(ref);
+    im->meta.ref = im->s_ref;
+    rc = oci ? open_oci(im, &c, pick, err) : open_legacy(im, &c, pick, err);
+    if (rc)
+        goto fail;
+    im->root = node_new("", LP_FT_DIR, -1, 0);
+    if (!im->root) {
+        rc = nomem(err);
+        goto fail;
+    }
+    im->n_paths = 1;
+    r = lp_root_new(&image_ops, spec, im);
+    if (!r) {
+        rc = nomem(err);
+        goto fail;
+    }
+    r->image = true;
+    for (size_t i = 0; i < im->meta.n_layers; i++) {
+        const char *want = im->layers[i].digest ? sha256_hex_of(im->layers[i].digest) : NULL;
+        if ((rc = index_layer(im, r, i, want, err)))
+            break;
+    }
+    lp_root_refresh(r);
+    im->meta.n_paths = im->n_paths;
+    if (rc) {
+        lp_root_free(&r); /* frees im */
+        im = NULL;
+        goto fail;
+    }
+    cands_release(&c);
+    free(sel);
+    *out = r;
+    return LP_OK;
+fail:
+    cands_release(&c);
+    image_free(im);
+    free(path);
+    free(sel);
+    return rc;
+}
+
+const lp_image_meta *lp_root_image(const lp_root *root)
+{
+    return root && root->ops->image ? root->ops->image(root) : NULL;
+}
