@@ -120,33 +120,13 @@ def under(path, d):
     return isinstance(path, str) and path.startswith(d)
 
 
-class Ctx:
+class Ctx(lptest.ToolCtx):
     def __init__(self, tally, lp):
-        self.t = tally
-        self.lp = lp
-        self.ci = bool(os.environ.get("CI"))
-        self.skipped = 0
-        self.tools = {n: shutil.which(n) for n in
-                      ("gcc", "ld", "musl-gcc", "libtree", "ldd", "ldconfig", "readelf",
-                       "chroot", "unshare")}
+        super().__init__(tally, lp, ("gcc", "ld", "musl-gcc", "libtree", "ldd", "ldconfig",
+                                     "readelf", "chroot", "unshare"))
         self._elf = {}
         self.chroot_mode = None  # [] or ["unshare", "-r"] once known; False: unavailable
         self.extra_keys = collections.defaultdict(set)
-
-    def skip(self, what, why, required=True):
-        """A case that cannot run: a failure when CI is set and it is required."""
-        if self.ci and required:
-            self.t.fail(what, "%s (CI is set: every tool is expected)" % why)
-        else:
-            self.skipped += 1
-            print("SKIP %s: %s" % (what, why), flush=True)
-
-    def need(self, what, *tools):
-        miss = [n for n in tools if not self.tools.get(n)]
-        if miss:
-            self.skip(what, "missing tool(s): %s" % ", ".join(miss))
-            return False
-        return True
 
     # ------------------------------------------------------------ linkproof
 

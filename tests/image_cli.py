@@ -76,30 +76,12 @@ MACHINES = {62: "amd64", 183: "arm64", 3: "386", 40: "arm", 22: "s390x", 21: "pp
 MUSL_ON_GLIBC = {"libc-mismatch", "interpreter-missing"}  # both accepted, see the docstring
 
 
-class Ctx:
+class Ctx(lptest.ToolCtx):
     def __init__(self, tally, lp, T):
-        self.t = tally
-        self.lp = lp
+        super().__init__(tally, lp, ("umoci", "zstd", "gcc", "musl-gcc", "chroot", "ldconfig",
+                                     "tar", "ldd"))
         self.T = T
-        self.ci = bool(os.environ.get("CI"))
-        self.skipped = 0
         self.n = 0
-        self.tools = {n: shutil.which(n) for n in
-                      ("umoci", "zstd", "gcc", "musl-gcc", "chroot", "ldconfig", "tar", "ldd")}
-
-    def skip(self, what, why):
-        if self.ci:
-            self.t.fail(what, "%s (CI is set: every tool is expected)" % why)
-        else:
-            self.skipped += 1
-            print("SKIP %s: %s" % (what, why), flush=True)
-
-    def need(self, what, *tools):
-        miss = [n for n in tools if not self.tools.get(n)]
-        if miss:
-            self.skip(what, "missing tool(s): %s" % ", ".join(miss))
-            return False
-        return True
 
     def path(self, name):
         self.n += 1
@@ -183,39 +165,12 @@ def read_tree(rootfs):
     return tree
 
 
-def resolve(rootfs, path, limit=40):
+def resolve(rootfs, path):
     """The host path of image path PATH in ROOTFS with every symbolic link followed
-    inside it (absolute targets and '..' stop at ROOTFS), or None (missing, a loop, a
-    component that is not a directory)."""
-    todo = [p for p in path.split("/") if p]
-    cur = []
-    hops = 0
-    while todo:
-        n = todo.pop(0)
-        if n == ".":
-            continue
-        if n == "..":
-            if cur:
-                cur.pop()
-            continue
-        hp = os.path.join(rootfs, *(cur + [n]))
-        try:
-            st = os.lstat(hp)
-        except OSError:
-            return None
-        if stat.S_ISLNK(st.st_mode):
-            hops += 1
-            if hops > limit:
-                return None
-            t = os.readlink(hp)
-            if t.startswith("/"):
-                cur = []
-            todo = [p for p in t.split("/") if p] + todo
-            continue
-        if todo and not stat.S_ISDIR(st.st_mode):
-            return None
-        cur.append(n)
-    return os.path.join(rootfs, *cur) if cur else rootfs
+    inside it (absolute targets and '..' stop at ROOTFS: deps_cli's resolver), or None
+    (missing, a loop, a component that is not a directory)."""
+    hp = DC.host_of(rootfs, path)
+    return hp if hp is not None and os.path.lexists(hp) else None
 
 
 class Model:
@@ -1182,6 +1137,26 @@ def deps_section(c, fx, imgs):
             t.eq("deps --image glibc, cgo", "interpreter",
                  {"name": GLIBC_LDSO, "path": "/lib/%s/ld-linux-x86-64.so.2" % TRIPLET, "found": True},
                  j.get("interpreter"))
+        if n == "glibc":
+            # --in-image: a binary of the image itself, against deps --root with that file
+            inside = "/lib/%s/libc.so.6" % TRIPLET
+            label = "deps --image --in-image (glibc image, %s)" % inside
+            rc0, out0, _ = c.lpr(["deps", "--json", "--root", im["rootfs"],
+                                  os.path.join(im["rootfs"], inside.lstrip("/"))])
+            rc, out, err = c.lpr(["deps", "--json", "--image", im["spec"]["oci-dir"], "--in-image",
+                                  inside])
+            j0, j = lptest.load_json(out0), lptest.load_json(out)
+            if t.check(isinstance(j0, dict) and isinstance(j, dict), label,
+                       "exit %r/%r, stderr %r" % (rc0, rc, err[:300])):
+                t.eq(label, "exit status (deps --root)", rc0, rc)
+                k0, k1 = deps_key(j0), deps_key(j)
+                drop = lambda objs: [o[1:] for o in objs]  # noqa: E731 (the name given differs)
+                t.eq(label, "objects (deps --root of the same file)", drop(k0[1]), drop(k1[1]))
+                t.eq(label, "problems (deps --root)", k0[2], k1[2])
+                t.eq(label, "objects[0].path", inside, (j.get("objects") or [{}])[0].get("path"))
+            rc, out, err = c.lpr(["deps", "--image", im["spec"]["oci-dir"], "--in-image",
+                                  "/no/such/file"])
+            t.eq("deps --in-image of a missing path", "exit status", 2, rc)
 
 
 def inspect_section(c, fx):

@@ -5,6 +5,8 @@ checks. This module owns only what they would otherwise each write again:
 
   * Tally: the pass/fail counter, its "FAIL what: detail" lines, and the last line
     "N passed, M failed" with the exit status (0 when every check passed, else 1);
+  * ToolCtx: a script's context with the tools it needs (a missing one is a SKIP, or a
+    failure when CI is set);
   * the entry point and the environment: run_main (LP_FIXTURES; unset or empty:
     "LP_FIXTURES is not set: skipped" and exit status SKIP, 77), LP_BIN, GO,
     LP_SOURCE_ROOT, and LP_CORPUS_LIST with LP_REQUIRE_CORPUS=1 (read_corpus);
@@ -101,6 +103,33 @@ class Tally:
 
 
 # ---------------------------------------------------------------- environment
+
+
+class ToolCtx:
+    """What a script's context shares: the tally, the linkproof binary, the tools it uses
+    (`tools[name]` is the path or None), and the rule for a missing one: a SKIP line, or a
+    failure when CI is set (and the case is required)."""
+
+    def __init__(self, tally, lp, tools):
+        self.t = tally
+        self.lp = lp
+        self.ci = bool(os.environ.get("CI"))
+        self.skipped = 0
+        self.tools = {n: shutil.which(n) for n in tools}
+
+    def skip(self, what, why, required=True):
+        if self.ci and required:
+            self.t.fail(what, "%s (CI is set: every tool is expected)" % why)
+        else:
+            self.skipped += 1
+            print("SKIP %s: %s" % (what, why), flush=True)
+
+    def need(self, what, *tools):
+        miss = [n for n in tools if not self.tools.get(n)]
+        if miss:
+            self.skip(what, "missing tool(s): %s" % ", ".join(miss))
+            return False
+        return True
 
 
 def run_main(main):

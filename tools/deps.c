@@ -27,6 +27,8 @@ void usage_deps(FILE *fp)
           "                          @sha256:DIGEST picks one image; see linkproof help image)\n"
           "  --platform OS/ARCH[/V]  the platform to take from a multi-platform image\n"
           "                          (default: FILE's own)\n"
+          "  --in-image              each FILE is a path inside the --image (its own\n"
+          "                          binary), not a file on this machine\n"
           "  --list                  one line per library, as ldd prints them\n"
           "  --json                  one JSON object per file per line (docs/json-schema.md)\n"
           "  --ld-library-path PATHS as if LD_LIBRARY_PATH=PATHS (the environment is not read)\n"
@@ -59,6 +61,7 @@ int cmd_deps(int argc, char **argv)
         {"root", required_argument, NULL, 'r'},
         {"image", required_argument, NULL, 'i'},
         {"platform", required_argument, NULL, 'p'},
+        {"in-image", no_argument, NULL, 'I'},
         {"list", no_argument, NULL, 'l'},
         {"json", no_argument, NULL, 'j'},
         {"ld-library-path", required_argument, NULL, 'L'},
@@ -70,6 +73,7 @@ int cmd_deps(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *root_dir = NULL, *image = NULL, *platform = NULL;
+    bool in_image = false;
     lp_cli_views views = {0};
     bool json = false, list = false;
     lp_color_mode cm = LP_COLOR_AUTO;
@@ -86,6 +90,7 @@ int cmd_deps(int argc, char **argv)
         case 'r': root_dir = optarg; break;
         case 'i': image = optarg; break;
         case 'p': platform = optarg; break;
+        case 'I': in_image = true; break;
         case 'l': list = true; break;
         case 'j': json = true; break;
         case 'L': dopts.ld_library_path = optarg; break;
@@ -126,8 +131,8 @@ int cmd_deps(int argc, char **argv)
         status = LP_EXIT_USAGE;
         goto out;
     }
-    if (platform && !image) {
-        lp_cli_error("deps: --platform picks a platform of an --image");
+    if ((platform || in_image) && !image) {
+        lp_cli_error("deps: --platform and --in-image need an --image");
         status = LP_EXIT_USAGE;
         goto out;
     }
@@ -149,7 +154,8 @@ int cmd_deps(int argc, char **argv)
             /* the image as the file's own platform sees it (or the one asked for) */
             char plat[64];
             const char *p = platform ? platform
-                            : lp_cli_file_platform(argv[i], plat, sizeof plat) ? plat : "linux/amd64";
+                            : !in_image && lp_cli_file_platform(argv[i], plat, sizeof plat) ? plat
+                                                                                            : "linux/amd64";
             lp_cli_view *w = lp_cli_view_get(&views, image, 0, p, platform, &dopts);
             if (!w || w->error) {
                 lp_cli_error("deps: %s", w ? w->error : "out of memory");
@@ -158,7 +164,7 @@ int cmd_deps(int argc, char **argv)
             }
             use = w->ld;
         }
-        if (lp_deps_resolve(use, argv[i], &d, &err) != LP_OK) {
+        if (lp_deps_resolve_flags(use, argv[i], in_image ? LP_DEPS_IN_ROOT : 0, &d, &err) != LP_OK) {
             lp_cli_error("%s", err.msg);
             status = LP_EXIT_USAGE;
             continue;

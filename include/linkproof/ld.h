@@ -298,6 +298,7 @@ typedef struct lp_deps_opts {
 
 typedef struct lp_deps {
     char *file;
+    bool in_root;           /**< file is a path inside the root (LP_DEPS_IN_ROOT) */
     char *root;             /**< label */
     bool is_static;         /**< no PT_INTERP and no DT_NEEDED */
     char *interp;           /**< PT_INTERP, or NULL */
@@ -339,6 +340,13 @@ void lp_ld_free(lp_ld **ld);
  * (see problems); LP_ERR_* when the file itself cannot be read.
  */
 lp_code lp_deps_resolve(lp_ld *ld, const char *file, lp_deps **out, lp_err *err);
+
+/** lp_deps_resolve() flags. */
+#define LP_DEPS_IN_ROOT 0x1u /**< @p file is a path inside the root (an image's own binary) */
+
+/** lp_deps_resolve() with @p flags. */
+lp_code lp_deps_resolve_flags(lp_ld *ld, const char *file, unsigned flags, lp_deps **out,
+                              lp_err *err);
 void lp_deps_free(lp_deps **deps);
 
 /* ------------------------------------------------------------------ */

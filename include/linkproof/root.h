@@ -59,11 +59,12 @@ lp_code lp_root_open_dir(lp_root **out, const char *dir, lp_err *err);
 /** Platform and image choice for lp_root_open_image(). */
 typedef struct lp_image_opts {
     /** "linux/arm64/v8", "linux/amd64": the platform to take from a multi-platform
-     *  index; NULL: @ref default_platform */
+     *  index (none of it there: LP_ERR_NOTFOUND); NULL: @ref default_platform */
     const char *platform;
     /** when @ref platform is NULL: the platform of the binary the caller is about to
-     *  check ("linux/amd64"); NULL: the host's. An image of one platform is taken
-     *  whatever this says (the caller compares the architecture itself). */
+     *  check ("linux/amd64"); NULL: the host's. When the file has no image for it, the
+     *  first one listed is taken, as is an image of one platform: the caller compares
+     *  the architecture itself. */
     const char *default_platform;
     /** keep the bytes of what a dynamic loader opens (lib*.so*, ld-*.so*, the loader's
      *  configuration files) while the layers are indexed, up to LP_IMAGE_CACHE bytes in all:
@@ -101,6 +102,7 @@ typedef struct lp_image_meta {
     uint64_t bytes_hashed;       /**< blob bytes read and checked while indexing */
     const char *const *choices;  /**< every image or platform the file offers ("ref platform digest") */
     size_t n_choices;
+    const char *choices_text;    /**< the same, "; "-separated, on one line */
 } lp_image_meta;
 
 /** Longest JSON document (index, manifest, config) read from an image. */

@@ -433,6 +433,23 @@ lp_code lp_facts_collect(const char *path, lp_facts **out, lp_err *err)
     return lp_facts_collect_opts(path, NULL, out, err);
 }
 
+/* The facts of a file that could not be opened: its name and the error (also in *err). */
+static lp_code unreadable(const char *name, const lp_err *e, lp_facts **out, lp_err *err)
+{
+    lp_facts *f = calloc(1, sizeof *f);
+    if (f && !(f->path = strdup(name))) {
+        free(f);
+        f = NULL;
+    }
+    if (!f)
+        return nomem(err);
+    f->error = *e;
+    *out = f;
+    if (err)
+        *err = *e;
+    return e->code;
+}
+
 lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_facts **out,
                               lp_err *err)
 {
@@ -441,20 +458,8 @@ lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_fa
     lp_err e;
     lp_err_clear(&e);
     lp_code rc = lp_src_open(&src, path, &e);
-    if (rc) {
-        lp_facts *f = calloc(1, sizeof *f);
-        if (f && !(f->path = strdup(path))) {
-            free(f);
-            f = NULL;
-        }
-        if (!f)
-            return nomem(err);
-        f->error = e;
-        *out = f;
-        if (err)
-            *err = e;
-        return rc;
-    }
+    if (rc)
+        return unreadable(path, &e, out, err);
     rc = lp_facts_from_src_opts(src, opts, out, err);
     lp_src_free(&src);
     return rc;
@@ -469,19 +474,11 @@ lp_code lp_facts_collect_in_root(lp_root *root, const char *path, const lp_facts
     lp_err_clear(&e);
     lp_code rc = lp_root_open(root, path, &src, &e);
     if (rc) {
-        lp_facts *f = calloc(1, sizeof *f);
-        if (f && asprintf(&f->path, "%s:%s", lp_root_label(root), path) < 0)
-            f->path = NULL;
-        if (f && !f->path) {
-            free(f);
-            f = NULL;
-        }
-        if (!f)
+        char *name = NULL;
+        if (asprintf(&name, "%s:%s", lp_root_label(root), path) < 0)
             return nomem(err);
-        f->error = e;
-        *out = f;
-        if (err)
-            *err = e;
+        rc = unreadable(name, &e, out, err);
+        free(name);
         return rc;
     }
     rc = lp_facts_from_src_opts(src, opts, out, err);

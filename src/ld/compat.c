@@ -34,8 +34,10 @@ lp_code lp_compat_judge(const lp_deps *d, const char *binary_arch, const lp_imag
     const char *iarch = img ? img->architecture : NULL;
     if (binary_arch && iarch && strcmp(binary_arch, iarch) != 0) {
         out->reason = "wrong-architecture";
-        if (asprintf(&out->text, "the binary is %s, the image is %s/%s", binary_arch,
-                     img->os ? img->os : "?", iarch) < 0)
+        if (asprintf(&out->text, "the binary is %s, the image is %s/%s%s%s", binary_arch,
+                     img->os ? img->os : "?", iarch,
+                     img->n_choices > 1 ? "; the file offers: " : "",
+                     img->n_choices > 1 ? img->choices_text : "") < 0)
             out->text = NULL;
         return out->text ? LP_OK : lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     }

@@ -1264,8 +1264,9 @@ static void ensure_refs(run *r, size_t i)
     lp_err e;
     lp_err_clear(&e);
     lp_src *src = NULL;
-    lp_code rc = i == 0 ? lp_src_open(&src, r->d->file, &e)
-                        : lp_root_open(r->ld->root, r->d->objs[i].realpath, &src, &e);
+    lp_code rc = i == 0 && !r->d->in_root ? lp_src_open(&src, r->d->file, &e)
+                 : lp_root_open(r->ld->root, r->d->objs[i].realpath ? r->d->objs[i].realpath
+                                                                      : r->d->file, &src, &e);
     lp_obj *obj = NULL;
     if (rc == LP_OK)
         rc = lp_obj_open_flags(&obj, src, LP_OBJ_NO_SECTIONS, &e);
@@ -1494,9 +1495,16 @@ static char *path_in_root(lp_ld *ld, const char *real)
 
 lp_code lp_deps_resolve(lp_ld *ld, const char *file, lp_deps **out, lp_err *err)
 {
+    return lp_deps_resolve_flags(ld, file, 0, out, err);
+}
+
+lp_code lp_deps_resolve_flags(lp_ld *ld, const char *file, unsigned flags, lp_deps **out,
+                              lp_err *err)
+{
     *out = NULL;
     lp_src *src = NULL;
-    lp_code rc = lp_src_open(&src, file, err);
+    bool in_root = (flags & LP_DEPS_IN_ROOT) != 0;
+    lp_code rc = in_root ? lp_root_open(ld->root, file, &src, err) : lp_src_open(&src, file, err);
     if (rc != LP_OK)
         return rc;
     libinfo *main_li = calloc(1, sizeof *main_li);
@@ -1520,6 +1528,7 @@ lp_code lp_deps_resolve(lp_ld *ld, const char *file, lp_deps **out, lp_err *err)
              .big = main_li->big, .e_flags = main_li->e_flags};
     r.arch = arch_find(r.machine, r.bits, r.big, r.e_flags);
     d->file = strdup(file);
+    d->in_root = in_root;
     d->root = strdup(lp_root_label(ld->root));
     d->interp = xstrdup(main_li->interp);
     d->is_static = !main_li->interp && main_li->n_needed == 0;
@@ -1527,8 +1536,17 @@ lp_code lp_deps_resolve(lp_ld *ld, const char *file, lp_deps **out, lp_err *err)
     if (m != SIZE_MAX) {
         lp_dep_obj *o = &d->objs[0];
         o->rule = LP_RULE_MAIN;
-        o->host_path = host_realpath(ld, file);
-        o->realpath = o->host_path ? path_in_root(ld, o->host_path) : NULL;
+        if (in_root) {
+            /* a file of the root itself: its links resolved inside the root */
+            lp_err e2;
+            lp_err_clear(&e2);
+            if (lp_root_realpath(ld->root, file, &o->realpath, NULL, &e2) != LP_OK)
+                o->realpath = NULL;
+            o->host_path = o->realpath ? lp_root_host_path(ld->root, o->realpath) : NULL;
+        } else {
+            o->host_path = host_realpath(ld, file);
+            o->realpath = o->host_path ? path_in_root(ld, o->host_path) : NULL;
+        }
         o->path = xstrdup(o->realpath);
         o->soname = xstrdup(main_li->soname);
         o->bits = main_li->bits;

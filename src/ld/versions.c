@@ -552,39 +552,77 @@ static lp_code no_progress(ctx *x, const char *what, uint64_t pos, const table *
                          what, (unsigned long long)where, next);
 }
 
+/* What both chains check first: the count the dynamic section claims, and room for one entry. */
+static lp_code chain_start(ctx *x, const table *t, uint64_t count, size_t entsize,
+                           const char *entry)
+{
+    if (count > LP_VERSIONS_MAX)
+        return lp_err_set_at(x->err, LP_ERR_LIMIT, t->reg.off,
+                             "'%s': %s at offset 0x%llx claims %llu entries, over the limit of %u",
+                             x->name, t->label, (unsigned long long)t->reg.off,
+                             (unsigned long long)count, LP_VERSIONS_MAX);
+    if (!lp_range_ok(0, entsize, t->reg.len))
+        return lp_err_set_at(x->err, LP_ERR_FORMAT, t->reg.off,
+                             "'%s': %s at offset 0x%llx is too short for a %s", x->name, t->label,
+                             (unsigned long long)t->reg.off, entry);
+    return LP_OK;
+}
+
+/* Every entry of both chains has version 1 (vn_version, vd_version). */
+static lp_code chain_version(ctx *x, const table *t, uint64_t off, uint16_t version,
+                             const char *entry)
+{
+    if (version == 1)
+        return LP_OK;
+    uint64_t where = t->reg.off + off;
+    return lp_err_set_at(x->err, LP_ERR_FORMAT, where, "'%s': %s at offset 0x%llx has version %u, "
+                         "not 1",
+                         x->name, entry, (unsigned long long)where, version);
+}
+
+/*
+ * The step from entry @p i at *off to the next: none after a zero link or
+ * the claimed count (*more false); else the link must move forward by a whole
+ * entry and the next entry must fit.
+ */
+static lp_code chain_next(ctx *x, const table *t, uint64_t count, uint64_t i, uint32_t next,
+                          size_t entsize, const char *entry, uint64_t *off, bool *more)
+{
+    *more = false;
+    if (next == 0 || (count && i + 1 >= count))
+        return LP_OK;
+    if (next < entsize)
+        return no_progress(x, entry, *off, t, next);
+    if (!lp_range_ok(*off + next, entsize, t->reg.len))
+        return outside(x, entry, *off, t);
+    *off += next;
+    *more = true;
+    return LP_OK;
+}
+
 static lp_code read_needs(ctx *x)
 {
     const table *t = &x->need;
     size_t len = t->reg.len;
-    if (x->need_count > LP_VERSIONS_MAX)
-        return lp_err_set_at(x->err, LP_ERR_LIMIT, t->reg.off,
-                             "'%s': %s at offset 0x%llx claims %llu entries, over the limit of %u",
-                             x->name, t->label, (unsigned long long)t->reg.off,
-                             (unsigned long long)x->need_count, LP_VERSIONS_MAX);
-    if (!lp_range_ok(0, VERNEED_SIZE, len))
-        return lp_err_set_at(x->err, LP_ERR_FORMAT, t->reg.off,
-                             "'%s': %s at offset 0x%llx is too short for a verneed entry", x->name,
-                             t->label, (unsigned long long)t->reg.off);
+    lp_code rc0 = chain_start(x, t, x->need_count, VERNEED_SIZE, "verneed entry");
+    if (rc0)
+        return rc0;
     lp_cur c;
     lp_cur_init(&c, t->reg.data, len, t->reg.off, x->be, 8);
     lp_cur_what(&c, "verneed entry");
     lp_versions *v = x->out;
     size_t total_aux = 0;
     uint64_t off = 0;
-    for (uint64_t i = 0;; i++) {
+    for (uint64_t i = 0, more = 1; more; i++) {
         if (i >= LP_VERSIONS_MAX)
             return too_many(x, "verneed entries", t);
         lp_cur_seek(&c, (size_t)off);
         uint16_t version = lp_cur_u16(&c), cnt = lp_cur_u16(&c);
         uint32_t file = lp_cur_u32(&c), aux = lp_cur_u32(&c), next = lp_cur_u32(&c);
         lp_code rc = lp_cur_error(&c, x->name, x->err);
-        if (rc)
+        if (rc || (rc = chain_version(x, t, off, version, "verneed entry")))
             return rc;
         uint64_t where = t->reg.off + off;
-        if (version != 1)
-            return lp_err_set_at(x->err, LP_ERR_FORMAT, where,
-                                 "'%s': verneed entry at offset 0x%llx has version %u, not 1",
-                                 x->name, (unsigned long long)where, version);
         if (!grow((void **)&v->needs, &x->cap_needs, v->n_needs, sizeof *v->needs))
             return nomem(x);
         lp_verneed *vn = &v->needs[v->n_needs++];
@@ -623,13 +661,10 @@ static lp_code read_needs(ctx *x)
             a += anext;
         }
         lp_cur_what(&c, "verneed entry");
-        if (next == 0 || (x->need_count && i + 1 >= x->need_count))
-            break;
-        if (next < VERNEED_SIZE)
-            return no_progress(x, "verneed entry", off, t, next);
-        if (!lp_range_ok(off + next, VERNEED_SIZE, len))
-            return outside(x, "verneed entry", off, t);
-        off += next;
+        bool go;
+        if ((rc = chain_next(x, t, x->need_count, i, next, VERNEED_SIZE, "verneed entry", &off, &go)))
+            return rc;
+        more = go;
     }
     return LP_OK;
 }
@@ -638,20 +673,14 @@ static lp_code read_defs(ctx *x)
 {
     const table *t = &x->def;
     size_t len = t->reg.len;
-    if (x->def_count > LP_VERSIONS_MAX)
-        return lp_err_set_at(x->err, LP_ERR_LIMIT, t->reg.off,
-                             "'%s': %s at offset 0x%llx claims %llu entries, over the limit of %u",
-                             x->name, t->label, (unsigned long long)t->reg.off,
-                             (unsigned long long)x->def_count, LP_VERSIONS_MAX);
-    if (!lp_range_ok(0, VERDEF_SIZE, len))
-        return lp_err_set_at(x->err, LP_ERR_FORMAT, t->reg.off,
-                             "'%s': %s at offset 0x%llx is too short for a verdef entry", x->name,
-                             t->label, (unsigned long long)t->reg.off);
+    lp_code rc0 = chain_start(x, t, x->def_count, VERDEF_SIZE, "verdef entry");
+    if (rc0)
+        return rc0;
     lp_cur c;
     lp_cur_init(&c, t->reg.data, len, t->reg.off, x->be, 8);
     lp_versions *v = x->out;
     uint64_t off = 0;
-    for (uint64_t i = 0;; i++) {
+    for (uint64_t i = 0, more = 1; more; i++) {
         if (i >= LP_VERSIONS_MAX)
             return too_many(x, "verdef entries", t);
         lp_cur_seek(&c, (size_t)off);
@@ -661,13 +690,8 @@ static lp_code read_defs(ctx *x)
         uint32_t hash = lp_cur_u32(&c); /* vd_hash */
         uint32_t aux = lp_cur_u32(&c), next = lp_cur_u32(&c);
         lp_code rc = lp_cur_error(&c, x->name, x->err);
-        if (rc)
+        if (rc || (rc = chain_version(x, t, off, version, "verdef entry")))
             return rc;
-        uint64_t where = t->reg.off + off;
-        if (version != 1)
-            return lp_err_set_at(x->err, LP_ERR_FORMAT, where,
-                                 "'%s': verdef entry at offset 0x%llx has version %u, not 1",
-                                 x->name, (unsigned long long)where, version);
         uint64_t a = off + aux;
         if (!lp_range_ok(a, VERDAUX_SIZE, len))
             return outside(x, "verdef entry", off, t);
@@ -685,13 +709,10 @@ static lp_code read_defs(ctx *x)
         d->name = NULL;
         if ((rc = str_at(x, x->def_str, name, "verdaux entry", t->reg.off + a, &d->name)))
             return rc;
-        if (next == 0 || (x->def_count && i + 1 >= x->def_count))
-            break;
-        if (next < VERDEF_SIZE)
-            return no_progress(x, "verdef entry", off, t, next);
-        if (!lp_range_ok(off + next, VERDEF_SIZE, len))
-            return outside(x, "verdef entry", off, t);
-        off += next;
+        bool go;
+        if ((rc = chain_next(x, t, x->def_count, i, next, VERDEF_SIZE, "verdef entry", &off, &go)))
+            return rc;
+        more = go;
     }
     return LP_OK;
 }

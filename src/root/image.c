@@ -108,6 +108,7 @@ typedef struct image {
     char *s_path, *s_layout, *s_ref, *s_mdigest, *s_cdigest, *s_os, *s_arch, *s_variant;
     char **choices;
     size_t n_choices;
+    char *s_choices;
     char **pool;                /* the layers' strings */
     size_t n_pool, cap_pool;
     bool prefetch;              /* keep loader files' bytes while indexing */
@@ -527,6 +528,13 @@ static lp_code choose(lp_blobs *b, cands *c, const char *sel, const lp_image_opt
             pick = i;
             break;
         }
+    }
+    if (pick == SIZE_MAX && !(opts && opts->platform)) {
+        /* only a default: the first platform listed, and the caller compares architectures
+         * (an arm64 binary on an amd64-only image is "wrong architecture", not an error) */
+        for (size_t i = 0; i < c->n && pick == SIZE_MAX; i++)
+            if (keep[i])
+                pick = i;
     }
     if (pick == SIZE_MAX) {
         snprintf(why, sizeof why, "no image for platform %s", want_s);
@@ -975,22 +983,23 @@ static bool loader_file(const char *path, uint64_t size)
     return strncmp(p, "etc/ld.so.c", 11) == 0 || strncmp(p, "etc/ld-musl-", 12) == 0;
 }
 
-/* While indexing: keep the bytes of entry @p entry of layer @p layer when the budget allows. */
-static lp_code prefetch_entry(image *im, struct archive *a, size_t layer, uint64_t entry,
-                              uint64_t size, lp_err *err)
+/*
+ * The data of the entry the reader is at: a content (one reference, keyed
+ * "LAYER:ENTRY") holding @p size bytes. NULL when out of memory (*short_read
+ * false) or when the layer gave fewer bytes (*short_read true: truncated).
+ */
+static content *content_read(struct archive *a, size_t layer, uint64_t entry, uint64_t size,
+                             bool *short_read)
 {
-    if (im->cache_bytes + size > CACHE_BUDGET)
-        return LP_OK;
+    *short_read = false;
     content *c = calloc(1, sizeof *c);
     uint8_t *buf = malloc(size ? (size_t)size : 1);
     char key[48];
     snprintf(key, sizeof key, "%zu:%llu", layer, (unsigned long long)entry);
     if (!c || !buf || !(c->key = strdup(key))) {
         free(buf);
-        if (c)
-            free(c->key);
         free(c);
-        return nomem(err);
+        return NULL;
     }
     size_t got = 0;
     while (got < size) {
@@ -1002,8 +1011,25 @@ static lp_code prefetch_entry(image *im, struct archive *a, size_t layer, uint64
     c->data = buf;
     c->len = got;
     c->refs = 1;
-    if (got == size)
-        cache_keep(im, c); /* a short read is the layer's error: reader_next reports it */
+    if (got != size) {
+        *short_read = true;
+        content_unref(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* While indexing: keep the bytes of entry @p entry of layer @p layer when the budget allows. */
+static lp_code prefetch_entry(image *im, struct archive *a, size_t layer, uint64_t entry,
+                              uint64_t size, lp_err *err)
+{
+    if (im->cache_bytes + size > CACHE_BUDGET)
+        return LP_OK;
+    bool short_read;
+    content *c = content_read(a, layer, entry, size, &short_read);
+    if (!c)
+        return short_read ? LP_OK : nomem(err); /* a short read is the layer's error: reader_next reports it */
+    cache_keep(im, c);
     content_unref(c);
     return LP_OK;
 }
@@ -1271,31 +1297,15 @@ static lp_code read_entry(image *im, int layer, uint64_t entry, uint64_t size, c
         reader_close(lr);
         return rc;
     }
-    c = calloc(1, sizeof *c);
-    uint8_t *buf = malloc(size ? (size_t)size : 1);
-    if (!c || !buf || !(c->key = strdup(key))) {
-        free(buf);
-        if (c)
-            free(c->key);
-        free(c);
-        return nomem(err);
+    bool short_read;
+    c = content_read(lr->a, (size_t)layer, entry, size, &short_read);
+    if (!c) {
+        reader_close(lr);
+        return short_read ? lp_err_set(err, LP_ERR_FORMAT, "'%s': truncated in its layer (fewer than "
+                                       "%llu bytes)",
+                                       display, (unsigned long long)size)
+                          : nomem(err);
     }
-    size_t got = 0;
-    while (got < size) {
-        la_ssize_t n = archive_read_data(lr->a, buf + got, (size_t)size - got);
-        if (n <= 0) {
-            reader_close(lr);
-            free(buf);
-            free(c->key);
-            free(c);
-            return lp_err_set(err, LP_ERR_FORMAT, "'%s': truncated in its layer (%zu of %llu bytes)",
-                              display, got, (unsigned long long)size);
-        }
-        got += (size_t)n;
-    }
-    c->data = buf;
-    c->len = (size_t)size;
-    c->refs = 1;
     cache_keep(im, c);
     *out = c;
     return LP_OK;
@@ -1347,6 +1357,7 @@ static void image_free(image *im)
     for (size_t i = 0; i < im->n_choices; i++)
         free(im->choices[i]);
     free(im->choices);
+    free(im->s_choices);
     free(im);
 }
 
@@ -1632,6 +1643,13 @@ lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts 
     }
     im->meta.choices = (const char *const *)im->choices;
     im->meta.n_choices = im->n_choices;
+    lp_strbuf cs = {0};
+    for (size_t i = 0; i < im->n_choices; i++) {
+        lp_sb_adds(&cs, i ? "; " : "");
+        lp_sb_adds(&cs, im->choices[i]);
+    }
+    im->s_choices = lp_sb_take(&cs);
+    im->meta.choices_text = im->s_choices ? im->s_choices : "";
     const char *ref = c.v[pick].refs[0] ? c.v[pick].refs[0] : c.v[pick].refs[1];
     im->s_ref = xstrdup(ref);
     im->meta.ref = im->s_ref;
