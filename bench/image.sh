@@ -30,7 +30,18 @@ done
 [ -x "$lp" ] || die "no linkproof at $lp (ninja -C build linkproof, or LP_BIN=...)"
 "$lp" image --help >/dev/null 2>&1 || die "$lp has no working 'image' command"
 have_umoci=1; command -v umoci >/dev/null || have_umoci=0
-have_lddtree=1; command -v lddtree >/dev/null || have_lddtree=0
+# lddtree is a Python script: the python3 on PATH (a pyenv, a venv) may lack pyelftools
+lddtree_cmd=""
+if lt=$(command -v lddtree); then
+  if head -n1 "$lt" | grep -q python; then
+    for py in python3 /usr/bin/python3; do
+      if "$py" -c 'import elftools' 2>/dev/null; then lddtree_cmd="$(command -v "$py") $lt"; break; fi
+    done
+  else
+    lddtree_cmd=$lt
+  fi
+fi
+have_lddtree=1; [ -n "$lddtree_cmd" ] || have_lddtree=0
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/lp-bench-image.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -43,10 +54,12 @@ for d in usr/lib/x86_64-linux-gnu usr/bin etc lib64 usr/lib64 lib bin; do
   [ -e "/$d" ] && srcs+=("$d")
 done
 echo "building an OCI image of /${srcs[*]// / /} ..."
-tar --format=pax -cf - -C / "${srcs[@]}" 2>/dev/null | gzip -1 >"$work/layer.tgz" || true
-python3 - "$img" "$work/layer.tgz" <<'EOF'
+tar --format=pax -cf - -C / "${srcs[@]}" 2>/dev/null | tee >(sha256sum | cut -d' ' -f1 >"$work/diffid") |
+  gzip -1 >"$work/layer.tgz" || true
+sleep 1 # the tee's sha256sum finishing
+python3 - "$img" "$work/layer.tgz" "$(cat "$work/diffid")" <<'EOF'
 import hashlib, json, os, sys
-img, layer = sys.argv[1], sys.argv[2]
+img, layer, diffid = sys.argv[1], sys.argv[2], sys.argv[3]
 def sha(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -57,7 +70,7 @@ lh = sha(layer)
 os.rename(layer, os.path.join(img, "blobs/sha256", lh))
 size = os.path.getsize(os.path.join(img, "blobs/sha256", lh))
 cfg = json.dumps({"architecture": "amd64", "os": "linux",
-                  "rootfs": {"type": "layers", "diff_ids": ["sha256:" + "0" * 64]}}).encode()
+                  "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diffid]}}).encode()
 def blob(data):
     h = hashlib.sha256(data).hexdigest()
     open(os.path.join(img, "blobs/sha256", h), "wb").write(data)
@@ -90,10 +103,10 @@ if [ $have_umoci = 1 ] && [ $have_lddtree = 1 ]; then
   umoci unpack --image "$img:bench" "$work/bundle" >/dev/null 2>&1 || die "umoci unpack failed"
   agree=0 disagree=0
   for p in "${progs[@]}"; do
-    a=$("$lp" deps --list --image "$img" "$p" 2>/dev/null | awk '$2 == "=>" && $3 != "not" {print $1}' | sort -u)
-    b=$(lddtree -R "$work/bundle/rootfs" -l "$p" 2>/dev/null | tail -n +2 | xargs -n1 basename 2>/dev/null | sort -u)
+    a=$("$lp" deps --list --image "$img" "$p" 2>/dev/null | awk '$2 == "=>" && $3 != "not" {print $1}' | sort -u || true)
+    b=$($lddtree_cmd -R "$work/bundle/rootfs" -l "$p" 2>/dev/null | tail -n +2 | xargs -n1 basename 2>/dev/null | sort -u || true)
     # lddtree names files as found (ld-linux and symlink targets); compare the names linkproof found that lddtree lists
-    missing=$(comm -23 <(printf '%s\n' "$a" | grep -v '^ld-') <(printf '%s\n' "$b"))
+    missing=$(comm -23 <(printf '%s\n' "$a" | grep -v -e '^ld-' -e '^/') <(printf '%s\n' "$b"))
     if [ -z "$missing" ]; then agree=$((agree + 1)); else disagree=$((disagree + 1)); echo "  differs on $p: $missing"; fi
   done
   echo "same answers (libraries found, linkproof in the image vs lddtree in the unpacked tree): $agree agree, $disagree disagree"
@@ -117,7 +130,7 @@ if [ $have_umoci = 1 ] && [ $have_lddtree = 1 ]; then
 #!/bin/sh
 rm -rf "$work/u2"
 umoci unpack --image "$img:bench" "$work/u2" >/dev/null 2>&1
-lddtree -R "$work/u2/rootfs" ${progs[*]} >/dev/null 2>&1
+$lddtree_cmd -R "$work/u2/rootfs" ${progs[*]} >/dev/null 2>&1
 EOF
   chmod +x "$work/unpack-lddtree.sh"
   cmds+=("$work/unpack-lddtree.sh")
