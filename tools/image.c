@@ -131,12 +131,8 @@ static int ls_tree(lp_root *r, const char *dir, bool json, unsigned depth)
             lp_cli_error("image ls: %s", err.msg);
             status = LP_EXIT_USAGE;
         } else {
-            if (st.type == LP_FT_LNK && r) {
-                /* the link's own target, as stored */
-                char *canon = NULL;
-                (void)canon;
-                lp_root_readlink(r, p, &target, &err);
-            }
+            if (st.type == LP_FT_LNK && lp_root_readlink(r, p, &target, &err) != LP_OK)
+                target = NULL; /* the link's own target, as stored */
             if (json) {
                 json_t *j = lp_image_ls_json(p, &st, target);
                 if (!j || !lp_json_write_line(stdout, j))
