@@ -2,8 +2,9 @@
 """Container images as read-only roots: `linkproof image ls|cat|info`, `deps --image`,
 `inspect --image` and `compat`, against oracles independent of linkproof.
 
-Images are written here (tests/image_build.py) into a temporary directory, each in every
-layout linkproof reads: OCI layout directory, OCI layout tarball (plain, gzip, zstd, names
+Images are written here (tests/image_build.py, and one by umoci itself: init, new, then
+unpack, change, repack three times, so that umoci writes the whiteouts) into a temporary
+directory, each in every layout linkproof reads: OCI layout directory, OCI layout tarball (plain, gzip, zstd, names
 with and without "./"), legacy `docker save` tarball (plain, gzip, zstd).
 
 Oracles:
@@ -585,6 +586,74 @@ def hardmode_section(c):
         t.eq("umoci oracle: whiteouts of missing paths", "paths", ["/a", "/a/f"], sorted(tree))
         compare_view(c, "whiteouts of paths that do not exist (no parent made)", d, tree,
                      Model.of(img.layers))
+
+
+def umoci_built_section(c):
+    """An image built by umoci itself (init, new, then three rounds of unpack, change the
+    rootfs, repack): the whiteouts are the ones umoci writes for what was deleted, not this
+    script's. linkproof's view of each tag must equal umoci's own unpack of it."""
+    t = c.t
+    d = c.path("umoci-built")
+
+    def um(*args):
+        rc, _, err = run(["umoci"] + list(args), timeout=180)
+        if not t.check(rc == 0, "umoci-built image", "oracle: umoci %s: exit %r: %s"
+                       % (" ".join(args), rc, dec(err).strip()[-300:])):
+            raise B.BuildError("umoci %s failed" % args[0])
+
+    def write(rootfs, path, data, mode=0o644):
+        hp = os.path.join(rootfs, path)
+        os.makedirs(os.path.dirname(hp), exist_ok=True)
+        with open(hp, "wb") as f:
+            f.write(data)
+        os.chmod(hp, mode)
+
+    um("init", "--layout", d)
+    um("new", "--image", d + ":base")
+    rounds = []
+    prev = "base"
+    for tag in ("v1", "v2", "v3"):
+        bundle = c.path("umoci-bundle-" + tag)
+        um("unpack", "--image", "%s:%s" % (d, prev), bundle)
+        r = os.path.join(bundle, "rootfs")
+        if tag == "v1":
+            write(r, "etc/app.conf", b"a=1\n")
+            write(r, "etc/gone.conf", b"x\n")
+            write(r, "usr/lib/libkeep.so.1", b"\x7fELF keep", 0o755)
+            write(r, "usr/lib/libdrop.so.1", b"\x7fELF drop", 0o755)
+            write(r, "opt/app/bin/app", b"#!app\n", 0o755)
+            write(r, "opt/app/share/data", b"data\n")
+            os.symlink("libkeep.so.1", os.path.join(r, "usr/lib/libkeep.so"))
+            os.symlink("/opt/app/bin/app", os.path.join(r, "app"))
+            os.link(os.path.join(r, "etc/app.conf"), os.path.join(r, "etc/app.conf.hard"))
+        elif tag == "v2":
+            os.unlink(os.path.join(r, "etc/gone.conf"))          # a file whiteout
+            os.unlink(os.path.join(r, "usr/lib/libdrop.so.1"))
+            shutil.rmtree(os.path.join(r, "opt/app"))             # a directory whiteout
+            write(r, "etc/app.conf", b"a=2\n", 0o600)              # changed bytes and mode
+            os.unlink(os.path.join(r, "usr/lib/libkeep.so"))      # a link replaced by a file
+            write(r, "usr/lib/libkeep.so", b"not a link")
+        else:
+            write(r, "opt/app/new", b"back\n")                    # re-added after its whiteout
+            os.symlink("../etc/app.conf", os.path.join(r, "opt/app/conf"))
+        um("repack", "--image", "%s:%s" % (d, tag), bundle)
+        rounds.append(tag)
+        prev = tag
+    # umoci wrote whiteouts: check that it did, so the case tests what it says
+    names = []
+    for blob in os.listdir(os.path.join(d, "blobs", "sha256")):
+        try:
+            with tarfile.open(os.path.join(d, "blobs", "sha256", blob)) as tf:
+                names += tf.getnames()
+        except (tarfile.TarError, OSError, EOFError):
+            continue
+    t.check(any(os.path.basename(n).startswith(".wh.") for n in names), "umoci-built image",
+            "oracle: umoci's layers should hold whiteouts for what v2 deleted: %s" % some(names))
+    for tag in rounds:
+        rootfs = umoci_unpack(c, "umoci-built %s: umoci" % tag, d, tag)
+        if rootfs is None:
+            continue
+        compare_view(c, "image built by umoci, %s" % tag, "%s:%s" % (d, tag), read_tree(rootfs))
 
 
 def selection_section(c):
@@ -1240,6 +1309,7 @@ def main(fxdir, tally):
         elif c.need("umoci oracle", "umoci"):
             section(c, "rules", rules_section)
             section(c, "hard link mode", hardmode_section)
+            section(c, "umoci-built image", umoci_built_section)
             section(c, "selection", selection_section)
         fx = section(c, "binaries", build_binaries, fxdir) or {}
         if os.geteuid() == 0 and c.tools["umoci"]:
