@@ -43,7 +43,8 @@ bool lp_cli_file_platform(const char *file, char *buf, size_t n)
     lp_obj *obj = NULL;
     lp_err e;
     bool ok = false;
-    if (lp_src_open(&src, file, &e) == LP_OK && lp_obj_open(&obj, src, &e) == LP_OK) {
+    if (lp_src_open(&src, file, &e) == LP_OK &&
+        lp_obj_open_flags(&obj, src, LP_OBJ_NO_SECTIONS, &e) == LP_OK) { /* the header says it */
         const lp_obj_info *in = lp_obj_info_get(obj);
         if (in->goarch && in->format == LP_FMT_ELF) {
             snprintf(buf, n, "linux/%s", in->goarch);

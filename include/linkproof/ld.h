@@ -214,7 +214,6 @@ typedef enum lp_rule {
     LP_RULE_NONE = 0,     /**< not found */
     LP_RULE_MAIN,         /**< the file itself */
     LP_RULE_INTERP,       /**< PT_INTERP */
-    LP_RULE_LOADED,       /**< already loaded under this name or soname */
     LP_RULE_PATH,         /**< the name contains '/' */
     LP_RULE_RPATH,        /**< DT_RPATH of the loader or an object above it */
     LP_RULE_LD_LIBRARY_PATH,

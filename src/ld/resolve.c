@@ -187,6 +187,7 @@ struct lp_ld {
     lp_root *root;
     lp_deps_opts opts;
     char *llp;                /* copy of opts.ld_library_path */
+    char *platform;           /* copy of opts.platform */
     char **hwcaps_given;
     size_t n_hwcaps_given;
     smap libs;                /* realpath -> libinfo* */
@@ -195,7 +196,6 @@ struct lp_ld {
     bool cache_read;
     lp_ldcache *cache;
     char *cache_problem;      /* why the cache was unusable */
-    bool cache_present;
     bool conf_read;
     lp_dirlist conf;
     smap musl_paths;          /* musl arch -> lp_dirlist* (n == SIZE_MAX when absent) */
@@ -261,8 +261,9 @@ lp_code lp_ld_new(lp_ld **out, lp_root *root, const lp_deps_opts *opts, lp_err *
             }
         }
         ld->opts.hwcaps = NULL;
-        ld->opts.platform = NULL; /* not owned: read from opts at use */
-        ld->opts.platform = opts->platform;
+        if (opts->platform && !(ld->platform = strdup(opts->platform)))
+            goto oom;
+        ld->opts.platform = ld->platform;
     }
     *out = ld;
     return LP_OK;
@@ -277,6 +278,7 @@ void lp_ld_free(lp_ld **pld)
         return;
     lp_ld *ld = *pld;
     free(ld->llp);
+    free(ld->platform);
     for (size_t i = 0; i < ld->n_hwcaps_given; i++)
         free(ld->hwcaps_given[i]);
     free(ld->hwcaps_given);
@@ -403,8 +405,7 @@ static void read_glibc_config(lp_ld *ld)
     size_t len = 0;
     lp_ftype t = LP_FT_NONE;
     lp_root_lstat(ld->root, "/etc/ld.so.cache", &t, &e);
-    ld->cache_present = t != LP_FT_NONE;
-    if (ld->cache_present) {
+    if (t != LP_FT_NONE) {
         lp_code rc = lp_root_read_text(ld->root, "/etc/ld.so.cache", LP_LDCACHE_MAX, &buf, &len, &e);
         if (rc == LP_OK)
             rc = lp_ldcache_parse((const uint8_t *)buf, len, "/etc/ld.so.cache", &ld->cache, &e);
@@ -991,14 +992,6 @@ static bool search_musl(run *r, size_t oi, size_t loader, const char *name, foun
     return res == SEARCH_FOUND;
 }
 
-static uint64_t str_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* The hashes of object i's name, soname and path, recomputed when one of them was set since. */
 static const objkeys *keys_of(run *r, size_t i)
 {
@@ -1008,9 +1001,9 @@ static const objkeys *keys_of(run *r, size_t i)
         k->name = o->name;
         k->soname = o->soname;
         k->path = o->path;
-        k->h_name = o->name ? str_hash(o->name) : 0;
-        k->h_soname = o->soname ? str_hash(o->soname) : 0;
-        k->h_path = o->path ? str_hash(o->path) : 0;
+        k->h_name = o->name ? smap_hash(o->name) : 0;
+        k->h_soname = o->soname ? smap_hash(o->soname) : 0;
+        k->h_path = o->path ? smap_hash(o->path) : 0;
     }
     return k;
 }
@@ -1019,7 +1012,7 @@ static const objkeys *keys_of(run *r, size_t i)
 static size_t find_loaded(run *r, const char *name)
 {
     lp_deps *d = r->d;
-    uint64_t h = str_hash(name);
+    uint64_t h = smap_hash(name);
     for (size_t i = 0; i < d->n_objs; i++) {
         lp_dep_obj *o = &d->objs[i];
         const objkeys *k = keys_of(r, i);
@@ -1702,7 +1695,6 @@ const char *lp_rule_name(lp_rule rule)
         [LP_RULE_NONE] = "not-found",
         [LP_RULE_MAIN] = "main",
         [LP_RULE_INTERP] = "interpreter",
-        [LP_RULE_LOADED] = "loaded",
         [LP_RULE_PATH] = "path",
         [LP_RULE_RPATH] = "rpath",
         [LP_RULE_LD_LIBRARY_PATH] = "LD_LIBRARY_PATH",

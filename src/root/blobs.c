@@ -49,6 +49,7 @@ struct lp_bstream {
     char *what;
     int fd;                 /* directory store */
     struct archive *outer;  /* tarball store, positioned at the member's data */
+    const uint8_t *mem;     /* tarball store, a member kept when it was listed */
     uint64_t left;          /* tarball: the member's bytes not read yet */
     bool hash;
     lp_sha256 sha;
@@ -399,6 +400,9 @@ lp_code lp_bstream_open(lp_blobs *b, const char *name, const char *what, bool ha
         member *m = find_member(b, n, &f);
         if (!m || m->is_dir) {
             rc = missing(b, n, what, err);
+        } else if (m->data) {
+            s->mem = m->data; /* kept when the tarball was listed: no second pass over it */
+            s->left = m->size;
         } else {
             s->outer = new_reader();
             if (!s->outer) {
@@ -445,6 +449,12 @@ long lp_bstream_read(lp_bstream *s, const void **p, lp_err *err)
             return -1;
         }
         got = (long)r;
+    } else if (s->mem) {
+        size_t want = s->left < sizeof s->buf ? (size_t)s->left : sizeof s->buf;
+        memcpy(s->buf, s->mem, want);
+        s->mem += want;
+        s->left -= want;
+        got = (long)want;
     } else {
         if (!s->left)
             return 0;
@@ -518,6 +528,14 @@ void lp_bstream_close(lp_bstream **ps)
     *ps = NULL;
 }
 
+lp_code lp_blobs_mismatch(lp_blobs *b, const char *what, const char *want_hex,
+                          const char *got_hex, lp_err *err)
+{
+    return lp_err_set(err, LP_ERR_FORMAT,
+                      "'%s': digest mismatch: %s should have SHA-256 %s, its bytes have %s",
+                      b->path, what, want_hex, got_hex);
+}
+
 lp_code lp_blobs_read(lp_blobs *b, const char *name, const char *what, const char *sha256_hex,
                       size_t max, uint8_t **data, size_t *len, lp_err *err)
 {
@@ -525,83 +543,52 @@ lp_code lp_blobs_read(lp_blobs *b, const char *name, const char *what, const cha
     *len = 0;
     uint8_t *buf = NULL;
     size_t n = 0;
-    lp_code rc = LP_OK;
-    char *nn = norm_name(name);
-    const char *f = NULL;
-    member *m = nn && !b->dir ? find_member(b, nn, &f) : NULL;
-    if (m && m->data) {
-        /* kept when the tarball was listed */
-        n = (size_t)m->size;
-        if (n > max) {
-            rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': %s '%s' is %zu bytes, over the limit of %zu",
-                            b->path, what, name, n, max);
-        } else if (!(buf = malloc(n + 1))) {
-            rc = nomem(err);
-        } else {
-            memcpy(buf, m->data, n);
-            buf[n] = 0;
-            if (sha256_hex) {
-                lp_sha256 h;
-                char got[65];
-                lp_sha256_init(&h);
-                lp_sha256_update(&h, buf, n);
-                lp_sha256_final_hex(&h, got);
-                if (strcmp(got, sha256_hex) != 0)
-                    rc = lp_err_set(err, LP_ERR_FORMAT,
-                                    "'%s': digest mismatch: %s '%s' should have SHA-256 %s, its "
-                                    "bytes have %s",
-                                    b->path, what, name, sha256_hex, got);
-            }
+    lp_bstream *s = NULL;
+    lp_code rc = lp_bstream_open(b, name, what, sha256_hex != NULL, &s, err);
+    size_t cap = 0;
+    while (!rc) {
+        const void *p;
+        long got = lp_bstream_read(s, &p, err);
+        if (got < 0) {
+            rc = err && err->code ? err->code : LP_ERR_IO;
+            break;
         }
-    } else {
-        lp_bstream *s = NULL;
-        rc = lp_bstream_open(b, name, what, sha256_hex != NULL, &s, err);
-        size_t cap = 0;
-        while (!rc) {
-            const void *p;
-            long got = lp_bstream_read(s, &p, err);
-            if (got < 0) {
-                rc = err && err->code ? err->code : LP_ERR_IO;
+        if (got == 0)
+            break;
+        if (n + (size_t)got > max) {
+            rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': %s '%s' is over the limit of %zu bytes",
+                            b->path, what, name, max);
+            break;
+        }
+        if (n + (size_t)got + 1 > cap) {
+            size_t nc = cap ? cap * 2 : 4096;
+            while (nc < n + (size_t)got + 1)
+                nc *= 2;
+            uint8_t *nb = realloc(buf, nc);
+            if (!nb) {
+                rc = nomem(err);
                 break;
             }
-            if (got == 0)
-                break;
-            if (n + (size_t)got > max) {
-                rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': %s '%s' is over the limit of %zu bytes",
-                                b->path, what, name, max);
-                break;
-            }
-            if (n + (size_t)got + 1 > cap) {
-                size_t nc = cap ? cap * 2 : 4096;
-                while (nc < n + (size_t)got + 1)
-                    nc *= 2;
-                uint8_t *nb = realloc(buf, nc);
-                if (!nb) {
-                    rc = nomem(err);
-                    break;
-                }
-                buf = nb;
-                cap = nc;
-            }
-            memcpy(buf + n, p, (size_t)got);
-            n += (size_t)got;
+            buf = nb;
+            cap = nc;
         }
-        if (!rc) {
-            char got[65];
-            rc = lp_bstream_finish(s, got, NULL, err);
-            if (!rc && sha256_hex && strcmp(got, sha256_hex) != 0)
-                rc = lp_err_set(err, LP_ERR_FORMAT,
-                                "'%s': digest mismatch: %s '%s' should have SHA-256 %s, its bytes "
-                                "have %s",
-                                b->path, what, name, sha256_hex, got);
-        }
-        lp_bstream_close(&s);
-        if (!rc && !buf && !(buf = malloc(1)))
-            rc = nomem(err);
-        if (!rc)
-            buf[n] = 0;
+        memcpy(buf + n, p, (size_t)got);
+        n += (size_t)got;
     }
-    free(nn);
+    if (!rc) {
+        char got[65];
+        rc = lp_bstream_finish(s, got, NULL, err);
+        if (!rc && sha256_hex && strcmp(got, sha256_hex) != 0) {
+            char w[256];
+            snprintf(w, sizeof w, "%s '%s'", what, name);
+            rc = lp_blobs_mismatch(b, w, sha256_hex, got, err);
+        }
+    }
+    lp_bstream_close(&s);
+    if (!rc && !buf && !(buf = malloc(1)))
+        rc = nomem(err);
+    if (!rc)
+        buf[n] = 0;
     if (rc) {
         free(buf);
         return rc;

@@ -61,6 +61,10 @@ int64_t lp_bstream_skip(lp_bstream *s, int64_t n, lp_err *err);
 lp_code lp_bstream_finish(lp_bstream *s, char hex[65], uint64_t *total, lp_err *err);
 void lp_bstream_close(lp_bstream **s);
 
+/* The one error for a blob whose bytes are not its digest (@p what names it). */
+lp_code lp_blobs_mismatch(lp_blobs *b, const char *what, const char *want_hex,
+                          const char *got_hex, lp_err *err);
+
 /* The image path, for messages. */
 const char *lp_blobs_path(const lp_blobs *b);
 

@@ -37,42 +37,24 @@ static lp_code io_err(lp_err *err, int e, const lp_root *r, const char *canon, c
     return rc;
 }
 
-static lp_code d_lstat(lp_root *r, const char *canon, lp_ftype *type, lp_err *err)
-{
-    dir_root *d = r->priv;
-    struct stat st;
-    if (fstatat(d->fd, rel(canon), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG) {
-            *type = LP_FT_NONE;
-            return LP_OK;
-        }
-        return io_err(err, errno, r, canon, "stat");
-    }
-    if (S_ISREG(st.st_mode))
-        *type = LP_FT_REG;
-    else if (S_ISDIR(st.st_mode))
-        *type = LP_FT_DIR;
-    else if (S_ISLNK(st.st_mode))
-        *type = LP_FT_LNK;
-    else
-        *type = LP_FT_OTHER;
-    return LP_OK;
-}
-
 static lp_code d_stat(lp_root *r, const char *canon, lp_statinfo *out, lp_err *err)
 {
     dir_root *d = r->priv;
     struct stat st;
+    out->layer = -1;
     if (fstatat(d->fd, rel(canon), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR)
-            return lp_err_set(err, LP_ERR_NOTFOUND, "'%s' not found in root '%s'", canon, r->label);
+        if (errno == ENOENT || errno == ENOTDIR || errno == ENAMETOOLONG) {
+            out->type = LP_FT_NONE;
+            out->size = 0;
+            out->mode = 0;
+            return LP_OK;
+        }
         return io_err(err, errno, r, canon, "stat");
     }
     out->type = S_ISREG(st.st_mode) ? LP_FT_REG : S_ISDIR(st.st_mode) ? LP_FT_DIR
                 : S_ISLNK(st.st_mode) ? LP_FT_LNK : LP_FT_OTHER;
     out->size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     out->mode = (uint32_t)st.st_mode & 07777u;
-    out->layer = -1;
     return LP_OK;
 }
 
@@ -182,7 +164,6 @@ static void d_free(lp_root *r)
 }
 
 static const lp_root_ops dir_ops = {
-    .lstat = d_lstat,
     .stat = d_stat,
     .readlink = d_readlink,
     .open = d_open,

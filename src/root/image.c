@@ -1117,10 +1117,7 @@ static lp_code index_layer(image *im, lp_root *r, size_t i, const char *want_hex
         im->meta.bytes_hashed += total;
         if (!rc && want_hex) {
             if (strcmp(hex, want_hex) != 0)
-                rc = lp_err_set(err, LP_ERR_FORMAT,
-                                "'%s': digest mismatch: %s should have SHA-256 %s, its bytes "
-                                "have %s",
-                                lp_blobs_path(im->blobs), lname, want_hex, hex);
+                rc = lp_blobs_mismatch(im->blobs, lname, want_hex, hex, err);
             else
                 im->layers[i].verified = true;
         }
@@ -1161,23 +1158,14 @@ static node *lookup(image *im, const char *canon)
     return cur;
 }
 
-static lp_code im_lstat(lp_root *r, const char *canon, lp_ftype *type, lp_err *err)
+static lp_code im_stat(lp_root *r, const char *canon, lp_statinfo *out, lp_err *err)
 {
     (void)err;
     node *n = lookup(r->priv, canon);
-    *type = n ? n->type : LP_FT_NONE;
-    return LP_OK;
-}
-
-static lp_code im_stat(lp_root *r, const char *canon, lp_statinfo *out, lp_err *err)
-{
-    node *n = lookup(r->priv, canon);
-    if (!n)
-        return lp_err_set(err, LP_ERR_NOTFOUND, "'%s:%s' not found in the image", r->label, canon);
-    out->type = n->type;
-    out->size = n->type == LP_FT_REG ? n->size : 0;
-    out->mode = n->mode;
-    out->layer = n->layer;
+    out->type = n ? n->type : LP_FT_NONE;
+    out->size = n && n->type == LP_FT_REG ? n->size : 0;
+    out->mode = n ? n->mode : 0;
+    out->layer = n ? n->layer : -1;
     return LP_OK;
 }
 
@@ -1364,7 +1352,6 @@ static void image_free(image *im)
 static void im_free(lp_root *r) { image_free(r->priv); }
 
 static const lp_root_ops image_ops = {
-    .lstat = im_lstat,
     .stat = im_stat,
     .readlink = im_readlink,
     .open = im_open,

@@ -59,14 +59,14 @@ static lp_code cached_lstat(lp_root *r, const char *canon, lp_ftype *type, state
 {
     statent *e = smap_get(&r->stats, canon);
     if (!e) {
-        lp_ftype t = LP_FT_NONE;
-        lp_code rc = r->ops->lstat(r, canon, &t, err);
+        lp_statinfo st;
+        lp_code rc = r->ops->stat(r, canon, &st, err);
         if (rc != LP_OK)
             return rc;
         e = calloc(1, sizeof *e);
         if (!e)
             return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
-        e->type = t;
+        e->type = st.type;
         if (!smap_put(&r->stats, canon, e)) {
             free(e);
             return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
@@ -301,6 +301,8 @@ lp_code lp_root_stat(lp_root *root, const char *path, bool follow, lp_statinfo *
     lp_code rc = resolve(root, path, follow, &w, &t, err);
     if (rc == LP_OK)
         rc = root->ops->stat(root, canon_str(&w), out, err);
+    if (rc == LP_OK && out->type == LP_FT_NONE) /* gone since the walk saw it */
+        rc = lp_err_set(err, LP_ERR_NOTFOUND, "'%s' not found in root '%s'", path, root->label);
     free(w.queue);
     return rc;
 }

@@ -11,9 +11,8 @@
 #include "util/smap.h"
 
 typedef struct lp_root_ops {
-    /* Type of canon without following a final link; LP_FT_NONE (and LP_OK) when absent. */
-    lp_code (*lstat)(lp_root *r, const char *canon, lp_ftype *type, lp_err *err);
-    /* Type, size, mode and layer of canon without following a final link; LP_ERR_NOTFOUND when absent. */
+    /* Type, size, mode and layer of canon without following a final link; type LP_FT_NONE
+     * (and LP_OK) when absent: the walker asks about every component this way. */
     lp_code (*stat)(lp_root *r, const char *canon, lp_statinfo *out, lp_err *err);
     /* Target of the link at canon (caller frees). */
     lp_code (*readlink)(lp_root *r, const char *canon, char **target, lp_err *err);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t fnv(const char *s)
+uint64_t smap_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ull;
     for (; *s; s++)
@@ -21,7 +21,7 @@ static uint64_t fnv(const char *s)
 /* The slot holding key, or the empty slot where it would go. */
 static size_t slot_of(const smap *m, const char *key, bool *found)
 {
-    size_t mask = m->cap - 1, i = (size_t)fnv(key) & mask;
+    size_t mask = m->cap - 1, i = (size_t)smap_hash(key) & mask;
     while (m->keys[i]) {
         if (strcmp(m->keys[i], key) == 0) {
             *found = true;
@@ -103,7 +103,7 @@ bool smap_del(smap *m, const char *key)
     m->n--;
     size_t mask = m->cap - 1;
     for (size_t j = (i + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
-        size_t h = (size_t)fnv(m->keys[j]) & mask;
+        size_t h = (size_t)smap_hash(m->keys[j]) & mask;
         /* the entry at j stays when its home h lies cyclically in (i, j] */
         bool stays = i <= j ? (h > i && h <= j) : (h > i || h <= j);
         if (stays)

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct smap {
     char **keys;
@@ -15,6 +16,8 @@ typedef struct smap {
     size_t cap, n;
 } smap;
 
+/* The hash the map uses (FNV-1a, 64 bits), for callers that compare strings by it first. */
+uint64_t smap_hash(const char *s);
 /* The value stored under key, or NULL. */
 void *smap_get(const smap *m, const char *key);
 /* Whether key is present (its value may be NULL). */
