@@ -1,12 +1,18 @@
 /*
  * registry.c - `linkproof registry`: the store of trusted fingerprints.
- * add, list, show, remove, export and import (JSON lines). Exit 0 ok,
- * 1 show/remove found nothing, 2 usage or database errors.
+ * add, list, show, remove, rename, export and import (JSON lines). Commands
+ * that only read open the registry read-only; add and import read all their
+ * input before they open (or create) it. Exit 0 ok, 1 show/remove/rename
+ * found nothing or add met a build there under another label, 2 usage or
+ * database errors.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "linkproof/fingerprint.h"
@@ -19,8 +25,9 @@ void usage_registry(FILE *fp)
 {
     fputs("usage: linkproof registry [--registry DB] add --label LABEL FILE...\n"
           "       linkproof registry [--registry DB] list [--json]\n"
-          "       linkproof registry [--registry DB] show ID|BUILD_ID|SHA256 [--json]\n"
-          "       linkproof registry [--registry DB] remove ID|BUILD_ID|SHA256\n"
+          "       linkproof registry [--registry DB] show KEY [--json]\n"
+          "       linkproof registry [--registry DB] remove KEY\n"
+          "       linkproof registry [--registry DB] rename KEY NEW_LABEL\n"
           "       linkproof registry [--registry DB] export [FILE]\n"
           "       linkproof registry [--registry DB] import [FILE]\n"
           "\n"
@@ -30,11 +37,25 @@ void usage_registry(FILE *fp)
           "processes at once, and a committed entry survives a crash; an import is one\n"
           "transaction (all or nothing). export/import use JSON lines, one entry per line.\n"
           "\n"
+          "One build (one code SHA-256) has one label; several builds may share a label (the\n"
+          "programs of one release). 'add' of a build that is there under another label changes\n"
+          "nothing and exits 1: 'rename' gives it the new one. Labels are UTF-8 text without\n"
+          "control characters.\n"
+          "KEY is an ID, a label (all its builds), a Go or GNU build ID, a SHA-256 or code\n"
+          "SHA-256, or a unique prefix (4 characters or more) of one of those, such as the code\n"
+          "prefix 'list' prints.\n"
+          "list, show and export only read: they open the registry read-only, so they work on\n"
+          "read-only media and for users who may not write it. import reads and checks all of\n"
+          "its input before it opens the registry: invalid input, a directory, or a build that\n"
+          "is there under another label imports nothing and leaves no new file.\n"
+          "\n"
           "  --registry DB   default: $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db,\n"
           "                  else ~/.local/share/linkproof/registry.db\n"
           "\n"
-          "exit status: 0 ok; 1 show/remove found nothing; 2 usage, unreadable file, or a\n"
-          "database that is not a registry, corrupt, or locked for too long\n",
+          "exit status: 0 ok; 1 show/remove/rename found nothing, or add found a FILE's build\n"
+          "there under another label; 2 usage (a KEY prefix that names several builds, an\n"
+          "invalid label), unreadable FILE or input, or a database that is not a registry,\n"
+          "corrupt, or locked for too long\n",
           fp);
 }
 
@@ -64,20 +85,34 @@ static void print_list(const lp_reg_list *l, bool json, FILE *out)
             lp_json_write_line(out, o);
             json_decref(o);
         } else {
-            fprintf(out, "%-5lld %-22s %-20s %.16s %s\n", (long long)e->id, e->label,
+            /* the label padded to 22 characters, not bytes (labels are UTF-8) */
+            size_t chars = 0;
+            for (const char *c = e->label; *c; c++)
+                chars += ((unsigned char)*c & 0xc0) != 0x80;
+            fprintf(out, "%-5lld ", (long long)e->id);
+            lp_put_safe(out, e->label);
+            fprintf(out, "%*s %-20s %.16s %s\n", chars < 22 ? (int)(22 - chars) : 0, "",
                     e->added_at ? e->added_at : "-", e->code_sha256, e->go_build_id ? e->go_build_id : "-");
         }
     }
 }
 
-static char *slurp(FILE *f, size_t *len)
+/* The whole input; NULL with *why set when it cannot be read (a directory, a read error). */
+static char *slurp(FILE *f, size_t *len, const char **why)
 {
+    struct stat st;
+    *why = NULL;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        *why = "a directory";
+        return NULL;
+    }
     size_t cap = 65536, n = 0;
     char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {
             if (cap >= IMPORT_MAX) {
                 free(buf);
+                *why = "over the import limit of 1 GiB";
                 return NULL;
             }
             char *nb = realloc(buf, cap * 2);
@@ -93,8 +128,127 @@ static char *slurp(FILE *f, size_t *len)
         if (r == 0)
             break;
     }
+    if (buf && ferror(f)) {
+        free(buf);
+        *why = strerror(errno ? errno : EIO);
+        return NULL;
+    }
+    if (!buf && !*why)
+        *why = "out of memory";
     *len = n;
     return buf;
+}
+
+/* Remove a registry this command created (and its journal files) after a failure. */
+static void remove_new(const char *path)
+{
+    static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        char p[4200];
+        if ((size_t)snprintf(p, sizeof p, "%s%s", path, ext[i]) < sizeof p)
+            unlink(p);
+    }
+}
+
+static int do_add(const char *path, const char *label, char **files, int nfiles)
+{
+    /* fingerprint first: a FILE that cannot be read creates no registry */
+    lp_fingerprint *fps = calloc((size_t)nfiles, sizeof *fps);
+    bool *ok = calloc((size_t)nfiles, sizeof *ok);
+    int status = LP_EXIT_OK, n_ok = 0;
+    lp_err err;
+    lp_err_clear(&err);
+    if (!fps || !ok) {
+        free(fps);
+        free(ok);
+        lp_cli_error("registry add: out of memory");
+        return LP_EXIT_USAGE;
+    }
+    for (int i = 0; i < nfiles; i++) {
+        lp_code rc = lp_fingerprint_file(files[i], &fps[i], &err);
+        if (!rc && !fps[i].has_code)
+            rc = lp_err_set(&err, LP_ERR_UNSUPPORTED, "'%s': not an object file: nothing to trust", files[i]);
+        if (rc) {
+            lp_cli_error("registry add: %s", err.msg);
+            status = LP_EXIT_USAGE;
+        } else {
+            ok[i] = true;
+            n_ok++;
+        }
+    }
+    lp_registry *reg = NULL;
+    if (n_ok && lp_registry_open(path, LP_REG_CREATE, &reg, &err) != LP_OK) {
+        lp_cli_error("registry: %s", err.msg);
+        status = LP_EXIT_USAGE;
+    }
+    for (int i = 0; reg && i < nfiles; i++) {
+        if (!ok[i])
+            continue;
+        bool added = false;
+        if (lp_registry_add(reg, &fps[i], files[i], label, &added, &err) != LP_OK) {
+            lp_cli_error("registry add: %s", err.msg);
+            /* there under another label: nothing changed, a finding unless worse happened */
+            int st = err.code == LP_ERR_INVAL ? LP_EXIT_FINDING : LP_EXIT_USAGE;
+            if (st > status)
+                status = st;
+        } else {
+            printf("%s %s (code %.16s…) as ", added ? "added" : "already there:", files[i], fps[i].code_sha256);
+            lp_put_safe(stdout, label);
+            putchar('\n');
+        }
+    }
+    for (int i = 0; i < nfiles; i++)
+        lp_fingerprint_release(&fps[i]);
+    free(fps);
+    free(ok);
+    lp_registry_close(&reg);
+    return status;
+}
+
+static int do_import(const char *path, const char *file)
+{
+    const char *name = file ? file : "(stdin)";
+    FILE *in = file ? fopen(file, "r") : stdin;
+    size_t len = 0, added = 0;
+    const char *why = NULL;
+    char *text = in ? slurp(in, &len, &why) : NULL;
+    if (in && in != stdin)
+        fclose(in);
+    if (!text) {
+        lp_cli_error("registry import: cannot read '%s': %s (nothing was imported)", name,
+                     why ? why : strerror(errno));
+        return LP_EXIT_USAGE;
+    }
+    /* every line checked before the registry is opened: bad input creates nothing */
+    lp_err err;
+    lp_err_clear(&err);
+    lp_reg_list l = {0};
+    int status = LP_EXIT_OK;
+    if (lp_registry_parse(text, len, name, &l, &err) != LP_OK) {
+        lp_cli_error("registry import: %s (nothing was imported)", err.msg);
+        free(text);
+        return LP_EXIT_USAGE;
+    }
+    free(text);
+    struct stat st;
+    bool existed = stat(path, &st) == 0;
+    lp_registry *reg = NULL;
+    if (l.n == 0 && !existed) {
+        printf("imported 0 new entries\n"); /* nothing to keep: no new file for it */
+    } else if (lp_registry_open(path, LP_REG_CREATE, &reg, &err) != LP_OK) {
+        lp_cli_error("registry: %s", err.msg);
+        status = LP_EXIT_USAGE;
+    } else if (lp_registry_import_list(reg, &l, name, &added, &err) != LP_OK) {
+        lp_cli_error("registry import: %s (nothing was imported)", err.msg);
+        status = LP_EXIT_USAGE;
+    } else {
+        printf("imported %zu new entr%s\n", added, added == 1 ? "y" : "ies");
+    }
+    lp_registry_close(&reg);
+    if (status != LP_EXIT_OK && !existed)
+        remove_new(path);
+    lp_reg_list_release(&l);
+    return status;
 }
 
 int cmd_registry(int argc, char **argv)
@@ -121,23 +275,30 @@ int cmd_registry(int argc, char **argv)
         default: lp_cli_bad_option("registry", argv); return LP_EXIT_USAGE;
         }
     }
+    static const char *const cmds = "add, list, show, remove, rename, export, import";
     if (optind >= argc) {
-        lp_cli_error("registry: no command (add, list, show, remove, export, import); see 'linkproof help registry'");
+        lp_cli_error("registry: no command (%s); see 'linkproof help registry'", cmds);
         return LP_EXIT_USAGE;
     }
     const char *cmd = argv[optind++];
     int nargs = argc - optind;
     char **args = argv + optind;
     bool is_add = !strcmp(cmd, "add"), is_list = !strcmp(cmd, "list"), is_show = !strcmp(cmd, "show"),
-         is_rm = !strcmp(cmd, "remove"), is_exp = !strcmp(cmd, "export"), is_imp = !strcmp(cmd, "import");
-    if (!(is_add || is_list || is_show || is_rm || is_exp || is_imp)) {
-        lp_cli_error("registry: '%s' is not a registry command (add, list, show, remove, export, import)", cmd);
+         is_rm = !strcmp(cmd, "remove"), is_exp = !strcmp(cmd, "export"), is_imp = !strcmp(cmd, "import"),
+         is_mv = !strcmp(cmd, "rename");
+    if (!(is_add || is_list || is_show || is_rm || is_exp || is_imp || is_mv)) {
+        lp_cli_error("registry: '%s' is not a registry command (%s)", cmd, cmds);
         return LP_EXIT_USAGE;
     }
     if ((is_add && (nargs < 1 || !label)) || (is_list && nargs) || ((is_show || is_rm) && nargs != 1) ||
-        ((is_exp || is_imp) && nargs > 1)) {
+        ((is_exp || is_imp) && nargs > 1) || (is_mv && nargs != 2)) {
         lp_cli_error("registry %s: wrong arguments%s; see 'linkproof help registry'", cmd,
                      is_add && !label ? " (--label LABEL is required)" : "");
+        return LP_EXIT_USAGE;
+    }
+    const char *new_label = is_add ? label : is_mv ? args[1] : NULL;
+    if (new_label && !lp_registry_label_ok(new_label)) {
+        lp_cli_error("registry %s: a label must be non-empty UTF-8 text without control characters", cmd);
         return LP_EXIT_USAGE;
     }
     char *defpath = regpath ? NULL : lp_registry_default_path();
@@ -146,11 +307,17 @@ int cmd_registry(int argc, char **argv)
         lp_cli_error("registry: no --registry, $LINKPROOF_REGISTRY, $XDG_DATA_HOME or $HOME to find it by");
         return LP_EXIT_USAGE;
     }
+    int status = LP_EXIT_OK;
+    if (is_add || is_imp) {
+        status = is_add ? do_add(path, label, args, nargs) : do_import(path, nargs ? args[0] : NULL);
+        free(defpath);
+        return status;
+    }
     lp_err err;
     lp_err_clear(&err);
     lp_registry *reg = NULL;
-    int status = LP_EXIT_OK;
-    if (lp_registry_open(path, is_add || is_imp, &reg, &err) != LP_OK) {
+    bool readonly = is_list || is_show || is_exp;
+    if (lp_registry_open(path, readonly ? LP_REG_READONLY : 0, &reg, &err) != LP_OK) {
         if (err.code == LP_ERR_NOTFOUND && (is_list || is_exp)) {
             /* nothing added yet: an empty registry */
             if (is_list && !json)
@@ -163,24 +330,7 @@ int cmd_registry(int argc, char **argv)
         return status;
     }
     lp_reg_list l = {0};
-    if (is_add) {
-        for (int i = 0; i < nargs; i++) {
-            lp_fingerprint f;
-            bool added = false;
-            lp_code rc = lp_fingerprint_file(args[i], &f, &err);
-            if (!rc && !f.has_code)
-                rc = lp_err_set(&err, LP_ERR_UNSUPPORTED, "'%s': not an object file: nothing to trust",
-                                args[i]);
-            if (rc || lp_registry_add(reg, &f, args[i], label, &added, &err) != LP_OK) {
-                lp_cli_error("registry add: %s", err.msg);
-                status = LP_EXIT_USAGE;
-            } else {
-                printf("%s %s (code %.16s…) as %s\n", added ? "added" : "already there:", args[i],
-                       f.code_sha256, label);
-            }
-            lp_fingerprint_release(&f);
-        }
-    } else if (is_list || is_exp) {
+    if (is_list || is_exp) {
         FILE *out = stdout;
         if (is_exp && nargs == 1 && !(out = fopen(args[0], "w"))) {
             lp_cli_error("registry export: cannot write '%s'", args[0]);
@@ -197,41 +347,31 @@ int cmd_registry(int argc, char **argv)
         }
     } else if (is_show) {
         if (lp_registry_find(reg, args[0], &l, &err) != LP_OK) {
-            lp_cli_error("registry: %s", err.msg);
-            status = LP_EXIT_USAGE;
+            lp_cli_error("registry show: %s", err.msg);
+            status = LP_EXIT_USAGE; /* a prefix of several builds */
         } else if (!l.n) {
             lp_cli_error("registry show: nothing matches '%s'", args[0]);
             status = LP_EXIT_FINDING;
         } else {
             print_list(&l, json, stdout);
         }
-    } else if (is_rm) {
-        size_t n = 0;
-        if (lp_registry_remove(reg, args[0], &n, &err) != LP_OK) {
-            lp_cli_error("registry: %s", err.msg);
-            status = LP_EXIT_USAGE;
-        } else if (!n) {
-            lp_cli_error("registry remove: nothing matches '%s'", args[0]);
-            status = LP_EXIT_FINDING;
-        } else {
-            printf("removed %zu entr%s\n", n, n == 1 ? "y" : "ies");
-        }
     } else {
-        FILE *in = nargs ? fopen(args[0], "r") : stdin;
-        size_t len = 0, added = 0;
-        char *text = in ? slurp(in, &len) : NULL;
-        if (!in || !text) {
-            lp_cli_error("registry import: cannot read '%s'", nargs ? args[0] : "(stdin)");
-            status = LP_EXIT_USAGE;
-        } else if (lp_registry_import(reg, text, len, nargs ? args[0] : "(stdin)", &added, &err) != LP_OK) {
-            lp_cli_error("registry import: %s (nothing was imported)", err.msg);
-            status = LP_EXIT_USAGE;
+        size_t n = 0;
+        lp_code rc = is_rm ? lp_registry_remove(reg, args[0], &n, &err)
+                           : lp_registry_rename(reg, args[0], args[1], &n, &err);
+        if (rc != LP_OK) {
+            lp_cli_error("registry %s: %s", cmd, err.msg);
+            status = LP_EXIT_USAGE; /* a prefix of several builds */
+        } else if (!n) {
+            lp_cli_error("registry %s: nothing matches '%s'", cmd, args[0]);
+            status = LP_EXIT_FINDING;
+        } else if (is_rm) {
+            printf("removed %zu entr%s\n", n, n == 1 ? "y" : "ies");
         } else {
-            printf("imported %zu new entr%s\n", added, added == 1 ? "y" : "ies");
+            printf("renamed %zu entr%s to ", n, n == 1 ? "y" : "ies");
+            lp_put_safe(stdout, args[1]);
+            putchar('\n');
         }
-        free(text);
-        if (in && in != stdin)
-            fclose(in);
     }
     lp_reg_list_release(&l);
     lp_registry_close(&reg);

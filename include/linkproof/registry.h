@@ -22,7 +22,7 @@ extern "C" {
 #endif
 
 /** The schema version this library writes. */
-#define LP_REGISTRY_SCHEMA 1
+#define LP_REGISTRY_SCHEMA 2
 
 typedef struct lp_registry lp_registry;
 
@@ -50,23 +50,53 @@ typedef struct lp_reg_list {
  */
 char *lp_registry_default_path(void);
 
+/** lp_registry_open() flags. */
+#define LP_REG_CREATE 0x1u   /**< create the file (and missing parent directories) when absent */
+#define LP_REG_READONLY 0x2u /**< open for reading only: nothing is written, not even the journal mode */
+
 /**
- * Open (creating, with missing parent directories when @p create) the
- * registry at @p path. A file that is not a registry, a corrupt one, or one
- * written by a newer linkproof fails with LP_ERR_FORMAT naming the file.
+ * Open the registry at @p path: read-write (flags 0), creating it with
+ * LP_REG_CREATE, or read-only with LP_REG_READONLY. A read-only registry
+ * is never written to (no migration, no journal switch) and works on
+ * read-only media and for users who may not write the file or its
+ * directory; on those, when the WAL index files cannot be created beside it,
+ * the file is read as it is on disk (SQLite's immutable mode). A missing file
+ * without LP_REG_CREATE is LP_ERR_NOTFOUND; a file that is not a registry, a
+ * corrupt one, or one written by a newer linkproof is LP_ERR_FORMAT naming
+ * the file.
  */
-lp_code lp_registry_open(const char *path, bool create, lp_registry **out, lp_err *err);
+lp_code lp_registry_open(const char *path, unsigned flags, lp_registry **out, lp_err *err);
 void lp_registry_close(lp_registry **r);
 
-/** Add a fingerprint under @p label; *added is false when that code was already there under that label. */
+/** Whether @p label is a valid label: non-empty, valid UTF-8 (no overlong forms or
+ *  surrogates), without control characters (C0, DEL, C1): one line of text. */
+bool lp_registry_label_ok(const char *label);
+
+/**
+ * Add a fingerprint under @p label. One build (one code hash) has one label:
+ * *added is false when the code is already there under @p label; when it is
+ * there under another label the call fails with LP_ERR_INVAL, naming that
+ * label and lp_registry_rename().
+ */
 lp_code lp_registry_add(lp_registry *r, const lp_fingerprint *f, const char *path, const char *label,
                         bool *added, lp_err *err);
 
 /** Every entry, oldest first. */
 lp_code lp_registry_list(lp_registry *r, lp_reg_list *out, lp_err *err);
 
-/** Entries whose id, Go build ID, GNU build ID, sha256 or code_sha256 is @p key. */
+/**
+ * The entries @p key names, tried in this order: an id (all digits); a
+ * label (every build under it); an exact Go build ID, GNU build ID, sha256 or
+ * code_sha256 (every build with it); else a prefix of at least
+ * LP_REG_PREFIX_MIN characters of one of those (what `registry list` prints),
+ * which must name a single build: a prefix shared by several builds fails
+ * with LP_ERR_INVAL listing them. Nothing found: LP_OK and an empty list.
+ */
 lp_code lp_registry_find(lp_registry *r, const char *key, lp_reg_list *out, lp_err *err);
+#define LP_REG_PREFIX_MIN 4u
+
+/** Entries under exactly this label. */
+lp_code lp_registry_find_label(lp_registry *r, const char *label, lp_reg_list *out, lp_err *err);
 
 /** Entries with this code hash (the verdict's question). */
 lp_code lp_registry_find_code(lp_registry *r, const char *code_sha256, lp_reg_list *out, lp_err *err);
@@ -74,10 +104,29 @@ lp_code lp_registry_find_code(lp_registry *r, const char *code_sha256, lp_reg_li
 /** Remove what lp_registry_find() would return; *removed counts them. */
 lp_code lp_registry_remove(lp_registry *r, const char *key, size_t *removed, lp_err *err);
 
+/** Give what lp_registry_find() would return the label @p label; *renamed counts them. */
+lp_code lp_registry_rename(lp_registry *r, const char *key, const char *label, size_t *renamed,
+                           lp_err *err);
+
 /**
- * Import JSON lines (the export format) from @p text in one transaction: all
- * of them or, on any error, none. *added counts new entries.
+ * Parse JSON lines (the export format) without touching any registry: one
+ * object per line with label, sha256, code_sha256 (64 lowercase hex digits)
+ * and code_size, optionally go_build_id, gnu_build_id, path, added_at (strings
+ * or null). Duplicate keys, unknown keys, non-UTF-8 text and invalid labels
+ * are errors naming the line. The entries' ids are 0.
  */
+lp_code lp_registry_parse(const char *text, size_t len, const char *name, lp_reg_list *out,
+                          lp_err *err);
+
+/**
+ * Add parsed entries in one transaction: all of them or, on any error (an
+ * entry whose code is there under another label, say), none. *added counts
+ * new entries.
+ */
+lp_code lp_registry_import_list(lp_registry *r, const lp_reg_list *in, const char *name,
+                                size_t *added, lp_err *err);
+
+/** lp_registry_parse() then lp_registry_import_list(). */
 lp_code lp_registry_import(lp_registry *r, const char *text, size_t len, const char *name,
                            size_t *added, lp_err *err);
 
