@@ -124,6 +124,25 @@ def code_offset_of(info, vaddr):
     return None
 
 
+def distinct_builds(src, n, tmp, tag):
+    """n copies of src, each with a different code (one byte of the last executable segment
+    changed: another build to the registry, never run); their paths."""
+    info = elf_info(src)
+    flags, off, _, filesz, _, _ = [l for l in info["loads"] if l[0] & PF_X][-1]
+    with open(src, "rb") as f:
+        data = bytearray(f.read())
+    out = []
+    for i in range(n):
+        d = bytearray(data)
+        at = off + filesz - 1 - (i // 255)
+        d[at] = (d[at] + 1 + i % 255) & 0xff
+        p = os.path.join(tmp, "%s-%03d" % (tag, i))
+        with open(p, "wb") as f:
+            f.write(d)
+        out.append(p)
+    return out
+
+
 def go_buildid(go, path):
     """`go tool buildid FILE`, or None when it fails or prints nothing."""
     rc, out, _ = run([go, "tool", "buildid", path])
@@ -631,8 +650,10 @@ def verify(t, lp, what, pid, db, baseline, want, label=None):
             % (rc, VERDICT_EXIT[want], want, text[:500], err[:300]))
     t.check(text.startswith(want + ":"), what, "the text should start with '%s:': %r" % (want, text[:300]))
     if want == "rollback":
-        t.check(label in text and "roll back" in text, what,
-                "the text should name %r and say 'roll back': %r" % (label, text))
+        t.check(re.search(r"(?m)^  running +%s \(trusted\)$" % re.escape(label), text) is not None
+                and re.search(r"(?m)^  next +deploy ", text) is not None, what,
+                "the text should name the running build %r as trusted and say 'deploy' the baseline: %r"
+                % (label, text))
     if want == "fuse":
         t.check(len(text.strip().split("\n")) >= 2, what,
                 "a fuse should print the evidence and the next step: %r" % text)
@@ -681,6 +702,35 @@ def part_verify(t, lp, go, fxdir, tmp):
             t.check(j.get("match") is True, w, "memory matches the file: match should be true: %r" % j)
             verify(t, lp, w + " (no baseline)", s.pid, db, None, "fuse")
             verify(t, lp, w + " --baseline (its own)", s.pid, db, bid["server-amd64-cgo0-exe-sw"], "ok")
+        # baselines: a label is looked up; what is neither a build ID nor a label is a usage
+        # error, before any process is read
+        s1 = started[0] if started and started[0].alive() else None
+        if s1:
+            w = "verify --baseline LABEL"
+            j = verify(t, lp, w + " (another release)", s1.pid, db, "release-2.0", "rollback", "release-1.0")
+            t.eq(w, "baseline", {"given": "release-2.0", "label": "release-2.0", "go_build_id": None},
+                 j.get("baseline"))
+            rc, out, _ = lp("verify", "--pid", s1.pid, "--registry", db, "--baseline", "release-2.0")
+            text = lptest.dec(out)
+            t.check(re.search(r"(?m)^  baseline +release-2\.0$", text) and "deploy release-2.0" in text, w,
+                    "the text should name the baseline release-2.0 and say 'deploy release-2.0': %r" % text)
+            j = verify(t, lp, w + " (its own release)", s1.pid, db, "release-1.0", "ok", "release-1.0")
+            j = verify(t, lp, "verify --baseline BUILD_ID (labelled)", s1.pid, db, v2, "rollback", "release-1.0")
+            t.eq("verify --baseline BUILD_ID (labelled)", "baseline",
+                 {"given": v2, "label": "release-2.0", "go_build_id": v2}, j.get("baseline"))
+            for bad, why in (("", "empty (a failed $(...))"), ("1", "a typo"), ("release-9.9", "no such label"),
+                             ("v2", "no such label"), (v2[:-1], "a build ID cut short"),
+                             (v2 + "/x", "a build ID with a part too many")):
+                what = "verify --baseline %r (%s)" % (bad, why)
+                for extra in ([], ["--json"]):
+                    rc, out, err = lp("verify", "--pid", s1.pid, "--registry", db, "--baseline", bad, *extra)
+                    lines = lptest.stderr_lines(err)
+                    t.check(rc == 2 and out == b"" and len(lines) == 1 and "baseline" in lines[0], what,
+                            "want exit 2, nothing on stdout and one line about the baseline, got exit %s, "
+                            "%r %r" % (rc, out[:200], lines))
+            rc, out, err = lp("verify", "--all", "--registry", db, "--baseline", "1")
+            t.check(rc == 2 and out == b"", "verify --all --baseline 1",
+                    "want exit 2 and no table, got exit %s, %r" % (rc, out[:200]))
         # the registry from $LINKPROOF_REGISTRY
         s = started[0] if started and started[0].alive() else None
         if s:
@@ -694,6 +744,107 @@ def part_verify(t, lp, go, fxdir, tmp):
             rc, out, err = lp("verify", "--pid", s.pid, "--registry", missing_db)
             print("note: verify with --registry in a missing directory: exit %s, %r"
                   % (rc, lptest.dec(err or out).strip()[:200]))
+
+
+def pid_swap(t, lp, what, args, make_new, fxdir, tmp):
+    """Run linkproof ARGS (with {pid}) on a server held at the pause hook ($LINKPROOF_TEST_PAUSE)
+    while the server is killed and, when make_new, another server started under the same pid
+    (kernel.ns_last_pid). Returns (exit, stdout, stderr, reused) or None when the pid could not be
+    taken again."""
+    pause = tempfile.mkdtemp(prefix="lp-pause-", dir=tmp)
+    os.mkfifo(os.path.join(pause, "resume"))
+    a = Server([os.path.join(fxdir, "server-amd64-cgo0-exe")])
+    b = None
+    try:
+        if not t.check(a.ready("v1"), what, "the first server did not start: %r" % a.line):
+            return None
+        argv = [lp.lp] + [x.format(pid=a.pid) for x in args]
+        p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=base_env(LINKPROOF_TEST_PAUSE=pause))
+        deadline = time.time() + 20
+        while time.time() < deadline and p.poll() is None and not os.path.exists(os.path.join(pause, "paused.memory")):
+            time.sleep(0.01)
+        paused = os.path.exists(os.path.join(pause, "paused.memory"))
+        t.check(paused, what, "linkproof did not pause before reading the memory (no paused.memory "
+                "in $LINKPROOF_TEST_PAUSE): the reads are not staged through one process handle")
+        pid = a.pid
+        a.proc.kill()
+        a.proc.wait()
+        reused = False
+        if make_new and paused:
+            for _ in range(50):
+                try:
+                    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+                        f.write(str(pid - 1))
+                except OSError:
+                    break
+                b = Server([os.path.join(fxdir, "server-amd64-cgo0-exe-v2")], ready_line=False)
+                if b.pid == pid:
+                    b.line = b._read_line(20)  # started and serving before linkproof goes on
+                    reused = True
+                    break
+                b.stop()
+                b = None
+        if paused:
+            os.close(os.open(os.path.join(pause, "resume"), os.O_WRONLY))
+        try:
+            out, err = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+        return p.returncode, out, err, reused
+    finally:
+        a.stop()
+        if b:
+            b.stop()
+
+
+def part_pid_swap(t, lp, go, fxdir, tmp):
+    """A process replaced by another under the same pid while linkproof reads it (held at the
+    pause hook between reading the file and reading the memory): "changed while being read",
+    exit 2, never a verdict or a fingerprint mixing two processes."""
+    if os.geteuid() != 0 or not os.access("/proc/sys/kernel/ns_last_pid", os.W_OK):
+        print("note: not root (or no kernel.ns_last_pid): the pid-swap part is skipped")
+        return
+    db = os.path.join(tmp, "swap.db")
+    for name, label in (("server-amd64-cgo0-exe", "release-1.0"), ("server-amd64-cgo0-exe-v2", "release-2.0")):
+        lp.reg(db, "add", "--label", label, os.path.join(fxdir, name))
+    v1 = go_buildid(go, os.path.join(fxdir, "server-amd64-cgo0-exe"))
+    cases = (("verify --pid --baseline", ["verify", "--pid", "{pid}", "--registry", db, "--baseline", v1]),
+             ("verify --pid --json", ["verify", "--pid", "{pid}", "--registry", db, "--json"]),
+             ("fingerprint --pid", ["fingerprint", "--pid", "{pid}"]))
+    for what, args in cases:
+        for make_new, how in ((True, "replaced under the same pid"), (False, "exited")):
+            w = "%s (%s while being read)" % (what, how)
+            r = pid_swap(t, lp, w, args, make_new, fxdir, tmp)
+            if r is None:
+                continue
+            rc, out, err, reused = r
+            if make_new and not reused:
+                print("note: %s: the pid could not be taken again; checked as 'exited'" % w)
+            lines = lptest.stderr_lines(err)
+            t.check(rc == 2 and out == b"" and len(lines) == 1 and "changed while being read" in lines[0], w,
+                    "want exit 2, nothing on stdout, one line 'changed while being read', got exit %s, "
+                    "%r %r" % (rc, out[:300], lines))
+            if make_new and reused:
+                t.check(b"another process" in err, w, "the line should say another process has the id: %r"
+                        % err[:300])
+    # the pause itself changes nothing when the process stays
+    pause = tempfile.mkdtemp(prefix="lp-pause-", dir=tmp)
+    os.mkfifo(os.path.join(pause, "resume"))
+    with servers() as started:
+        s = start_server(t, started, os.path.join(fxdir, "server-amd64-cgo0-exe"), "v1", "start (pause only)")
+        if s:
+            p = subprocess.Popen([lp.lp, "verify", "--pid", str(s.pid), "--registry", db, "--baseline", v1],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 env=base_env(LINKPROOF_TEST_PAUSE=pause))
+            deadline = time.time() + 20
+            while time.time() < deadline and not os.path.exists(os.path.join(pause, "paused.memory")):
+                time.sleep(0.01)
+            os.close(os.open(os.path.join(pause, "resume"), os.O_WRONLY))
+            out, err = p.communicate(timeout=60)
+            t.check(p.returncode == 0 and out.startswith(b"ok:"), "verify (paused, the same process)",
+                    "want exit 0 (ok), got exit %s, %r %r" % (p.returncode, out[:200], err[:200]))
 
 
 # ---------------------------------------------------------------- 6. registry
@@ -739,6 +890,14 @@ def part_registry(t, lp, go, fxdir, tmp):
         t.check(rc == 0, "registry add (again) " + p, "exit %s (stderr %r)" % (rc, err[:200]))
     rows = lp.reg_list(t, db, "registry add twice")
     t.check(len(rows) == 1, "registry add: same code, same label", "want one row, got %d" % len(rows))
+    # one build has one label: another label changes nothing, exits 1 and says how to rename
+    rc, out, err = lp.reg(db, "add", "--label", "release-1.0-again", v1)
+    lines = lptest.stderr_lines(err)
+    t.check(rc == 1 and len(lines) == 1 and "'release-1.0'" in lines[0] and "rename" in lines[0],
+            "registry add: the same build under a second label",
+            "want exit 1 and one line naming the label it has and 'rename', got exit %s, %r" % (rc, lines))
+    t.check([r.get("label") for r in lp.reg_list(t, db, "second label")] == ["release-1.0"],
+            "registry add: the same build under a second label", "the registry changed")
     # several files with one label
     rc, _, err = lp.reg(db, "add", "--label", "release-2.0", v2, sw)
     t.check(rc == 0, "registry add v2 sw", "exit %s (stderr %r)" % (rc, err[:200]))
@@ -750,11 +909,21 @@ def part_registry(t, lp, go, fxdir, tmp):
     t.check(rc == 2 and len(lp.reg_list(t, db, "registry add missing")) == 3,
             "registry add MISSING", "want exit 2 and no new row, got exit %s" % rc)
 
-    # show by id, Go build ID, sha256; nothing found: exit 1
+    # show by id, Go build ID, sha256, code SHA-256, and the code prefix `list` prints (and
+    # shorter ones); nothing found: exit 1
     byid = {r["id"]: r for r in rows if isinstance(r.get("id"), int)}
     r2 = next((r for r in rows if r.get("path") == v2), None)
-    if t.check(r2 is not None, "registry list", "no row for %s" % v2):
-        for key in (str(r2["id"]), r2["go_build_id"], r2["sha256"]):
+    rc, table, _ = lp.reg(db, "list")
+    printed = {}
+    for line in lptest.dec(table).split("\n")[1:]:
+        m = re.match(r"^(\d+)\s+.*\s([0-9a-f]{16})\s+\S+$", line)
+        if m:
+            printed[int(m.group(1))] = m.group(2)
+    if t.check(r2 is not None and printed.get(r2["id"]) == r2["code_sha256"][:16], "registry list",
+               "no row for %s, or its code prefix is not the first 16 digits of its code: %r"
+               % (v2, printed)):
+        for key in (str(r2["id"]), r2["go_build_id"], r2["sha256"], r2["code_sha256"],
+                    printed[r2["id"]], r2["code_sha256"][:8], r2["go_build_id"][:12]):
             rc, out, err = lp.reg(db, "show", key, "--json")
             jl = json_lines(out)
             t.check(rc == 0 and jl == [r2], "registry show " + key[:20],
@@ -763,8 +932,11 @@ def part_registry(t, lp, go, fxdir, tmp):
             # the table abbreviates the code hash to its first 16 digits
             t.check(rc == 0 and r2["code_sha256"][:16].encode() in out and b"release-2.0" in out,
                     "registry show (text) " + key[:20], "exit %s, %r" % (rc, out[:400]))
-        rc, out, err = lp.reg(db, "show", r2["code_sha256"], "--json")
-        print("note: registry show CODE_SHA256: exit %s, %d row(s)" % (rc, len(json_lines(out))))
+    # a label: every build under it
+    rc, out, err = lp.reg(db, "show", "release-2.0", "--json")
+    t.check(rc == 0 and sorted(r.get("path") for r in json_lines(out)) == sorted([v2, sw]),
+            "registry show LABEL", "want exit 0 and the rows of %s and %s, got exit %s, %r"
+            % (v2, sw, rc, out[:400]))
     for key in ("999999", "f" * 64, "nosuchbuildid/x/y/z"):
         rc, out, err = lp.reg(db, "show", key)
         t.check(rc == 1, "registry show (not found) " + key[:12], "exit %s, want 1" % rc)
@@ -824,10 +996,174 @@ def part_registry(t, lp, go, fxdir, tmp):
     t.check(len(lptest.stderr_lines(err)) == 1, "registry import (bad last line)",
             "want one stderr line, got %r" % err[:300])
 
+    part_registry_keys(t, lp, db, good, tmp)
+    part_registry_import_errors(t, lp, db, exp, tmp)
     part_registry_concurrent(t, lp, v1, v2, tmp)
     part_registry_kill(t, lp, good[0] if good else None, tmp)
     part_registry_corrupt(t, lp, v1, tmp)
     part_registry_defaults(t, lp, v1, tmp)
+    part_registry_readonly(t, lp, go, fxdir, tmp)
+
+
+def part_registry_keys(t, lp, db, good, tmp):
+    """A prefix of several builds, rename, and labels that are UTF-8 (valid or not)."""
+    if not good:
+        return
+    pair = [dict(no_id(good[0]), label="twin-%d" % i, code_sha256="abcd%060x" % i, path=None)
+            for i in range(2)]
+    rc, _, err = lp.reg(db, "import", input=("\n".join(json.dumps(x) for x in pair) + "\n").encode())
+    t.check(rc == 0, "registry import (two builds with the code prefix abcd)", "exit %s %r" % (rc, err[:200]))
+    rc, out, err = lp.reg(db, "show", "abcd")
+    lines = lptest.stderr_lines(err)
+    t.check(rc == 2 and out == b"" and len(lines) == 1 and "give more" in lines[0],
+            "registry show PREFIX (two builds)", "want exit 2 and one line asking for more, got exit %s, %r"
+            % (rc, lines))
+    rc, out, err = lp.reg(db, "remove", "abcd")
+    t.check(rc == 2 and len(lp.reg_list(t, db, "remove ambiguous")) >= 2, "registry remove PREFIX (two builds)",
+            "want exit 2 and nothing removed, got exit %s" % rc)
+    rc, out, _ = lp.reg(db, "show", "abcd" + "0" * 59 + "1", "--json")
+    t.check(rc == 0 and [r.get("label") for r in json_lines(out)] == ["twin-1"], "registry show (longer prefix)",
+            "exit %s, %r" % (rc, out[:300]))
+    # rename: to UTF-8 text, then through export and import unchanged
+    utf = "twin \u2713 caf\u00e9"
+    rc, out, err = lp.reg(db, "rename", "twin-0", utf)
+    t.check(rc == 0 and out.decode("utf-8", "replace").strip() == "renamed 1 entry to " + utf,
+            "registry rename", "exit %s, %r %r" % (rc, out, err[:200]))
+    rows = lp.reg_list(t, db, "after rename")
+    t.check(sorted(r["label"] for r in rows if r["label"].startswith("twin")) == sorted([utf, "twin-1"]),
+            "registry rename", "labels %r" % [r["label"] for r in rows])
+    rc, exp, _ = lp.reg(db, "export")
+    copy = os.path.join(tmp, "utf8-roundtrip.db")
+    rc2, _, err = lp.reg(copy, "import", input=exp)
+    t.check(rc == 0 and rc2 == 0 and strip_ids(lp.reg_list(t, copy, "utf8 copy")) == strip_ids(rows),
+            "registry export/import of a UTF-8 label", "exit %s/%s, the rows differ (%r)" % (rc, rc2, err[:200]))
+    for key, label, want in (("twin-1", "nosuch", 0), ("no-such-key", "x", 1), ("twin-1", "a\tb", 2),
+                             ("twin-1", "", 2)):
+        rc, _, err = lp.reg(db, "rename", key, label)
+        t.check(rc == want, "registry rename %s %r" % (key, label), "exit %s, want %d (%r)"
+                % (rc, want, err[:200]))
+    # labels that are not UTF-8 text: refused, nothing written
+    for bad in (b"v1\xff", b"caf\xe9", b"\xc0\xaf", b"a\x1bb", b"a\xc2\x85"):
+        fresh = os.path.join(tmp, "badlabel.db")
+        rc, out, err = run([lp.lp, "registry", "--registry", fresh, "add", "--label", bad, lptest.host_true()])
+        t.check(rc == 2 and not os.path.exists(fresh), "registry add --label %r" % bad,
+                "want exit 2 and no registry file, got exit %s, exists %s" % (rc, os.path.exists(fresh)))
+        line = json.dumps(dict(no_id(good[0]), label="x")).encode().replace(b'"label": "x"', b'"label": "' + bad + b'"')
+        rc, out, err = lp.reg(fresh, "import", input=line + b"\n")
+        t.check(rc == 2 and not os.path.exists(fresh), "registry import (label %r)" % bad,
+                "want exit 2 and no registry file, got exit %s" % rc)
+    for key in ("twin-1", utf):
+        lp.reg(db, "remove", key)
+
+
+def part_registry_import_errors(t, lp, db, exp, tmp):
+    """import of a directory, of invalid input, of duplicate keys, of a build under another label:
+    an error, nothing imported, and no new file."""
+    good = [json.loads(l) for l in lptest.dec(exp).split("\n") if l.strip()]
+    if not good:
+        return
+    d = os.path.join(tmp, "import-dir")
+    os.makedirs(d, exist_ok=True)
+    line = json.dumps(no_id(good[0]))
+    dup = line[:-1] + ', "label": "again"}'
+    other = json.dumps(dict(no_id(good[0]), label=good[0]["label"] + "-other"))
+    cases = (("a directory", [d], None),
+             ("not JSON", [], b"{not json\n"),
+             ("a duplicate key", [], dup.encode() + b"\n"),
+             ("an unknown key", [], (line[:-1] + ', "colour": 1}\n').encode()),
+             ("a short hash", [], json.dumps(dict(no_id(good[0]), sha256="ab")).encode() + b"\n"),
+             ("good then bad", [], (line + "\n{}\n").encode()))
+    for what, args, data in cases:
+        fresh = os.path.join(tmp, "import-new.db")
+        rc, out, err = lp.reg(fresh, "import", *args, input=data)
+        lines = lptest.stderr_lines(err)
+        t.check(rc == 2 and len(lines) == 1 and "nothing was imported" in lines[0], "registry import (%s)" % what,
+                "want exit 2 and one line saying nothing was imported, got exit %s, %r" % (rc, lines))
+        left = [x for x in os.listdir(tmp) if x.startswith("import-new.db")]
+        t.check(not left, "registry import (%s)" % what, "a failed import left %r behind" % left)
+        n = len(lp.reg_list(t, db, "before"))
+        rc, _, _ = lp.reg(db, "import", *args, input=data)
+        t.check(rc == 2 and len(lp.reg_list(t, db, "after")) == n, "registry import (%s) into a registry" % what,
+                "want exit 2 and the rows unchanged, got exit %s" % rc)
+    # a build that is there under another label: nothing imported
+    n = len(lp.reg_list(t, db, "before"))
+    fresh_line = json.dumps(dict(no_id(good[0]), label="brand-new", code_sha256="e" * 64))
+    rc, _, err = lp.reg(db, "import", input=(fresh_line + "\n" + other + "\n").encode())
+    lines = lptest.stderr_lines(err)
+    t.check(rc == 2 and len(lp.reg_list(t, db, "after")) == n and len(lines) == 1 and "line 2" in lines[0]
+            and good[0]["label"] in lines[0], "registry import (a build under another label)",
+            "want exit 2, nothing imported and one line naming line 2 and the label it has, got exit %s, %r"
+            % (rc, lines))
+    # nothing to import: no new file either
+    fresh = os.path.join(tmp, "import-empty.db")
+    rc, out, _ = lp.reg(fresh, "import", input=b"\n")
+    t.check(rc == 0 and not os.path.exists(fresh), "registry import (empty input)",
+            "want exit 0 and no file, got exit %s, exists %s" % (rc, os.path.exists(fresh)))
+
+
+def part_registry_readonly(t, lp, go, fxdir, tmp):
+    """A registry that may not be written: as nobody (root's file in root's directory) and on a
+    read-only mount. list, show, export and verify read it and write nothing; add says why not."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        print("note: not root or no setpriv: the read-only registry part is skipped")
+        return
+    exe = os.path.join(fxdir, "server-amd64-cgo0-exe")
+    rodir = tempfile.mkdtemp(prefix="lp-reg-ro-")
+    try:
+        os.chmod(rodir, 0o755)
+        db = os.path.join(rodir, "registry.db")
+        rc, _, err = lp.reg(db, "add", "--label", "release-1.0", exe)
+        t.check(rc == 0, "registry add (root)", "exit %s %r" % (rc, err[:200]))
+        os.chmod(db, 0o644)
+        rows = lp.reg_list(t, db, "as root")
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+        ro_mount = ["unshare", "--mount", "sh", "-c",
+                    'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"', rodir]
+        code = rows[0]["code_sha256"] if rows else "x"
+        with servers() as started:
+            srv = start_server(t, started, exe, "v1", "start (read-only registry)")
+            for how, pre, index in (("as nobody", nobody, False), ("on a read-only mount", ro_mount, False),
+                                    ("as nobody", nobody, True), ("on a read-only mount", ro_mount, True)):
+                # a reader that cannot create the WAL index (-shm) beside the file, and one that
+                # finds it there (left by root's last reading)
+                if index:
+                    lp.reg_list(t, db, "as root")
+                else:
+                    for x in ("-wal", "-shm"):
+                        if os.path.exists(db + x) and (x == "-shm" or os.path.getsize(db + x) == 0):
+                            os.unlink(db + x)
+                how += " (%s -shm)" % ("with a" if os.path.exists(db + "-shm") else "without")
+                before = {n: sha256_file(os.path.join(rodir, n)) for n in os.listdir(rodir)}
+                for args, want in ((["list", "--json"], 0), (["show", code[:16], "--json"], 0),
+                                   (["show", "release-1.0"], 0), (["export"], 0),
+                                   (["show", "nosuch"], 1)):
+                    rc, out, err = run(pre + [lp.lp, "registry", "--registry", db] + args, env=base_env(HOME=tmp))
+                    t.check(rc == want and (want or out), "registry %s (%s)" % (" ".join(args), how),
+                            "want exit %d and output, got exit %s, %r %r" % (want, rc, out[:200], err[:300]))
+                    if args == ["list", "--json"] and rc == 0:
+                        t.check(strip_ids(json_lines(out)) == strip_ids(rows), "registry list (%s)" % how,
+                                "the rows differ from root's reading")
+                if srv:
+                    rc, out, err = run(pre + [lp.lp, "verify", "--pid", str(srv.pid), "--registry", db,
+                                              "--baseline", "release-1.0"], env=base_env(HOME=tmp))
+                    # as nobody the process's memory is not readable (root's process): exit 2 for that
+                    # reason, not because of the registry
+                    if pre is nobody:
+                        t.check(rc == 2 and b"registry" not in err and re.search(rb"permission|ptrace", err),
+                                "verify (%s)" % how, "want exit 2 for the process (permission), not the "
+                                "registry: exit %s, %r" % (rc, err[:300]))
+                    else:
+                        t.check(rc == 0 and out.startswith(b"ok:"), "verify (%s)" % how,
+                                "want exit 0 (ok), got exit %s, %r %r" % (rc, out[:300], err[:300]))
+                rc, out, err = run(pre + [lp.lp, "registry", "--registry", db, "add", "--label", "x",
+                                          lptest.host_true()], env=base_env(HOME=tmp))
+                lines = lptest.stderr_lines(err)
+                t.check(rc == 2 and len(lines) == 1 and db in lines[0], "registry add (%s)" % how,
+                        "want exit 2 and one line naming %s, got exit %s, %r" % (db, rc, lines))
+                after = {n: sha256_file(os.path.join(rodir, n)) for n in os.listdir(rodir)}
+                t.check(after == before, "registry (%s)" % how, "files changed: %r -> %r" % (before, after))
+    finally:
+        shutil.rmtree(rodir, ignore_errors=True)
 
 
 def part_registry_concurrent(t, lp, v1, v2, tmp):
@@ -839,10 +1175,13 @@ def part_registry_concurrent(t, lp, v1, v2, tmp):
     n = 20
     results = {}
 
-    def adder(tag, path):
-        results[tag] = [lp.reg(db, "add", "--label", "%s-%02d" % (tag, i), path) for i in range(n)]
+    # one build has one label: each add is another build
+    builds = {"a": distinct_builds(v1, n, tmp, "conc-a"), "b": distinct_builds(v2, n, tmp, "conc-b")}
 
-    threads = [threading.Thread(target=adder, args=("a", v1)), threading.Thread(target=adder, args=("b", v2))]
+    def adder(tag):
+        results[tag] = [lp.reg(db, "add", "--label", "%s-%02d" % (tag, i), builds[tag][i]) for i in range(n)]
+
+    threads = [threading.Thread(target=adder, args=("a",)), threading.Thread(target=adder, args=("b",))]
     for th in threads:
         th.start()
     for th in threads:
@@ -942,7 +1281,8 @@ def part_registry_kill(t, lp, template, tmp):
         rc, out, _ = run(["sqlite3", db, "PRAGMA integrity_check;"])
         t.check(rc == 0 and out.strip() == b"ok", "registry after kill -9",
                 "sqlite3 integrity_check: exit %s, %r" % (rc, out[:200]))
-    rc, _, err = lp.reg(db, "add", "--label", "after", lptest.host_true() or big)
+    after = distinct_builds(lptest.host_true(), 1, tmp, "after-kill")[0] if lptest.host_true() else big
+    rc, _, err = lp.reg(db, "add", "--label", "after", after)
     t.check(rc == 0, "registry add after kill -9", "exit %s (stderr %r)" % (rc, err[:200]))
 
 
@@ -1006,9 +1346,10 @@ def part_registry_defaults(t, lp, v1, tmp):
              ("~/.local/share", env(), os.path.join(home, ".local", "share", "linkproof", "registry.db")),
              ("empty $XDG_DATA_HOME", env(XDG_DATA_HOME=""),
               os.path.join(home, ".local", "share", "linkproof", "registry.db")))
+    builds = distinct_builds(v1, len(cases), tmp, "defaults")
     for i, (what, e, want) in enumerate(cases):
         label = "default-%d" % i
-        rc, _, err = run([lp.lp, "registry", "add", "--label", label, v1], env=e)
+        rc, _, err = run([lp.lp, "registry", "add", "--label", label, builds[i]], env=e)
         t.check(rc == 0, "registry add (%s)" % what, "exit %s (stderr %r)" % (rc, err[:300]))
         t.check(os.path.isfile(want), "registry add (%s)" % what, "no database at %s" % want)
         rows = lp.reg_list(t, want, what) if os.path.isfile(want) else []
@@ -1154,6 +1495,7 @@ def main(fxdir, t):
                  ("replaced", lambda: part_replaced(t, lp, fxdir, tmp)),
                  ("patched", lambda: part_patched(t, lp, go, fxdir, tmp)),
                  ("verify", lambda: part_verify(t, lp, go, fxdir, tmp)),
+                 ("pid swap", lambda: part_pid_swap(t, lp, go, fxdir, tmp)),
                  ("registry", lambda: part_registry(t, lp, go, fxdir, tmp)),
                  ("verify --all", lambda: part_verify_all(t, lp, go, fxdir, tmp)),
                  ("errors", lambda: part_errors(t, lp, fxdir, tmp)))

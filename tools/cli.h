@@ -92,6 +92,10 @@ void lp_cli_bad_option(const char *cmd, char **argv);
 bool lp_cli_color(const char *cmd, const char *arg, lp_color_mode *mode);
 /* Parse --pid PID (a positive process id); on a bad value print one line for cmd and return false. */
 bool lp_cli_pid(const char *cmd, const char *arg, int *pid);
+/* Open process @p pid (proc.h) for a command, with the tests' pause hook when
+ * $LINKPROOF_TEST_PAUSE is set. */
+struct lp_proc;
+lp_code lp_cli_proc_open(int pid, struct lp_proc **out, lp_err *err);
 /* Map a library error code to an exit status. */
 int lp_cli_exit_for(lp_code code);
 

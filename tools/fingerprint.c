@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "linkproof/fingerprint.h"
+#include "linkproof/proc.h"
 #include "report/report.h"
 
 void usage_fingerprint(FILE *fp)
@@ -24,11 +25,16 @@ void usage_fingerprint(FILE *fp)
           "runs (/proc/PID/exe: also when that file was deleted or replaced on disk, which is\n"
           "reported), and whether memory and file match. Reading another process's memory needs\n"
           "ptrace access (root, or the same user as kernel.yama.ptrace_scope allows).\n"
+          "Every read goes through one /proc/PID directory descriptor, and the process's start\n"
+          "time and executable are checked after the reads: a process that exits, or is replaced\n"
+          "by another one under the same id, while it is read is an error (\"changed while being\n"
+          "read\"), never a fingerprint.\n"
           "\n"
           "  --json     one JSON object per file or process per line (docs/fingerprint.md)\n"
           "\n"
           "exit status: 0 read (and, with --pid, memory matches the file); 1 --pid: memory differs\n"
-          "from the file; 2 usage, unreadable file, no such process, no permission\n",
+          "from the file; 2 usage, unreadable file, no such process, no permission, or a\n"
+          "process that changed while being read\n",
           fp);
 }
 
@@ -102,7 +108,12 @@ int cmd_fingerprint(int argc, char **argv)
     lp_err_clear(&err);
     if (pid) {
         lp_proc_fingerprint p;
-        if (lp_fingerprint_pid(pid, &p, &err) != LP_OK) {
+        lp_proc *proc = NULL;
+        lp_code rc = lp_cli_proc_open(pid, &proc, &err);
+        if (rc == LP_OK)
+            rc = lp_fingerprint_proc(proc, &p, &err);
+        lp_proc_close(&proc);
+        if (rc != LP_OK) {
             lp_cli_error("fingerprint: %s", err.msg);
             return LP_EXIT_USAGE;
         }

@@ -3,14 +3,19 @@
  * Owns option-free dispatch, `help`, `--version`, and the exit-status table.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "linkproof/proc.h"
 
 static int cmd_help(int argc, char **argv);
 static void usage_help(FILE *fp);
@@ -108,6 +113,46 @@ static void usage_main(FILE *fp)
           "\n"
           "options: --version, --help; 'linkproof help <command>' for a command's options\n",
           fp);
+}
+
+/*
+ * The test hook of $LINKPROOF_TEST_PAUSE=DIR (tests only, undocumented for users): at
+ * each stage of reading a process, create DIR/paused.STAGE and wait (at most 60 s) until
+ * something opens the FIFO DIR/resume for writing and closes it. A test changes the
+ * process at that moment (kills it, starts another under the same id).
+ */
+static void pause_hook(void *ctx, const lp_proc *p, const char *stage)
+{
+    const char *dir = ctx;
+    char path[4200];
+    (void)p;
+    snprintf(path, sizeof path, "%s/paused.%s", dir, stage);
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0)
+        close(fd);
+    snprintf(path, sizeof path, "%s/resume", dir);
+    fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    /* a FIFO opened for reading without a writer reads EOF at once: wait for the writer first */
+    for (int waited = 0; waited < 60000; waited += 10) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        char b[64];
+        if (poll(&pf, 1, 10) > 0 && (pf.revents & POLLIN) && read(fd, b, sizeof b) > 0)
+            continue;
+        if (pf.revents & POLLHUP)
+            break; /* the writer came and went */
+    }
+    close(fd);
+}
+
+lp_code lp_cli_proc_open(int pid, lp_proc **out, lp_err *err)
+{
+    lp_code rc = lp_proc_open(pid, out, err);
+    const char *dir = getenv("LINKPROOF_TEST_PAUSE");
+    if (rc == LP_OK && dir && *dir)
+        lp_proc_set_hook(*out, pause_hook, (void *)(uintptr_t)dir);
+    return rc;
 }
 
 static void usage_help(FILE *fp) { fputs("usage: linkproof help [command]\n", fp); }

@@ -27,6 +27,7 @@ typedef enum lp_code {
     LP_ERR_INVAL,       /**< a caller error: bad argument, a directory where a file was expected */
     LP_ERR_NOTFOUND,    /**< what was asked for is not in the input */
     LP_ERR_LIMIT,       /**< the input asks for more than linkproof's documented limits allow */
+    LP_ERR_CHANGED,     /**< the input changed while it was read (a process replaced or exec'd) */
 } lp_code;
 
 /** An error: what kind, what happened, where. Plain data; no allocation. */

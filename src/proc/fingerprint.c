@@ -5,6 +5,9 @@
  * program-header order), the load bias of a mapped executable (from
  * /proc/PID/maps: the mapping of the segment that starts at file offset 0),
  * and reading a process's code through /proc/PID/mem in bounded chunks.
+ * A process is read only through its lp_proc descriptor (exe, maps, mem) and
+ * its identity checked after the reads (proc.c): a fingerprint never mixes
+ * two processes that had the same id.
  * Hashing is libcrypto's SHA-256 (util/sha256.c; SHA-NI where the CPU has it); file
  * contents are mapped when large, read otherwise.
  */
@@ -20,6 +23,7 @@
 
 #include "linkproof/go.h"
 #include "linkproof/object.h"
+#include "linkproof/proc.h"
 #include "util/sha256.h"
 
 #define MEM_CHUNK (1u << 20)
@@ -133,13 +137,15 @@ static lp_code proc_err(lp_err *err, int pid, const char *what, int e)
  * address. The mapping is found by inode, else by path: on overlayfs (most
  * containers) /proc/PID/maps shows the lower file's inode, not the one stat sees.
  */
-static bool load_bias(int pid, ino_t ino, const char *exe, const lp_obj *obj, uint64_t *bias)
+static bool load_bias(int dirfd, ino_t ino, const char *exe, const lp_obj *obj, uint64_t *bias)
 {
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/maps", pid);
-    FILE *f = fopen(path, "re");
-    if (!f)
+    int fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
         return false;
+    }
     uint64_t seg_vaddr = UINT64_MAX;
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
@@ -174,20 +180,18 @@ static bool load_bias(int pid, ino_t ino, const char *exe, const lp_obj *obj, ui
     return found;
 }
 
-lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
+/* Read the process's code through its descriptor; the identity is the caller's to check. */
+static lp_code fingerprint_reads(lp_proc *proc, lp_proc_fingerprint *out, lp_err *err)
 {
-    memset(out, 0, sizeof *out);
-    out->pid = pid;
-    if (pid <= 0)
-        return lp_err_set(err, LP_ERR_INVAL, "'%d' is not a process id", pid);
+    int pid = lp_proc_pid(proc), dirfd = lp_proc_dirfd(proc);
     char exe_link[64], buf[4096];
-    snprintf(exe_link, sizeof exe_link, "/proc/%d/exe", pid);
-    ssize_t k = readlink(exe_link, buf, sizeof buf - 1);
+    lp_proc_path(proc, "exe", exe_link, sizeof exe_link);
+    ssize_t k = readlinkat(dirfd, "exe", buf, sizeof buf - 1);
     if (k < 0)
         return proc_err(err, pid, "executable (/proc/PID/exe)", errno);
     buf[k] = '\0';
     struct stat mapped, named;
-    if (stat(exe_link, &mapped) != 0)
+    if (fstatat(dirfd, "exe", &mapped, 0) != 0)
         return proc_err(err, pid, "executable (/proc/PID/exe)", errno);
     /*
      * The kernel appends " (deleted)" to an unlinked executable's path, but a
@@ -207,10 +211,12 @@ lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
     if (!(out->exe = strdup(buf)))
         return nomem(err);
 
+    /* the file through the process's own descriptor: never another process's */
     lp_code rc = lp_fingerprint_file(exe_link, &out->file, err);
     if (rc)
         return rc;
 
+    lp_proc_stage(proc, "memory");
     /* the same segments, as mapped */
     lp_src *src = NULL;
     lp_obj *obj = NULL;
@@ -223,14 +229,12 @@ lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
     }
     if ((rc = lp_src_open(&src, exe_link, err)) || (rc = lp_obj_open(&obj, src, err)))
         goto out;
-    if (!load_bias(pid, mapped.st_ino, out->exe, obj, &out->load_bias)) {
+    if (!load_bias(dirfd, mapped.st_ino, out->exe, obj, &out->load_bias)) {
         rc = lp_err_set(err, LP_ERR_IO, "process %d: its executable's mapping is not in /proc/%d/maps",
                         pid, pid);
         goto out;
     }
-    char mem[64];
-    snprintf(mem, sizeof mem, "/proc/%d/mem", pid);
-    memfd = open(mem, O_RDONLY | O_CLOEXEC);
+    memfd = openat(dirfd, "mem", O_RDONLY | O_CLOEXEC);
     if (memfd < 0) {
         rc = errno == ENOENT ? lp_err_set(err, LP_ERR_UNSUPPORTED,
                                           "process %d: this kernel has no /proc/PID/mem", pid)
@@ -274,8 +278,37 @@ out:
     free(chunk);
     lp_obj_free(&obj);
     lp_src_free(&src);
+    return rc;
+}
+
+lp_code lp_fingerprint_proc(lp_proc *proc, lp_proc_fingerprint *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->pid = lp_proc_pid(proc);
+    lp_code rc = fingerprint_reads(proc, out, err);
+    /* the same process from start to end, or no fingerprint: a failed read may be why */
+    lp_err changed;
+    lp_err_clear(&changed);
+    if (lp_proc_check(proc, &changed) != LP_OK) {
+        if (err)
+            *err = changed;
+        rc = changed.code;
+    }
     if (rc)
         lp_proc_fingerprint_release(out);
+    return rc;
+}
+
+lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->pid = pid;
+    lp_proc *proc = NULL;
+    lp_code rc = lp_proc_open(pid, &proc, err);
+    if (rc)
+        return rc;
+    rc = lp_fingerprint_proc(proc, out, err);
+    lp_proc_close(&proc);
     return rc;
 }
 

@@ -1,6 +1,8 @@
 /*
  * verify.c - the rollback decision: ok, rollback or fuse, with the reason
- * and the next step in one line each. Facts come from the process
+ * and the next step in one line each, and what a baseline may be (a label of
+ * the registry or a Go build ID; anything else is refused, so that a typo is
+ * never taken for a build that is not running). Facts come from the process
  * fingerprint and the registry; nothing here reads memory itself.
  */
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include "linkproof/fingerprint.h"
 #include "linkproof/go.h"
 #include "linkproof/object.h"
+#include "linkproof/proc.h"
 #include "linkproof/registry.h"
 
 const char *lp_verdict_name(lp_verdict v)
@@ -29,13 +32,122 @@ static char *fmt(const char *f, ...)
     return strdup(buf);
 }
 
-lp_code lp_verify_pid(int pid, const char *baseline, struct lp_registry *reg, lp_verify_result *out,
-                      lp_err *err)
+/* base64url, as Go's build IDs use it */
+static bool b64url(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+}
+
+bool lp_go_buildid_form(const char *s)
+{
+    if (!s)
+        return false;
+    size_t n = strlen(s);
+    if (n == 40 && strspn(s, "0123456789abcdef") == 40)
+        return true; /* Go 1.5 to 1.9: a SHA-1 in hex */
+    /* Go 1.10 and later: actionID/contentID, or the four parts of a linked binary */
+    size_t parts = 0, len = 0;
+    for (const char *p = s;; p++) {
+        if (*p == '/' || !*p) {
+            if (len != 20)
+                return false;
+            parts++;
+            len = 0;
+            if (!*p)
+                break;
+        } else if (b64url(*p)) {
+            len++;
+        } else {
+            return false;
+        }
+    }
+    return parts == 2 || parts == 4;
+}
+
+void lp_baseline_release(lp_baseline *b)
+{
+    if (!b)
+        return;
+    free(b->text);
+    free(b->label);
+    free(b->go_build_id);
+    for (size_t i = 0; i < b->n_codes; i++)
+        free(b->codes[i]);
+    free(b->codes);
+    memset(b, 0, sizeof *b);
+}
+
+lp_code lp_baseline_resolve(struct lp_registry *reg, const char *text, lp_baseline *out, lp_err *err)
 {
     memset(out, 0, sizeof *out);
-    lp_code rc = lp_fingerprint_pid(pid, &out->fp, err);
+    if (!text || !*text)
+        return lp_err_set(err, LP_ERR_INVAL,
+                          "the baseline is empty: give a Go build ID or a label of the registry");
+    lp_reg_list l = {0};
+    lp_code rc = reg ? lp_registry_find_label(reg, text, &l, err) : LP_OK;
     if (rc)
         return rc;
+    bool oom = !(out->text = strdup(text));
+    if (l.n) {
+        /* a label: every build under it is the baseline */
+        out->label = strdup(text);
+        out->codes = calloc(l.n, sizeof *out->codes);
+        oom |= !out->label || !out->codes;
+        for (size_t i = 0; !oom && i < l.n; i++) {
+            if (!(out->codes[i] = strdup(l.e[i].code_sha256)))
+                oom = true;
+            else
+                out->n_codes++;
+        }
+    } else if (lp_go_buildid_form(text)) {
+        oom |= !(out->go_build_id = strdup(text));
+        /* the label the registry has for that build, for the messages */
+        lp_reg_list byid = {0};
+        if (!oom && reg && lp_registry_find(reg, text, &byid, NULL) == LP_OK && byid.n &&
+            byid.e[0].go_build_id && strcmp(byid.e[0].go_build_id, text) == 0)
+            oom |= !(out->label = strdup(byid.e[0].label));
+        lp_reg_list_release(&byid);
+    } else {
+        lp_reg_list_release(&l);
+        lp_baseline_release(out);
+        char shown[80];
+        snprintf(shown, sizeof shown, "%s", text);
+        return lp_err_set(err, LP_ERR_INVAL,
+                          "the baseline '%s%s' is neither a Go build ID (as 'go tool buildid' prints it) "
+                          "nor a label %s",
+                          shown, strlen(text) >= sizeof shown ? "..." : "",
+                          reg ? "in the registry" : "(and there is no registry to look labels up in)");
+    }
+    lp_reg_list_release(&l);
+    if (oom) {
+        lp_baseline_release(out);
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    }
+    return LP_OK;
+}
+
+/* How the baseline is named in messages: its label, else its build ID. */
+static const char *baseline_name(const lp_baseline *b) { return b->label ? b->label : b->text; }
+
+static bool is_baseline(const lp_baseline *b, const lp_proc_fingerprint *fp)
+{
+    if (b->go_build_id && fp->file.go_build_id && strcmp(b->go_build_id, fp->file.go_build_id) == 0)
+        return true;
+    for (size_t i = 0; i < b->n_codes; i++)
+        if (strcmp(b->codes[i], fp->file.code_sha256) == 0)
+            return true;
+    return false;
+}
+
+lp_code lp_verify_proc(struct lp_proc *proc, const lp_baseline *baseline, struct lp_registry *reg,
+                       lp_verify_result *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    lp_code rc = lp_fingerprint_proc(proc, &out->fp, err);
+    if (rc)
+        return rc;
+    int pid = lp_proc_pid(proc);
     const lp_proc_fingerprint *fp = &out->fp;
     const char *bid = fp->file.go_build_id ? fp->file.go_build_id : "(none)";
     if (!fp->match) {
@@ -56,29 +168,31 @@ lp_code lp_verify_pid(int pid, const char *baseline, struct lp_registry *reg, lp
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     }
     lp_reg_list_release(&known);
-    bool is_baseline = baseline && fp->file.go_build_id && strcmp(fp->file.go_build_id, baseline) == 0;
-    if (is_baseline) {
+    if (baseline && is_baseline(baseline, fp)) {
         out->verdict = LP_VERIFY_OK;
-        out->reason = fmt("the Go build ID is the baseline and the code in memory matches the file%s%s",
-                          out->label ? "; known as " : "", out->label ? out->label : "");
+        out->reason = fmt("running the baseline %s%s%s%s and the code in memory matches the file",
+                          baseline_name(baseline), out->label && !baseline->label ? " (trusted as " : "",
+                          out->label && !baseline->label ? out->label : "",
+                          out->label && !baseline->label ? ")" : "");
         out->next_step = strdup("nothing to do");
     } else if (out->label) {
         out->verdict = baseline ? LP_VERIFY_ROLLBACK : LP_VERIFY_OK;
         if (baseline) {
-            out->reason = fmt("running %s (Go build ID %s), not the baseline %s; its code is a known "
-                              "trusted build",
-                              out->label, bid, baseline);
-            out->next_step = fmt("roll back to %s: the registry trusts it", out->label);
+            out->reason = fmt("running %s (trusted; Go build ID %s); baseline %s%s%s%s", out->label, bid,
+                              baseline_name(baseline), baseline->label && baseline->go_build_id ? " (Go build ID " : "",
+                              baseline->label && baseline->go_build_id ? baseline->go_build_id : "",
+                              baseline->label && baseline->go_build_id ? ")" : "");
+            out->next_step = fmt("deploy %s: the process runs %s, a trusted build that is not the baseline",
+                                 baseline_name(baseline), out->label);
         } else {
-            out->reason = fmt("the code is a known trusted build (%s) and the memory matches the file",
-                              out->label);
+            out->reason = fmt("running %s (trusted) and the code in memory matches the file", out->label);
             out->next_step = strdup("nothing to do");
         }
     } else {
         out->verdict = LP_VERIFY_FUSE;
         out->reason = baseline ? fmt("running Go build ID %s, not the baseline %s, and the registry does "
                                      "not know its code (sha256 %.16s…)",
-                                     bid, baseline, fp->file.code_sha256)
+                                     bid, baseline_name(baseline), fp->file.code_sha256)
                                : fmt("the registry does not know this code (sha256 %.16s…, Go build ID %s)",
                                      fp->file.code_sha256, bid);
         out->next_step = strdup("stop: this build is not a trusted one; find where it came from before "
@@ -87,6 +201,19 @@ lp_code lp_verify_pid(int pid, const char *baseline, struct lp_registry *reg, lp
     if (!out->reason || !out->next_step)
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     return LP_OK;
+}
+
+lp_code lp_verify_pid(int pid, const lp_baseline *baseline, struct lp_registry *reg, lp_verify_result *out,
+                      lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    lp_proc *proc = NULL;
+    lp_code rc = lp_proc_open(pid, &proc, err);
+    if (rc)
+        return rc;
+    rc = lp_verify_proc(proc, baseline, reg, out, err);
+    lp_proc_close(&proc);
+    return rc;
 }
 
 void lp_verify_result_release(lp_verify_result *r)

@@ -69,6 +69,7 @@ const char *lp_code_name(lp_code code)
     case LP_ERR_INVAL: return "inval";
     case LP_ERR_NOTFOUND: return "notfound";
     case LP_ERR_LIMIT: return "limit";
+    case LP_ERR_CHANGED: return "changed";
     }
     return "unknown";
 }

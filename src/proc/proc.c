@@ -1,0 +1,190 @@
+/*
+ * proc.c - one live process: the /proc/PID directory descriptor every read
+ * goes through, and the process's identity checked after the reads.
+ *
+ * Owns: what "the same process" means. A /proc/PID directory, once open,
+ * stays bound to the process it was opened for: after that process exits,
+ * lookups through the descriptor fail (ESRCH/ENOENT) even when a new process
+ * has taken the same id, so nothing read through it can come from another
+ * process. The identity recorded at open, the start time (/proc/PID/stat
+ * field 22) and the device and inode of the executable, tells afterwards
+ * whether the process exited, was replaced under the same id, or executed
+ * another program (same id, same start time, another executable).
+ *
+ * Invariants: /proc/PID/stat is read with one bounded read; nothing here
+ * writes to or signals the process.
+ */
+#include "linkproof/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct lp_proc {
+    int pid;
+    int dirfd;
+    uint64_t start;
+    bool was_zombie; /* already exited (not reaped) when opened */
+    bool has_exe;
+    dev_t exe_dev;
+    ino_t exe_ino;
+    lp_proc_hook hook;
+    void *hook_ctx;
+};
+
+/* Fields 3 (state) and 22 (starttime) of a /proc/PID/stat text: after the last ')' of the comm field. */
+static bool parse_start(const char *t, uint64_t *start, char *state)
+{
+    const char *p = strrchr(t, ')');
+    if (!p || p[1] != ' ' || !p[2])
+        return false;
+    *state = p[2];
+    p++;
+    /* fields 3.. follow, one space before each: starttime is the 20th of them */
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p + 1, ' ');
+        if (!p)
+            return false;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(p + 1, &end, 10);
+    if (errno || end == p + 1)
+        return false;
+    *start = v;
+    return true;
+}
+
+/* The start time and state read through dirfd (or, dirfd < 0, by path); an errno value on failure. */
+static int read_start(int dirfd, int pid, uint64_t *start, char *state)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = dirfd >= 0 ? openat(dirfd, "stat", O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    char buf[1024];
+    ssize_t n;
+    do
+        n = read(fd, buf, sizeof buf - 1);
+    while (n < 0 && errno == EINTR);
+    int e = n < 0 ? errno : 0;
+    close(fd);
+    if (n <= 0)
+        return e ? e : ESRCH; /* an empty read: the process is gone */
+    buf[n] = '\0';
+    return parse_start(buf, start, state) ? 0 : EIO;
+}
+
+lp_code lp_proc_open(int pid, lp_proc **out, lp_err *err)
+{
+    *out = NULL;
+    if (pid <= 0)
+        return lp_err_set(err, LP_ERR_INVAL, "'%d' is not a process id", pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d", pid);
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        lp_code rc = e == ENOENT || e == ESRCH
+                         ? lp_err_set(err, LP_ERR_NOTFOUND, "process %d: no such process", pid)
+                         : lp_err_set(err, LP_ERR_IO, "process %d: cannot open %s: %s", pid, path, strerror(e));
+        if (err)
+            err->sys_errno = e;
+        return rc;
+    }
+    lp_proc *p = calloc(1, sizeof *p);
+    if (!p) {
+        close(fd);
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    }
+    p->pid = pid;
+    p->dirfd = fd;
+    char state = 0;
+    int e = read_start(fd, pid, &p->start, &state);
+    p->was_zombie = state == 'Z' || state == 'X';
+    if (e) {
+        lp_proc_close(&p);
+        if (e == ENOENT || e == ESRCH)
+            return lp_err_set(err, LP_ERR_NOTFOUND, "process %d: no such process (it exited)", pid);
+        return lp_err_set(err, LP_ERR_IO, "process %d: cannot read /proc/%d/stat: %s", pid, pid, strerror(e));
+    }
+    /* a kernel thread or a zombie has no executable; another user's may not be readable */
+    struct stat st;
+    if (fstatat(fd, "exe", &st, 0) == 0) {
+        p->has_exe = true;
+        p->exe_dev = st.st_dev;
+        p->exe_ino = st.st_ino;
+    }
+    *out = p;
+    return LP_OK;
+}
+
+void lp_proc_close(lp_proc **pp)
+{
+    if (!pp || !*pp)
+        return;
+    if ((*pp)->dirfd >= 0)
+        close((*pp)->dirfd);
+    free(*pp);
+    *pp = NULL;
+}
+
+int lp_proc_pid(const lp_proc *p) { return p->pid; }
+int lp_proc_dirfd(const lp_proc *p) { return p->dirfd; }
+uint64_t lp_proc_start_time(const lp_proc *p) { return p->start; }
+
+const char *lp_proc_path(const lp_proc *p, const char *name, char *buf, size_t n)
+{
+    snprintf(buf, n, "/proc/self/fd/%d/%s", p->dirfd, name);
+    return buf;
+}
+
+lp_code lp_proc_check(lp_proc *p, lp_err *err)
+{
+    uint64_t now = 0;
+    char state = 0, ostate = 0;
+    int e = read_start(p->dirfd, p->pid, &now, &state);
+    if (e == ENOENT || e == ESRCH) {
+        /* gone: exited, or exited and its id taken by a newer process? */
+        uint64_t other = 0;
+        if (read_start(-1, p->pid, &other, &ostate) == 0 && other != p->start)
+            return lp_err_set(err, LP_ERR_CHANGED,
+                              "process %d changed while being read: it exited and id %d now belongs to "
+                              "another process",
+                              p->pid, p->pid);
+        return lp_err_set(err, LP_ERR_CHANGED, "process %d changed while being read: it exited", p->pid);
+    }
+    if (e)
+        return lp_err_set(err, LP_ERR_IO, "process %d: cannot read /proc/%d/stat: %s", p->pid, p->pid,
+                          strerror(e));
+    if (now != p->start)
+        return lp_err_set(err, LP_ERR_CHANGED,
+                          "process %d changed while being read: its start time is not the one it had",
+                          p->pid);
+    if ((state == 'Z' || state == 'X') && !p->was_zombie)
+        return lp_err_set(err, LP_ERR_CHANGED, "process %d changed while being read: it exited", p->pid);
+    struct stat st;
+    if (p->has_exe && !p->was_zombie && (fstatat(p->dirfd, "exe", &st, 0) != 0 || st.st_dev != p->exe_dev ||
+                       st.st_ino != p->exe_ino))
+        return lp_err_set(err, LP_ERR_CHANGED,
+                          "process %d changed while being read: it executed another program", p->pid);
+    return LP_OK;
+}
+
+void lp_proc_set_hook(lp_proc *p, lp_proc_hook hook, void *ctx)
+{
+    p->hook = hook;
+    p->hook_ctx = ctx;
+}
+
+void lp_proc_stage(const lp_proc *p, const char *stage)
+{
+    if (p->hook)
+        p->hook(p->hook_ctx, p, stage);
+}
