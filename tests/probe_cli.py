@@ -22,6 +22,8 @@ import re
 import secrets
 import shutil
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -39,13 +41,13 @@ SS_STATE = {"ESTAB": "established", "SYN-SENT": "syn_sent", "SYN-RECV": "syn_rec
             "UNCONN": "close", "CLOSE": "close", "CLOSE-WAIT": "close_wait",
             "LAST-ACK": "last_ack", "LISTEN": "listen", "CLOSING": "closing"}
 TOP_KEYS = ["pid", "exe", "go_version", "go_main", "threads", "fds", "fd_limit", "fd_ratio",
-            "tcp", "listeners", "netstat", "healthy", "reasons"]
+            "tcp", "orphan_sockets", "listeners", "netstat", "healthy", "reasons"]
 LISTENER_KEYS = ["family", "address", "port", "queue", "backlog", "inode"]
 NETSTAT_KEYS = ["listen_overflows", "listen_drops", "listen_overflows_delta", "listen_drops_delta"]
-REASON_IDS = {"fd-ratio", "close-wait", "accept-queue-full", "listen-overflows"}
+REASON_IDS = {"fd-ratio", "close-wait", "accept-queue-full", "listen-overflows", "orphan-sockets"}
 PROM_METRICS = ["linkproof_process_open_fds", "linkproof_process_max_fds",
                 "linkproof_process_threads", "linkproof_tcp_sockets",
-                "linkproof_tcp_listen_queue", "linkproof_tcp_listen_backlog",
+                "linkproof_tcp_listen_queue", "linkproof_tcp_listen_backlog", "linkproof_orphan_sockets",
                 "linkproof_netstat_listen_overflows_total",
                 "linkproof_netstat_listen_drops_total", "linkproof_probe_healthy"]
 
@@ -189,6 +191,45 @@ def ss_pid_states(pid, netns=False):
     return st
 
 
+def ss_inodes(pid=None, netns=False):
+    """The inodes of every TCP and UDP socket of the namespace (of pid, with netns) per
+    `ss -tuane` (all states, listening or not, bound or connected); None when ss fails."""
+    rows = ss_rows(["-tuane"], pid if netns else None)
+    if rows is None:
+        return None
+    out = set()
+    for f in rows:
+        for x in f:
+            if x.startswith("ino:"):
+                out.add(int(x[4:]))
+    return out
+
+
+def orphans_oracle(pid, netns=False):
+    """(tcp, udp): sockets of pid whose protocol (the system.sockprotoname attribute of its fd,
+    as the kernel names it) is TCP or UDP and whose inode `ss -tuane` does not list, each socket
+    once; None when /proc or ss cannot be read."""
+    known = ss_inodes(pid, netns)
+    if known is None:
+        return None
+    kinds = {}
+    try:
+        names = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return None
+    for fd in names:
+        path = "/proc/%d/fd/%s" % (pid, fd)
+        try:
+            m = re.match(r"socket:\[(\d+)\]$", os.readlink(path))
+            proto = os.getxattr(path, "system.sockprotoname").rstrip(b"\0").decode() if m else None
+        except OSError:
+            continue
+        if m and proto in ("TCP", "TCPv6", "UDP", "UDPv6"):
+            kinds[int(m.group(1))] = "tcp" if proto.startswith("TCP") else "udp"
+    lost = [k for ino, k in kinds.items() if ino not in known]
+    return lost.count("tcp"), lost.count("udp")
+
+
 def split_addr(local):
     addr, _, port = local.rpartition(":")
     if addr.startswith("[") and addr.endswith("]"):
@@ -243,6 +284,11 @@ def check_shape(t, label, j):
         if isinstance(st, dict):
             t.check(sum(v for v in st.values() if isinstance(v, int)) == tcp["sockets"], label,
                     "tcp.sockets %r is not the sum of the states %r" % (tcp["sockets"], st))
+    orph = j.get("orphan_sockets")
+    if t.check(isinstance(orph, dict) and all(isinstance(orph.get(k), int) for k in ("total", "tcp", "udp")),
+               label, "orphan_sockets should be {total, tcp, udp}: %r" % (orph,)):
+        t.check(orph["total"] == orph["tcp"] + orph["udp"], label,
+                "orphan_sockets.total %r is not tcp + udp %r" % (orph["total"], orph))
     ls = j.get("listeners")
     if t.check(isinstance(ls, list), label, "listeners is not a list"):
         for l in ls:
@@ -307,6 +353,15 @@ def check_against_system(t, label, pid, j, truth=None):
             % (pid, {k: v for k, v in st.items() if v}, {k: v for k, v in (sst or {}).items() if v}))
     for k, v in truth.get("states", {}).items():
         t.check(st.get(k) == v, label, "tcp state %s = %r, created %d" % (k, st.get(k), v))
+    orph = j.get("orphan_sockets") or {}
+    oo = orphans_oracle(pid, truth.get("netns", False))
+    t.check(oo is not None and (orph.get("tcp"), orph.get("udp")) == oo, label,
+            "orphan sockets (tcp, udp) %r, want %r (socket fds in /proc/%d/fd whose "
+            "system.sockprotoname is TCP/UDP and whose inode `ss -tuane` does not list)"
+            % ((orph.get("tcp"), orph.get("udp")), oo, pid))
+    if "orphans" in truth:
+        t.check(orph.get("tcp") == truth["orphans"], label, "orphan TCP sockets %r, created %d"
+                % (orph.get("tcp"), truth["orphans"]))
     ls = j.get("listeners") or []
     sl = ss_pid_listeners(pid, truth.get("netns", False)) or {}
     mine = {}
@@ -432,6 +487,10 @@ def check_text(t, label, pid, j, want_rc):
                     "fds line percentage %s, want %.2f" % (m.group(3), 100.0 * j["fds"] / j["fd_limit"]))
     t.check(any(re.match(r"^\s+threads\s+%d\s*$" % j["threads"], l) for l in ls), label,
             "no '  threads   %d' line" % j["threads"])
+    o = j["orphan_sockets"]
+    t.check(any(re.match(r"^\s+orphans\s+%d \(tcp %d, udp %d\b" % (o["total"], o["tcp"], o["udp"]), l)
+                for l in ls), label, "no '  orphans   %d (tcp %d, udp %d ...' line in %r"
+            % (o["total"], o["tcp"], o["udp"], out[:600]))
     for l in j["listeners"]:
         a = l["address"]
         names = ["%s:%d" % (a, l["port"])] + (["[%s]:%d" % (a, l["port"])] if ":" in a else [])
@@ -541,6 +600,10 @@ def check_prom(t, label, pid, j, want_rc):
     for s in sts:
         want = j["tcp"]["states"].get(s[1].get("state"))
         t.check(s[2] == want, label, "tcp_sockets{state=%r} %r, JSON %r" % (s[1].get("state"), s[2], want))
+    for proto in ("tcp", "udp"):
+        t.check(one("linkproof_orphan_sockets", protocol=proto) == j["orphan_sockets"][proto], label,
+                "orphan_sockets{protocol=%s} %r, JSON %r" % (proto, one("linkproof_orphan_sockets", protocol=proto),
+                                                             j["orphan_sockets"][proto]))
     for l in j["listeners"]:
         a = l["address"]
         cands = ["%s:%d" % (a, l["port"])] + (["[%s]:%d" % (a, l["port"])] if ":" in a else [])
@@ -588,6 +651,9 @@ def section_usage(t, tmp):
                        [["--pid", str(me), "--max-fd-ratio", "-0.5"], "--max-fd-ratio -0.5"],
                        [["--pid", str(me), "--max-close-wait", "x"], "--max-close-wait x"],
                        [["--pid", str(me), "--max-close-wait", "-1"], "--max-close-wait -1"],
+                       [["--pid", str(me), "--max-orphan-sockets", "x"], "--max-orphan-sockets x"],
+                       [["--pid", str(me), "--max-orphan-sockets", "-1"], "--max-orphan-sockets -1"],
+                       [["--pid", str(me), "--max-orphan-sockets", ""], "--max-orphan-sockets ''"],
                        [["--pid", str(me), "--format", "xml"], "--format xml"],
                        [["--pid", str(me), "--source", "magic"], "--source magic"],
                        [["--pid", str(me), "--no-such-option"], "unknown option"],
@@ -794,6 +860,63 @@ def section_closewait(t):
             probe_checked(t, "closewait 65, --max-close-wait 65", s.pid, truth,
                           args=("--max-close-wait", "65"), want_rc=0, want_reasons=[])
             check_sources(t, "closewait 65", s.pid, truth, want_rc=1, want_reasons=["close-wait"])
+        finally:
+            ps.close_all(kept)
+
+
+def reset_clients(s, host, n):
+    """n clients connect and close with SO_LINGER {1, 0}: a reset, so the server's accepted
+    sockets leave every TCP table at once while the server (which never closes) keeps their fds."""
+    cl = ps.connect_clients(host, s.port(host), n)
+    for c in cl:
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    ps.close_all(cl)
+
+
+def section_orphans(t):
+    """Orphaned sockets: a server that never closes, clients that reset. ss shows nothing of
+    them (neither CLOSE_WAIT nor anything else), the fds stay: `orphan-sockets`."""
+    with ps.Server("closewait") as s:
+        host = "127.0.0.1"
+        kept = make_close_wait(s, host, 3, keep=2)
+        try:
+            got = wait_states(s.pid, {"close_wait": 3, "established": 2})
+            t.check(got and got["close_wait"] == 3, "orphans: 3 CLOSE_WAIT first", "ss shows %r" % got)
+            truth = {"states": {"close_wait": 3, "established": 2, "listen": 1}, "orphans": 0}
+            probe_checked(t, "orphans: none yet", s.pid, truth, want_rc=0, want_reasons=[])
+            fds_before = proc_fds(s.pid)
+            reset_clients(s, host, 100)
+            ps.poll(lambda: proc_fds(s.pid) == fds_before + 100, 5.0)
+            got = wait_states(s.pid, {"close_wait": 3, "established": 2})
+            t.check(got and sum(got.values()) == 6, "orphans: ss after 100 resets",
+                    "ss -tanp should still show only the listener, 2 established and 3 CLOSE_WAIT, "
+                    "not the 100 reset sockets: %r" % got)
+            t.check(proc_fds(s.pid) == fds_before + 100, "orphans: the fds stay",
+                    "/proc/%d/fd has %r fds, want %d" % (s.pid, proc_fds(s.pid), fds_before + 100))
+            truth["orphans"] = 100
+            j = probe_checked(t, "orphans 100, default --max-orphan-sockets", s.pid, truth,
+                              want_rc=1, want_reasons=["orphan-sockets"])
+            if j:
+                r = [x for x in j["reasons"] if x.get("id") == "orphan-sockets"]
+                t.check(r and "100" in r[0].get("text", ""), "orphans 100 reason text",
+                        "the reason should give the count 100: %r" % r)
+                check_text(t, "orphans 100 text", s.pid, j, 1)
+                rc, out, err = probe("--pid", s.pid)
+                t.check("[orphan-sockets]" in out, "orphans 100 text",
+                        "want an 'unhealthy: ... [orphan-sockets]' line: %r" % out[-400:])
+                check_prom(t, "orphans 100 prometheus", s.pid, j, 1)
+            probe_checked(t, "orphans 100, --max-orphan-sockets 100", s.pid, truth,
+                          args=("--max-orphan-sockets", "100"), want_rc=0, want_reasons=[])
+            probe_checked(t, "orphans 100, --max-orphan-sockets 99", s.pid, truth,
+                          args=("--max-orphan-sockets", "99"), want_rc=1, want_reasons=["orphan-sockets"])
+            probe_checked(t, "orphans 100 and close-wait", s.pid, truth,
+                          args=("--max-close-wait", "2"), want_rc=1,
+                          want_reasons=["orphan-sockets", "close-wait"])
+            out = check_sources(t, "orphans 100", s.pid, truth, want_rc=1, want_reasons=["orphan-sockets"])
+            if len(out) == 2:
+                t.check(out["sock_diag"]["orphan_sockets"] == out["proc"]["orphan_sockets"],
+                        "orphans 100 sock_diag vs proc", "orphan_sockets %r (sock_diag) vs %r (proc)"
+                        % (out["sock_diag"]["orphan_sockets"], out["proc"]["orphan_sockets"]))
         finally:
             ps.close_all(kept)
 
@@ -1221,6 +1344,7 @@ def main():
                          ("permission", lambda: section_permission(T)),
                          ("healthy", lambda: section_healthy(T)),
                          ("closewait", lambda: section_closewait(T)),
+                         ("orphans", lambda: section_orphans(T)),
                          ("noaccept", lambda: section_noaccept(T)),
                          ("fdhog", lambda: section_fdhog(T)),
                          ("exe", lambda: section_exe(T, tmp)),

@@ -14,19 +14,25 @@
 
 #include "cli.h"
 #include "linkproof/probe.h"
+#include "linkproof/proc.h"
 #include "report/report.h"
 
 void usage_probe(FILE *fp)
 {
     fputs("usage: linkproof probe (--pid PID | --exe NAME) [--interval DURATION]\n"
-          "                       [--max-fd-ratio R] [--max-close-wait N] [--json | --format prometheus]\n"
+          "                       [--max-fd-ratio R] [--max-close-wait N] [--max-orphan-sockets N]\n"
+          "                       [--json | --format prometheus]\n"
           "\n"
           "One reading of a live process, for the \"alive but not serving\" state: open fds against\n"
           "the soft RLIMIT_NOFILE; the process's own TCP sockets (IPv4 and IPv6) by state, from\n"
           "NETLINK_SOCK_DIAG in its network namespace (or /proc/PID/net/tcp); each listening\n"
           "socket's accept queue against its backlog; the namespace's ListenOverflows and\n"
-          "ListenDrops; threads; and, for a Go binary, its Go version and main module. It never\n"
-          "stops or slows the process. In a container, as a Kubernetes exec probe: --pid 1.\n"
+          "ListenDrops; orphaned sockets (TCP and UDP socket fds that match no entry of the\n"
+          "namespace's TCP or UDP tables: connections the peer closed or reset long ago, which\n"
+          "the process never closed, so they left CLOSE_WAIT and every table but keep their fds);\n"
+          "threads; and, for a Go binary, its Go version and main module. It never stops or slows\n"
+          "the process; every read goes through one /proc/PID directory descriptor and the\n"
+          "process's identity is checked after. In a container, as a Kubernetes exec probe: --pid 1.\n"
           "\n"
           "  --pid PID           the process\n"
           "  --exe NAME          the one process whose executable (or comm) is NAME\n"
@@ -35,6 +41,8 @@ void usage_probe(FILE *fp)
           "                      ListenOverflows/ListenDrops\n"
           "  --max-fd-ratio R    unhealthy when open fds >= R x the soft limit (default 0.9)\n"
           "  --max-close-wait N  unhealthy when more than N sockets are in CLOSE_WAIT (default 64)\n"
+          "  --max-orphan-sockets N\n"
+          "                      unhealthy when more than N sockets are orphaned (default 64)\n"
           "                      (also unhealthy: a listener whose accept queue is full, and, with\n"
           "                      --interval, ListenOverflows rising)\n"
           "  --json              one JSON object\n"
@@ -42,7 +50,7 @@ void usage_probe(FILE *fp)
           "  --source S          where sockets are read: auto (sock_diag, else /proc), sock_diag, proc\n"
           "\n"
           "exit status: 0 healthy; 1 unhealthy (each reason on a line); 2 cannot probe (no such\n"
-          "process, no permission, usage)\n",
+          "process, no permission, usage, or a process that changed while being read)\n",
           fp);
 }
 
@@ -89,7 +97,7 @@ static double fd_ratio(const lp_probe *p)
     return p->fd_limit == UINT64_MAX || p->fd_limit == 0 ? 0.0 : (double)p->fds / (double)p->fd_limit;
 }
 
-static void judge(const lp_probe *p, double max_ratio, uint64_t max_cw, verdict *v)
+static void judge(const lp_probe *p, double max_ratio, uint64_t max_cw, uint64_t max_orphans, verdict *v)
 {
     if (p->zombie)
         add(v, "exited", "the process has exited (a zombie its parent has not reaped): it serves nothing");
@@ -102,6 +110,12 @@ static void judge(const lp_probe *p, double max_ratio, uint64_t max_cw, verdict 
         add(v, "close-wait", "%llu sockets in CLOSE_WAIT (> %llu): the peer closed, the process never "
                              "did (a connection leak, e.g. response bodies not closed)",
             (unsigned long long)cw, (unsigned long long)max_cw);
+    uint64_t orphans = p->orphan_tcp + p->orphan_udp;
+    if (orphans > max_orphans)
+        add(v, "orphan-sockets", "%llu orphaned sockets (> %llu): socket fds the process never closed that "
+                                 "are in no TCP or UDP table any more (the peer closed or reset them): a "
+                                 "connection leak that CLOSE_WAIT and ss no longer show",
+            (unsigned long long)orphans, (unsigned long long)max_orphans);
     for (size_t i = 0; i < p->n_listeners; i++) {
         const lp_listener *l = &p->listeners[i];
         if (l->backlog && l->queue >= l->backlog)
@@ -141,6 +155,9 @@ static void text_out(lp_out *o, const lp_probe *p, const lp_facts *gf, const ver
             first = false;
         }
     fprintf(fp, "%s; from %s)\n", first ? "none" : "", p->tcp_source);
+    fprintf(fp, "  %-14s%llu (tcp %llu, udp %llu: socket fds in no TCP/UDP table)\n", "orphans",
+            (unsigned long long)(p->orphan_tcp + p->orphan_udp), (unsigned long long)p->orphan_tcp,
+            (unsigned long long)p->orphan_udp);
     for (size_t i = 0; i < p->n_listeners; i++) {
         const lp_listener *l = &p->listeners[i];
         char addr[96];
@@ -189,6 +206,11 @@ static void json_out(const lp_probe *p, const lp_facts *gf, const verdict *v)
         json_object_set_new(st, lp_tcp_state_name(s), json_integer((json_int_t)p->states[s]));
     json_object_set_new(tcp, "states", st);
     json_object_set_new(o, "tcp", tcp);
+    json_t *orph = json_object();
+    json_object_set_new(orph, "total", json_integer((json_int_t)(p->orphan_tcp + p->orphan_udp)));
+    json_object_set_new(orph, "tcp", json_integer((json_int_t)p->orphan_tcp));
+    json_object_set_new(orph, "udp", json_integer((json_int_t)p->orphan_udp));
+    json_object_set_new(o, "orphan_sockets", orph);
     json_t *ls = json_array();
     for (size_t i = 0; i < p->n_listeners; i++) {
         const lp_listener *l = &p->listeners[i];
@@ -241,6 +263,10 @@ static void prom_out(const lp_probe *p, const verdict *v)
     for (unsigned s = 1; s < LP_TCP_NSTATES; s++)
         printf("linkproof_tcp_sockets{pid=\"%d\",state=\"%s\"} %llu\n", pid, lp_tcp_state_name(s),
                (unsigned long long)p->states[s]);
+    metric("linkproof_orphan_sockets", "gauge",
+           "Socket fds of the process in no TCP or UDP table of its network namespace, by protocol.");
+    printf("linkproof_orphan_sockets{pid=\"%d\",protocol=\"tcp\"} %llu\n", pid, (unsigned long long)p->orphan_tcp);
+    printf("linkproof_orphan_sockets{pid=\"%d\",protocol=\"udp\"} %llu\n", pid, (unsigned long long)p->orphan_udp);
     if (p->n_listeners) {
         metric("linkproof_tcp_listen_queue", "gauge", "Connections waiting in a listener's accept queue.");
         for (size_t i = 0; i < p->n_listeners; i++) {
@@ -272,13 +298,14 @@ static void prom_out(const lp_probe *p, const verdict *v)
 
 int cmd_probe(int argc, char **argv)
 {
-    enum { O_PID = 256, O_EXE, O_INTERVAL, O_RATIO, O_CW, O_JSON, O_FORMAT, O_COLOR, O_SOURCE };
+    enum { O_PID = 256, O_EXE, O_INTERVAL, O_RATIO, O_CW, O_ORPHANS, O_JSON, O_FORMAT, O_COLOR, O_SOURCE };
     static const struct option opts[] = {
         {"pid", required_argument, NULL, O_PID},
         {"exe", required_argument, NULL, O_EXE},
         {"interval", required_argument, NULL, O_INTERVAL},
         {"max-fd-ratio", required_argument, NULL, O_RATIO},
         {"max-close-wait", required_argument, NULL, O_CW},
+        {"max-orphan-sockets", required_argument, NULL, O_ORPHANS},
         {"json", no_argument, NULL, O_JSON},
         {"format", required_argument, NULL, O_FORMAT},
         {"color", required_argument, NULL, O_COLOR},
@@ -290,7 +317,7 @@ int cmd_probe(int argc, char **argv)
     const char *exe = NULL;
     long interval = 0;
     double ratio = 0.9;
-    unsigned long long max_cw = 64;
+    unsigned long long max_cw = 64, max_orphans = 64;
     enum { F_TEXT, F_JSON, F_PROM } fmt = F_TEXT;
     lp_color_mode cm = LP_COLOR_AUTO;
     lp_probe_source src = LP_PROBE_AUTO;
@@ -322,6 +349,14 @@ int cmd_probe(int argc, char **argv)
             max_cw = strtoull(optarg, &end, 10);
             if (*end || optarg[0] == '-') {
                 lp_cli_error("probe: --max-close-wait '%s': expected a count", optarg);
+                return LP_EXIT_USAGE;
+            }
+            break;
+        case O_ORPHANS:
+            errno = 0;
+            max_orphans = strtoull(optarg, &end, 10);
+            if (*end || end == optarg || optarg[0] == '-' || errno) {
+                lp_cli_error("probe: --max-orphan-sockets '%s': expected a count", optarg);
                 return LP_EXIT_USAGE;
             }
             break;
@@ -368,9 +403,12 @@ int cmd_probe(int argc, char **argv)
         lp_cli_error("probe: %s", err.msg);
         return LP_EXIT_USAGE;
     }
+    /* one descriptor for every reading: the second reading is of the same process */
+    lp_proc *proc = NULL;
     lp_probe *p = NULL, *first = NULL;
-    if (lp_probe_read_from(pid, src, &p, &err) != LP_OK) {
+    if (lp_cli_proc_open(pid, &proc, &err) != LP_OK || lp_probe_read_proc(proc, src, &p, &err) != LP_OK) {
         lp_cli_error("probe: %s", err.msg);
+        lp_proc_close(&proc);
         return LP_EXIT_USAGE;
     }
     verdict v = {0};
@@ -380,9 +418,10 @@ int cmd_probe(int argc, char **argv)
         struct timespec ts = {interval / 1000, (interval % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
             ;
-        if (lp_probe_read_from(pid, src, &p, &err) != LP_OK) {
+        if (lp_probe_read_proc(proc, src, &p, &err) != LP_OK) {
             lp_cli_error("probe: %s", err.msg);
             lp_probe_free(&first);
+            lp_proc_close(&proc);
             return LP_EXIT_USAGE;
         }
         if (first->have_netstat && p->have_netstat) {
@@ -396,13 +435,15 @@ int cmd_probe(int argc, char **argv)
         }
         lp_probe_free(&first);
     }
-    judge(p, ratio, max_cw, &v);
-    /* the executable's Go facts, read from the file the process runs (also when replaced on disk) */
+    judge(p, ratio, max_cw, max_orphans, &v);
+    /* the executable's Go facts, read from the file the process runs (also when replaced on disk),
+     * through the process's descriptor */
     lp_facts *gf = NULL;
     char exepath[64];
-    snprintf(exepath, sizeof exepath, "/proc/%d/exe", pid);
+    lp_proc_path(proc, "exe", exepath, sizeof exepath);
     if (lp_facts_collect(exepath, &gf, &err) != LP_OK)
         lp_facts_free(&gf);
+    lp_proc_close(&proc);
     if (fmt == F_JSON)
         json_out(p, gf, &v);
     else if (fmt == F_PROM)

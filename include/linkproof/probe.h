@@ -6,9 +6,14 @@
  * sockets by state (matched by socket inode: NETLINK_SOCK_DIAG, as `ss` does,
  * in the process's network namespace; /proc/PID/net/tcp{,6} as the
  * fallback), each listening socket's accept queue against its backlog, and
- * the namespace's ListenOverflows / ListenDrops counters. Reading never stops
- * or slows the process: /proc files are read with bounded reads and netlink
- * has a receive timeout.
+ * the namespace's ListenOverflows / ListenDrops counters, and its orphaned
+ * sockets: TCP and UDP socket fds (by the kernel's protocol name of each
+ * socket) that match no entry of the namespace's TCP or UDP tables, such as
+ * connections the peer reset or closed long ago while the process never
+ * closed them (they left CLOSE_WAIT and every table, the fds stayed). Reading
+ * never stops or slows the process: /proc files are read with bounded reads,
+ * netlink has a receive timeout, and every read goes through one /proc/PID
+ * directory descriptor (proc.h) with the process's identity checked after.
  */
 #ifndef LINKPROOF_PROBE_H
 #define LINKPROOF_PROBE_H
@@ -53,13 +58,18 @@ typedef struct lp_probe {
     bool have_netstat;
     uint64_t listen_overflows;
     uint64_t listen_drops;
+    uint64_t udp_sockets;      /**< UDP sockets owned by the process found in the UDP tables */
+    uint64_t orphan_tcp;       /**< TCP socket fds in no TCP table entry of the namespace */
+    uint64_t orphan_udp;       /**< UDP socket fds in no UDP table entry of the namespace */
+    uint64_t unclassified;     /**< socket fds whose protocol could not be read (closed meanwhile) */
 } lp_probe;
 
 /**
  * Read one probe of process @p pid. Errors: LP_ERR_NOTFOUND (no such
  * process), LP_ERR_IO with a sentence for permission problems (another
  * user's process without CAP_SYS_PTRACE), LP_ERR_LIMIT when the process has
- * more fds than linkproof reads (LP_PROBE_MAX_FDS).
+ * more fds than linkproof reads (LP_PROBE_MAX_FDS), LP_ERR_CHANGED when the
+ * process exited or was replaced under the same id while it was read.
  */
 lp_code lp_probe_read(int pid, lp_probe **out, lp_err *err);
 
@@ -68,6 +78,10 @@ typedef enum lp_probe_source { LP_PROBE_AUTO = 0, LP_PROBE_SOCK_DIAG, LP_PROBE_P
 
 /** lp_probe_read() with the socket source chosen (for diagnosis and tests). */
 lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err *err);
+
+struct lp_proc;
+/** lp_probe_read_from() on an open process (several readings of the same process). */
+lp_code lp_probe_read_proc(struct lp_proc *proc, lp_probe_source src, lp_probe **out, lp_err *err);
 void lp_probe_free(lp_probe **p);
 
 #define LP_PROBE_MAX_FDS (4u << 20)

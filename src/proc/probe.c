@@ -2,8 +2,12 @@
  * probe.c - one reading of a live process through /proc and sock_diag.
  *
  * Owns: reading /proc/PID through one directory descriptor (fd, limits,
- * status, exe, net/netstat, net/tcp{,6}), matching socket inodes, and the
- * NETLINK_SOCK_DIAG dump in the process's network namespace.
+ * status, exe, net/netstat, net/tcp{,6}, net/udp{,6}) with the process's
+ * identity checked after the reads (proc.c), matching socket inodes, the
+ * NETLINK_SOCK_DIAG dumps (TCP and UDP) in the process's network namespace,
+ * and what an orphaned socket is: a socket the kernel names TCP or UDP
+ * (the system.sockprotoname attribute of the fd's socket) whose inode is in
+ * none of those tables, counted once however many fds refer to it.
  *
  * Invariants: every /proc file is read with one bounded read (PROC_MAX);
  * the fd walk stops at LP_PROBE_MAX_FDS; the netlink socket has a receive
@@ -31,7 +35,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+
+#include "linkproof/proc.h"
 
 #define PROC_MAX (256u << 10)      /* /proc text files we parse are a few KiB */
 #define PROC_NET_MAX (64u << 20)   /* /proc/PID/net/tcp: ~150 bytes per socket */
@@ -112,19 +119,44 @@ static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int 
     return buf;
 }
 
-static int cmp_u64(const void *a, const void *b)
+/* One socket of the process: its inode, what protocol the kernel says it is, whether a table lists it. */
+enum { SK_OTHER = 0, SK_TCP, SK_UDP, SK_UNKNOWN };
+typedef struct sockent {
+    uint64_t ino;
+    uint8_t kind;
+    bool seen;
+} sockent;
+
+static int cmp_sock(const void *a, const void *b)
 {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    uint64_t x = ((const sockent *)a)->ino, y = ((const sockent *)b)->ino;
     return x < y ? -1 : x > y;
 }
 
-static bool has_inode(const uint64_t *v, size_t n, uint64_t ino)
+static sockent *find_sock(sockent *v, size_t n, uint64_t ino)
 {
-    return n && bsearch(&ino, v, n, sizeof *v, cmp_u64) != NULL;
+    sockent key = {.ino = ino};
+    return n ? bsearch(&key, v, n, sizeof *v, cmp_sock) : NULL;
 }
 
-/* /proc/PID/fd: count descriptors and collect socket inodes (sorted). */
-static lp_code read_fds(int dirfd, int pid, lp_probe *p, uint64_t **inodes, size_t *n_inodes,
+/* The protocol of the socket behind fd entry `name` of the fd directory fdd (system.sockprotoname). */
+static uint8_t sock_kind(int fdd, const char *name)
+{
+    char path[320], proto[32];
+    snprintf(path, sizeof path, "/proc/self/fd/%d/%s", fdd, name);
+    ssize_t n = getxattr(path, "system.sockprotoname", proto, sizeof proto - 1);
+    if (n <= 0)
+        return SK_UNKNOWN; /* closed meanwhile */
+    proto[n] = '\0';
+    if (strcmp(proto, "TCP") == 0 || strcmp(proto, "TCPv6") == 0)
+        return SK_TCP;
+    if (strcmp(proto, "UDP") == 0 || strcmp(proto, "UDPv6") == 0)
+        return SK_UDP;
+    return SK_OTHER;
+}
+
+/* /proc/PID/fd: count descriptors and collect the sockets (sorted by inode, each once). */
+static lp_code read_fds(int dirfd, int pid, lp_probe *p, sockent **socks, size_t *n_socks,
                         lp_err *err)
 {
     int fdd = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -156,22 +188,34 @@ static lp_code read_fds(int dirfd, int pid, lp_probe *p, uint64_t **inodes, size
         unsigned long long ino;
         if (sscanf(link, "socket:[%llu]", &ino) != 1)
             continue;
-        if (*n_inodes == cap) {
+        if (*n_socks == cap) {
             cap = cap ? cap * 2 : 256;
-            uint64_t *nv = realloc(*inodes, cap * sizeof *nv);
+            sockent *nv = realloc(*socks, cap * sizeof *nv);
             if (!nv) {
                 rc = nomem(err);
                 break;
             }
-            *inodes = nv;
+            *socks = nv;
         }
-        (*inodes)[(*n_inodes)++] = ino;
+        (*socks)[(*n_socks)++] = (sockent){ino, sock_kind(fdd, de->d_name), false};
     }
     if (!rc && errno && !de)
         rc = sys_err(err, pid, "file descriptors (/proc/PID/fd)", errno);
     closedir(d);
-    if (!rc && *n_inodes)
-        qsort(*inodes, *n_inodes, sizeof **inodes, cmp_u64);
+    if (!rc && *n_socks) {
+        qsort(*socks, *n_socks, sizeof **socks, cmp_sock);
+        /* a socket behind several fds (dup) once; a kind read from any of them */
+        size_t w = 0;
+        for (size_t i = 0; i < *n_socks; i++) {
+            if (w && (*socks)[w - 1].ino == (*socks)[i].ino) {
+                if ((*socks)[w - 1].kind == SK_UNKNOWN)
+                    (*socks)[w - 1].kind = (*socks)[i].kind;
+                continue;
+            }
+            (*socks)[w++] = (*socks)[i];
+        }
+        *n_socks = w;
+    }
     return rc;
 }
 
@@ -261,8 +305,8 @@ static bool add_listener(lp_probe *p, bool v6, const void *addr, uint16_t port, 
     return true;
 }
 
-/* One NETLINK_SOCK_DIAG dump of TCP sockets of one family; false when it could not run. */
-static bool diag_dump(int nl, int family, lp_probe *p, const uint64_t *inodes, size_t n_inodes,
+/* One NETLINK_SOCK_DIAG dump of TCP or UDP sockets of one family; false when it could not run. */
+static bool diag_dump(int nl, int family, int proto, lp_probe *p, sockent *socks, size_t n_socks,
                       bool *oom)
 {
     struct {
@@ -275,7 +319,7 @@ static bool diag_dump(int nl, int family, lp_probe *p, const uint64_t *inodes, s
     req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     req.nlh.nlmsg_seq = (uint32_t)family;
     req.r.sdiag_family = (uint8_t)family;
-    req.r.sdiag_protocol = IPPROTO_TCP;
+    req.r.sdiag_protocol = (uint8_t)proto;
     req.r.idiag_states = ~0u;
     struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
     if (sendto(nl, &req, sizeof req, 0, (struct sockaddr *)&sa, sizeof sa) < 0)
@@ -304,8 +348,14 @@ static bool diag_dump(int nl, int family, lp_probe *p, const uint64_t *inodes, s
             if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
                 continue;
             const struct inet_diag_msg *m = (const struct inet_diag_msg *)(buf + off + NLMSG_HDRLEN);
-            if (!has_inode(inodes, n_inodes, m->idiag_inode))
+            sockent *se = find_sock(socks, n_socks, m->idiag_inode);
+            if (!se)
                 continue;
+            se->seen = true;
+            if (proto == IPPROTO_UDP) {
+                p->udp_sockets++;
+                continue;
+            }
             p->sockets++;
             if (m->idiag_state < LP_TCP_NSTATES)
                 p->states[m->idiag_state]++;
@@ -367,9 +417,9 @@ static void hex_addr(const char *hex, bool v6, unsigned char *out)
     }
 }
 
-/* /proc/PID/net/tcp{,6}: the fallback (no backlog there). */
-static bool proc_tcp(int dirfd, const char *file, bool v6, lp_probe *p, const uint64_t *inodes,
-                     size_t n_inodes)
+/* /proc/PID/net/{tcp,udp}{,6}: the fallback (no backlog there). */
+static bool proc_tcp(int dirfd, const char *file, bool v6, bool udp, lp_probe *p, sockent *socks,
+                     size_t n_socks)
 {
     int e = 0;
     char *t = slurp_at(dirfd, file, PROC_NET_MAX, NULL, &e);
@@ -386,8 +436,14 @@ static bool proc_tcp(int dirfd, const char *file, bool v6, lp_probe *p, const ui
         if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%*x %39[0-9A-Fa-f]:%*x %x %lx:%lx %*x:%*x %*x %*u %*u %llu",
                    local, remote, &st, &txq, &rxq, &ino) != 6)
             continue;
-        if (!has_inode(inodes, n_inodes, ino))
+        sockent *se = find_sock(socks, n_socks, ino);
+        if (!se)
             continue;
+        se->seen = true;
+        if (udp) {
+            p->udp_sockets++;
+            continue;
+        }
         p->sockets++;
         if (st < LP_TCP_NSTATES)
             p->states[st]++;
@@ -411,8 +467,8 @@ static bool proc_tcp(int dirfd, const char *file, bool v6, lp_probe *p, const ui
     return ok;
 }
 
-static lp_code read_sockets(int dirfd, int pid, lp_probe_source src, lp_probe *p,
-                            const uint64_t *inodes, size_t n_inodes, lp_err *err)
+static lp_code read_sockets(int dirfd, int pid, lp_probe_source src, lp_probe *p, sockent *socks,
+                            size_t n_socks, lp_err *err)
 {
     int nl = src == LP_PROBE_PROC ? -1 : netlink_in_ns(dirfd);
     if (nl < 0 && src == LP_PROBE_SOCK_DIAG)
@@ -421,8 +477,10 @@ static lp_code read_sockets(int dirfd, int pid, lp_probe_source src, lp_probe *p
                           pid);
     bool oom = false;
     if (nl >= 0) {
-        bool ok = diag_dump(nl, AF_INET, p, inodes, n_inodes, &oom) &&
-                  diag_dump(nl, AF_INET6, p, inodes, n_inodes, &oom);
+        bool ok = diag_dump(nl, AF_INET, IPPROTO_TCP, p, socks, n_socks, &oom) &&
+                  diag_dump(nl, AF_INET6, IPPROTO_TCP, p, socks, n_socks, &oom) &&
+                  diag_dump(nl, AF_INET, IPPROTO_UDP, p, socks, n_socks, &oom) &&
+                  diag_dump(nl, AF_INET6, IPPROTO_UDP, p, socks, n_socks, &oom);
         close(nl);
         if (oom)
             return nomem(err);
@@ -434,14 +492,19 @@ static lp_code read_sockets(int dirfd, int pid, lp_probe_source src, lp_probe *p
             return lp_err_set(err, LP_ERR_IO, "process %d: the sock_diag dump failed or timed out", pid);
         /* start over from /proc */
         p->sockets = 0;
+        p->udp_sockets = 0;
         memset(p->states, 0, sizeof p->states);
         free(p->listeners);
         p->listeners = NULL;
         p->n_listeners = 0;
+        for (size_t i = 0; i < n_socks; i++)
+            socks[i].seen = false;
     }
     p->tcp_source = "proc";
-    if (!proc_tcp(dirfd, "net/tcp", false, p, inodes, n_inodes) ||
-        !proc_tcp(dirfd, "net/tcp6", true, p, inodes, n_inodes))
+    if (!proc_tcp(dirfd, "net/tcp", false, false, p, socks, n_socks) ||
+        !proc_tcp(dirfd, "net/tcp6", true, false, p, socks, n_socks) ||
+        !proc_tcp(dirfd, "net/udp", false, true, p, socks, n_socks) ||
+        !proc_tcp(dirfd, "net/udp6", true, true, p, socks, n_socks))
         return sys_err(err, pid, "TCP sockets (/proc/PID/net/tcp)", errno ? errno : EIO);
     return LP_OK;
 }
@@ -454,22 +517,26 @@ lp_code lp_probe_read(int pid, lp_probe **out, lp_err *err)
 lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err *err)
 {
     *out = NULL;
-    if (pid <= 0)
-        return lp_err_set(err, LP_ERR_INVAL, "'%d' is not a process id", pid);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d", pid);
-    int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0)
-        return sys_err(err, pid, "/proc entry", errno);
+    lp_proc *proc = NULL;
+    lp_code rc = lp_proc_open(pid, &proc, err);
+    if (rc)
+        return rc;
+    rc = lp_probe_read_proc(proc, src, out, err);
+    lp_proc_close(&proc);
+    return rc;
+}
+
+lp_code lp_probe_read_proc(lp_proc *proc, lp_probe_source src, lp_probe **out, lp_err *err)
+{
+    *out = NULL;
+    int pid = lp_proc_pid(proc), dirfd = lp_proc_dirfd(proc);
     lp_probe *p = calloc(1, sizeof *p);
-    if (!p) {
-        close(dirfd);
+    if (!p)
         return nomem(err);
-    }
     p->pid = pid;
-    uint64_t *inodes = NULL;
-    size_t n_inodes = 0;
-    lp_code rc = read_fds(dirfd, pid, p, &inodes, &n_inodes, err);
+    sockent *socks = NULL;
+    size_t n_socks = 0;
+    lp_code rc = read_fds(dirfd, pid, p, &socks, &n_socks, err);
     if (!rc) {
         char exe[4096];
         ssize_t k = readlinkat(dirfd, "exe", exe, sizeof exe - 1);
@@ -480,10 +547,27 @@ lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err 
         read_limits(dirfd, p);
         read_status(dirfd, p);
         read_netstat(dirfd, p);
-        rc = read_sockets(dirfd, pid, src, p, inodes, n_inodes, err);
+        rc = read_sockets(dirfd, pid, src, p, socks, n_socks, err);
     }
-    free(inodes);
-    close(dirfd);
+    for (size_t i = 0; !rc && i < n_socks; i++) {
+        if (socks[i].seen)
+            continue;
+        if (socks[i].kind == SK_TCP)
+            p->orphan_tcp++;
+        else if (socks[i].kind == SK_UDP)
+            p->orphan_udp++;
+        else if (socks[i].kind == SK_UNKNOWN)
+            p->unclassified++;
+    }
+    free(socks);
+    /* one process from the first read to the last, or no reading */
+    lp_err changed;
+    lp_err_clear(&changed);
+    if (lp_proc_check(proc, &changed) != LP_OK) {
+        if (err)
+            *err = changed;
+        rc = changed.code;
+    }
     if (rc) {
         lp_probe_free(&p);
         return rc;
