@@ -92,7 +92,7 @@ STALE_CACHE_IS_ERROR = True
 # docs/deps.md define them.
 ERROR_KINDS = {"interpreter-missing", "interpreter-wrong", "libc-mismatch", "not-found",
                "version-missing", "bad-library", "limit"}
-WARN_KINDS = {"weak-version", "no-verdef", "versions-skipped", "no-cache", "bad-cache"}
+WARN_KINDS = {"weak-version", "no-verdef", "versions-skipped", "no-cache", "bad-cache", "ldconf-limit"}
 (ERROR_KINDS if STALE_CACHE_IS_ERROR else WARN_KINDS).add("stale-cache")
 # keys docs/deps.md adds to the spec's
 EXTRA_KEYS = {"top-level": {"root_loader", "rules"}, "objects[]": {"children"},
@@ -1394,6 +1394,59 @@ def ldconf_section(c, f, T):
     return cache
 
 
+def ldconf_many_section(c, f, T):
+    """1,100 files in ld.so.conf.d (ldconfig reads them all; linkproof reads 1,024 files): what
+    the first ones list is used (stale-cache), and a problem line says what was skipped, for the
+    library that is only in a directory of a skipped file (ldconfig's cache is the oracle that it
+    belongs to the configuration)."""
+    t = c.t
+    libs = [p for p in host_libs_for([f["exe_a_plain"]]) if not under(p, T)]
+    E = os.path.join(T, "rootE2")
+    R.glibc_root(E, TRIPLET, libs)
+    os.makedirs(os.path.join(E, "etc/ld.so.conf.d"))
+    with open(os.path.join(E, "etc/ld.so.conf"), "w") as fp:
+        fp.write("include /etc/ld.so.conf.d/*.conf\n")
+    for i in range(1100):
+        os.makedirs(os.path.join(E, "opt/many/d%04d" % i))
+        with open(os.path.join(E, "etc/ld.so.conf.d/f%04d.conf" % i), "w") as fp:
+            fp.write("/opt/many/d%04d\n" % i)
+    R.copy(os.path.join(f["dir_a"], "libA.so"), os.path.join(E, "opt/many/d0050/libA.so"))
+    R.copy(os.path.join(f["dir_b"], "libB.so"), os.path.join(E, "opt/many/d1090/libB.so"))
+    label = "ld.so.conf with 1,100 included files, no cache"
+    j = c.one(label, f["exe_a_plain"], ["--root", E], expect_rc=1)
+    if j:
+        t.eq(label, "libA.so path (a directory of the 51st file)", "/opt/many/d0050/libA.so",
+             (obj(j, "libA.so") or {}).get("path"))
+        t.check(any("libA.so" in p["text"] for p in problems(j, "stale-cache")), label,
+                "want a stale-cache problem for libA.so: %s" % brief_problems(j))
+        t.check((obj(j, "libB.so") or {}).get("found") is False, label,
+                "libB.so is only in a directory of the 1,091st file: want not found, got %r" % obj(j, "libB.so"))
+        lim = problems(j, "ldconf-limit")
+        t.check(len(lim) == 1 and "77 configuration files not read" in lim[0]["text"]
+                and "/etc/ld.so.conf.d/f1023.conf" in lim[0]["text"] and lim[0]["severity"] == "warning",
+                label, "want one ldconf-limit warning saying 77 files from f1023.conf on were not read: %s"
+                % brief_problems(j))
+        rc, _, txt, _ = c.deps([f["exe_a_plain"]], mode=None, args=["--root", E, "--color=never"])
+        t.check("ldconf-limit" in txt and "f1023.conf" in txt, label + " (text)",
+                "the text output should carry the ldconf-limit line: %r" % txt[-600:])
+    if not c.need("ld.so.conf with 1,100 files (ldconfig oracle)", "ldconfig"):
+        return
+    try:
+        cache = R.ldconfig_root(E)
+    except R.BuildError as e:
+        c.skip("ld.so.conf with 1,100 files (ldconfig oracle)", "ldconfig -r failed: %s" % e)
+        return
+    cm = ldconfig_p(cache)
+    t.eq("ldconfig oracle", "ldconfig -r with 1,100 ld.so.conf.d files",
+         {"libA.so": "/opt/many/d0050/libA.so", "libB.so": "/opt/many/d1090/libB.so"},
+         {k: cm.get(k) for k in ("libA.so", "libB.so")})
+    label = "ld.so.conf with 1,100 included files, after ldconfig -r"
+    j = c.one(label, f["exe_a_plain"], ["--root", E], expect_rc=0)
+    if j:
+        t.check(not problems(j, "ldconf-limit"), label,
+                "ld.so.conf is not consulted when the cache has everything: %s" % brief_problems(j))
+
+
 def broken_cache_section(c, f, T, cgo, good_cache):
     t = c.t
     libs = [p for p in host_libs_for([cgo, f["exe_c_plain"]]) if not under(p, T)]
@@ -1628,6 +1681,7 @@ def main(fxdir, tally):
             old_glibc_section(c, f, T, cgo)
             symlink_section(c, f, T, cgo)
             good_cache = ldconf_section(c, f, T)
+            ldconf_many_section(c, f, T)
             broken_cache_section(c, f, T, cgo, good_cache)
             cache_extension_section(c, f, T)
         elif f:

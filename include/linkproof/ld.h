@@ -87,6 +87,8 @@ typedef struct lp_dirlist {
     char **dirs;
     char **origins; /**< "/etc/ld.so.conf.d/x86_64-linux-gnu.conf:3" */
     size_t n;
+    char **skipped; /**< one line per limit reached: what was not read ("77 files ..."), or none */
+    size_t n_skipped;
 } lp_dirlist;
 
 void lp_dirlist_release(lp_dirlist *l);
@@ -95,13 +97,20 @@ void lp_dirlist_release(lp_dirlist *l);
 #define LP_LDCONF_MAX_DEPTH 16
 #define LP_LDCONF_MAX_DIRS 4096
 
+/** Files read and matches taken per include pattern, before the rest is skipped. */
+#define LP_LDCONF_MAX_FILES 1024
+#define LP_LDCONF_MAX_GLOB 4096
+
 /**
  * Read @p path (normally "/etc/ld.so.conf") in @p root as ldconfig does:
  * comments, "include GLOB..." (relative patterns are relative to the
  * including file's directory), "hwcap" lines ignored, directories in order,
  * duplicates dropped. A missing top file gives an empty list and LP_OK;
- * *present tells whether it existed. Include loops are cut at
- * LP_LDCONF_MAX_DEPTH.
+ * *present tells whether it existed. ldconfig has no limits; here, past
+ * LP_LDCONF_MAX_FILES files, LP_LDCONF_MAX_DIRS directories,
+ * LP_LDCONF_MAX_GLOB matches of one pattern, LP_LDCONF_MAX_DEPTH levels of
+ * includes (a loop) or a file larger than 1 MiB, the rest is skipped and
+ * out->skipped says what, one line per limit: what was read is kept.
  */
 lp_code lp_ldconf_read(lp_root *root, const char *path, lp_dirlist *out, bool *present,
                        lp_err *err);
@@ -243,6 +252,7 @@ typedef enum lp_problem_kind {
     LP_PROB_BAD_CACHE,          /**< the ld.so.cache could not be read: ignored, as the loader does */
     LP_PROB_VERSIONS_SKIPPED,   /**< musl: versions are not checked by the loader */
     LP_PROB_NO_CACHE,           /**< glibc root without a usable ld.so.cache */
+    LP_PROB_LDCONF_LIMIT,       /**< ld.so.conf was consulted, and a limit made linkproof skip part of it */
 } lp_problem_kind;
 
 const char *lp_problem_name(lp_problem_kind kind);

@@ -25,10 +25,14 @@
  *    the first occurrence (name as written, file and line) is kept. A relative
  *    directory (ldconfig would stat it relative to its working directory) is
  *    dropped.
- * ldconfig has no defence against include loops; here includes deeper than
- * LP_LDCONF_MAX_DEPTH are not followed, at most LDCONF_MAX_FILES files and
- * LP_LDCONF_MAX_DIRS directories are read (LP_ERR_LIMIT beyond), each file
- * at most LDCONF_MAX_TEXT bytes.
+ * ldconfig has no defence against include loops and no limits; here includes
+ * deeper than LP_LDCONF_MAX_DEPTH are not followed, at most
+ * LP_LDCONF_MAX_FILES files and LP_LDCONF_MAX_DIRS directories are read, at
+ * most LP_LDCONF_MAX_GLOB matches of one pattern taken, each file at most
+ * LDCONF_MAX_TEXT bytes. Past a limit the rest is skipped, never the whole
+ * configuration: what was read stays, and one line per limit reached says
+ * how much was skipped and where it began (lp_dirlist.skipped), so that an
+ * answer that rests on the configuration can say it may be incomplete.
  *
  * Globbing: glob(3) with flags 0, done over lp_root_list() so that nothing is
  * read from outside the root: '*', '?', '[...]' and '\' escapes in any path
@@ -49,8 +53,8 @@
 #include "util/strbuf.h"
 
 #define LDCONF_MAX_TEXT (1u << 20)
-#define LDCONF_MAX_FILES 1024u
-#define LDCONF_MAX_GLOB 4096u
+#define LDCONF_MAX_FILES ((size_t)LP_LDCONF_MAX_FILES)
+#define LDCONF_MAX_GLOB ((size_t)LP_LDCONF_MAX_GLOB)
 
 static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
 
@@ -86,6 +90,11 @@ void lp_dirlist_release(lp_dirlist *l)
     l->dirs = NULL;
     l->origins = NULL;
     l->n = 0;
+    for (size_t i = 0; i < l->n_skipped; i++)
+        free(l->skipped[i]);
+    free(l->skipped);
+    l->skipped = NULL;
+    l->n_skipped = 0;
 }
 
 /* Append (dir, "file:line") to l, which has room for cap entries. */
@@ -140,17 +149,11 @@ static void strvec_free(strvec *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Take ownership of str (freed on failure). */
+/* Take ownership of str (freed on failure); the caller bounds the count (push_capped). */
 static lp_code strvec_push(strvec *s, char *str, lp_err *err)
 {
     if (!str)
         return nomem(err);
-    if (s->n >= LDCONF_MAX_GLOB) {
-        lp_err_set(err, LP_ERR_LIMIT, "'%s': include pattern matches more than %u paths", str,
-                   LDCONF_MAX_GLOB);
-        free(str);
-        return LP_ERR_LIMIT;
-    }
     if (s->n == s->cap) {
         size_t ncap = s->cap ? s->cap * 2 : 8;
         char **v = realloc(s->v, ncap * sizeof *v);
@@ -208,7 +211,18 @@ static int cmp_str(const void *a, const void *b)
  * existence here (the caller's read fails on missing ones, as parse_conf's
  * fopen would).
  */
-static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, lp_err *err)
+/* Push str unless the pattern has LDCONF_MAX_GLOB paths already (then count it in *dropped). */
+static lp_code push_capped(strvec *s, char *str, size_t *dropped, lp_err *err)
+{
+    if (str && s->n >= LDCONF_MAX_GLOB) {
+        free(str);
+        (*dropped)++;
+        return LP_OK;
+    }
+    return strvec_push(s, str, err);
+}
+
+static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, size_t *dropped, lp_err *err)
 {
     strvec cur = {0}, next = {0};
     lp_code rc = strvec_push(&cur, strdup(""), err);
@@ -227,7 +241,7 @@ static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, lp_err
         }
         for (size_t i = 0; rc == LP_OK && i < cur.n; i++) {
             if (!magic) {
-                rc = strvec_push(&next, join(cur.v[i], p, n, true), err);
+                rc = push_capped(&next, join(cur.v[i], p, n, true), dropped, err);
                 continue;
             }
             char **names = NULL;
@@ -241,7 +255,7 @@ static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, lp_err
             }
             for (size_t k = 0; rc == LP_OK && k < nn; k++)
                 if (fnmatch(comp, names[k], FNM_PERIOD) == 0)
-                    rc = strvec_push(&next, join(cur.v[i], names[k], strlen(names[k]), false), err);
+                    rc = push_capped(&next, join(cur.v[i], names[k], strlen(names[k]), false), dropped, err);
             lp_root_names_free(&names, nn);
         }
         free(comp);
@@ -266,6 +280,13 @@ static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, lp_err
 
 /* ---- ld.so.conf ---- */
 
+/* What one limit made the reader skip: how many, and the first of them. */
+enum { SKIP_FILES, SKIP_DIRS, SKIP_GLOB, SKIP_DEPTH, SKIP_SIZE, SKIP_KINDS };
+typedef struct skip_note {
+    size_t n;
+    char *first;
+} skip_note;
+
 typedef struct conf_ctx {
     lp_root *root;
     lp_dirlist *out;
@@ -273,8 +294,62 @@ typedef struct conf_ctx {
     char **canon; /* resolved path of each listed directory, for duplicates */
     size_t canon_cap;
     size_t files;
+    skip_note skip[SKIP_KINDS];
     lp_err *err;
 } conf_ctx;
+
+static void note_skip(conf_ctx *x, int kind, size_t n, const char *first)
+{
+    x->skip[kind].n += n;
+    if (!x->skip[kind].first)
+        x->skip[kind].first = strdup(first); /* NULL when out of memory: the count still says it */
+}
+
+/* One line per limit reached, into out->skipped. */
+static lp_code skip_lines(conf_ctx *x, lp_err *err)
+{
+    lp_dirlist *l = x->out;
+    for (int k = 0; k < SKIP_KINDS; k++) {
+        const skip_note *sn = &x->skip[k];
+        if (!sn->n)
+            continue;
+        const char *first = sn->first ? sn->first : "?";
+        lp_strbuf sb = {0};
+        switch (k) {
+        case SKIP_FILES:
+            lp_sb_addf(&sb, "%zu configuration file%s not read (over the limit of %u files): from '%s' on",
+                       sn->n, sn->n == 1 ? "" : "s", LP_LDCONF_MAX_FILES, first);
+            break;
+        case SKIP_DIRS:
+            lp_sb_addf(&sb, "%zu director%s not used (over the limit of %u directories): from %s on", sn->n,
+                       sn->n == 1 ? "y" : "ies", LP_LDCONF_MAX_DIRS, first);
+            break;
+        case SKIP_GLOB:
+            lp_sb_addf(&sb, "%zu path%s matched by include patterns not read (over the limit of %u "
+                       "matches of one pattern): the first in '%s'",
+                       sn->n, sn->n == 1 ? "" : "s", LP_LDCONF_MAX_GLOB, first);
+            break;
+        case SKIP_DEPTH:
+            lp_sb_addf(&sb, "%zu include%s nested deeper than %u levels not followed (an include loop?): "
+                       "the first in '%s'",
+                       sn->n, sn->n == 1 ? "" : "s", LP_LDCONF_MAX_DEPTH, first);
+            break;
+        default:
+            lp_sb_addf(&sb, "%zu configuration file%s larger than %u KiB not read: '%s'", sn->n,
+                       sn->n == 1 ? "" : "s", LDCONF_MAX_TEXT >> 10, first);
+            break;
+        }
+        char *line = lp_sb_take(&sb);
+        char **nv = line ? realloc(l->skipped, (l->n_skipped + 1) * sizeof *nv) : NULL;
+        if (!nv) {
+            free(line);
+            return nomem(err);
+        }
+        l->skipped = nv;
+        l->skipped[l->n_skipped++] = line;
+    }
+    return LP_OK;
+}
 
 static lp_code parse_conf(conf_ctx *x, const char *file, unsigned depth, bool *present);
 
@@ -322,6 +397,14 @@ static lp_code add_dir(conf_ctx *x, const char *line, const char *file, size_t l
         x->canon = c;
         x->canon_cap = nc;
     }
+    if (x->out->n >= LP_LDCONF_MAX_DIRS) {
+        char where[600];
+        snprintf(where, sizeof where, "%.256s (%.256s:%zu)", dir, file, lineno);
+        note_skip(x, SKIP_DIRS, 1, where);
+        free(dir);
+        free(canon);
+        return LP_OK;
+    }
     rc = dirlist_add(x->out, &x->cap, dir, n, file, lineno, x->err);
     free(dir);
     if (rc != LP_OK) {
@@ -336,8 +419,10 @@ static lp_code add_dir(conf_ctx *x, const char *line, const char *file, size_t l
 static lp_code include(conf_ctx *x, const char *file, const char *pat, size_t plen,
                        unsigned depth)
 {
-    if (depth >= LP_LDCONF_MAX_DEPTH)
-        return LP_OK; /* a loop, or absurdly deep: cut */
+    if (depth >= LP_LDCONF_MAX_DEPTH) {
+        note_skip(x, SKIP_DEPTH, 1, file); /* a loop, or absurdly deep: cut */
+        return LP_OK;
+    }
     lp_strbuf sb = {0};
     if (pat[0] != '/') {
         const char *slash = strrchr(file, '/');
@@ -350,7 +435,10 @@ static lp_code include(conf_ctx *x, const char *file, const char *pat, size_t pl
     if (!pattern)
         return nomem(x->err);
     strvec m = {0};
-    lp_code rc = glob_root(x->root, pattern, &m, x->err);
+    size_t dropped = 0;
+    lp_code rc = glob_root(x->root, pattern, &m, &dropped, x->err);
+    if (dropped)
+        note_skip(x, SKIP_GLOB, dropped, pattern);
     free(pattern);
     for (size_t i = 0; rc == LP_OK && i < m.n; i++)
         rc = parse_conf(x, m.v[i], depth + 1, NULL);
@@ -360,18 +448,25 @@ static lp_code include(conf_ctx *x, const char *file, const char *pat, size_t pl
 
 static lp_code parse_conf(conf_ctx *x, const char *file, unsigned depth, bool *present)
 {
-    if (++x->files > LDCONF_MAX_FILES)
-        return lp_err_set(x->err, LP_ERR_LIMIT, "'%s': more than %u configuration files read",
-                          file, LDCONF_MAX_FILES);
+    if (++x->files > LDCONF_MAX_FILES) {
+        note_skip(x, SKIP_FILES, 1, file);
+        return LP_OK;
+    }
     char *text = NULL;
     size_t len = 0;
     lp_err le;
     lp_err_clear(&le);
     lp_code rc = lp_root_read_text(x->root, file, LDCONF_MAX_TEXT, &text, &len, &le);
+    if (rc == LP_ERR_LIMIT) {
+        if (present)
+            *present = true;
+        note_skip(x, SKIP_SIZE, 1, file);
+        return LP_OK;
+    }
     if (rc != LP_OK) {
         if (present)
             *present = rc != LP_ERR_NOTFOUND;
-        if (rc == LP_ERR_NOMEM || rc == LP_ERR_LIMIT || (present && rc != LP_ERR_NOTFOUND)) {
+        if (rc == LP_ERR_NOMEM || (present && rc != LP_ERR_NOTFOUND)) {
             if (x->err)
                 *x->err = le;
             return rc;
@@ -443,9 +538,13 @@ lp_code lp_ldconf_read(lp_root *root, const char *path, lp_dirlist *out, bool *p
     conf_ctx x = {.root = root, .out = out, .err = err};
     bool here = false;
     lp_code rc = parse_conf(&x, path, 0, &here);
+    if (rc == LP_OK)
+        rc = skip_lines(&x, err);
     for (size_t i = 0; i < out->n; i++)
         free(x.canon[i]);
     free(x.canon);
+    for (int k = 0; k < SKIP_KINDS; k++)
+        free(x.skip[k].first);
     if (rc != LP_OK) {
         lp_dirlist_release(out);
         return rc;

@@ -504,6 +504,7 @@ typedef struct run {
     objkeys *keys;            /* per object: hashes for find_loaded */
     size_t cap;
     bool oom;
+    bool conf_used;           /* ld.so.conf's directories were searched (the stale-cache check) */
     size_t musl_self;         /* index of musl's loader object, SIZE_MAX if none */
     size_t musl_libc;         /* the object standing for the names musl answers itself */
 } run;
@@ -921,6 +922,7 @@ static bool search_glibc(run *r, size_t oi, size_t loader, const char *name, fou
     if (!ok) {
         int res = SEARCH_NONE;
         const lp_dirlist *conf = glibc_conf(r->ld);
+        r->conf_used = true;
         for (size_t i = 0; i < conf->n && res == SEARCH_NONE; i++) {
             if (nodeflib && in_defaults(r, conf->dirs[i]))
                 continue;
@@ -1592,6 +1594,15 @@ lp_code lp_deps_resolve_flags(lp_ld *ld, const char *file, unsigned flags, lp_de
             }
         }
 done:
+        if (r.conf_used) {
+            /* the stale-cache answers rest on the part of ld.so.conf that was read */
+            const lp_dirlist *conf = glibc_conf(ld);
+            for (size_t i = 0; i < conf->n_skipped; i++)
+                problem(&r, LP_PROB_LDCONF_LIMIT, 0,
+                        "/etc/ld.so.conf: %s; a library not found is looked for only in the "
+                        "directories of what was read",
+                        conf->skipped[i]);
+        }
         if (r.flavour == LP_LIBC_GLIBC) {
             d->versions_checked = true;
             check_versions(&r);
@@ -1724,6 +1735,7 @@ const char *lp_problem_name(lp_problem_kind kind)
     case LP_PROB_BAD_CACHE: return "bad-cache";
     case LP_PROB_VERSIONS_SKIPPED: return "versions-skipped";
     case LP_PROB_NO_CACHE: return "no-cache";
+    case LP_PROB_LDCONF_LIMIT: return "ldconf-limit";
     default: return "?";
     }
 }
