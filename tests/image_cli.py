@@ -373,6 +373,33 @@ def check_info(c, label, spec, layout, img, ref=None, npaths=None, platform=None
             "choices %r should be strings naming %s" % (j["choices"], list(refs)))
 
 
+def check_info_list(c, label, spec, layout, imgs):
+    """`image info` of a file of several images (no selector, or one that several match): exit 0
+    and the list (--json: path, layout, images with ref, platform, digest), against the builders."""
+    t = c.t
+    rc, out, err = c.lpr(["image", "info", "--json", spec])
+    j = lptest.load_json(out)
+    if not t.check(rc == 0 and isinstance(j, dict) and isinstance(j.get("images"), list), label,
+                   "want exit 0 and {path, layout, images: [...]}, got exit %r, %r %r"
+                   % (rc, dec(out)[:300], err[:300])):
+        return
+    t.eq(label, "layout", layout, j.get("layout"))
+    t.check(spec.startswith(str(j.get("path"))), label, "path %r, want the image file" % j.get("path"))
+    ident = (lambda i: i.config_digest) if layout == "docker-save" else (lambda i: i.manifest_digest)
+    want = [(img.refs[0], "%s/%s" % (img.os, img.arch), ident(img)) for img in imgs]
+    got = [(x.get("ref"), "%s/%s" % (x.get("os"), x.get("architecture")), x.get("digest"))
+           for x in j["images"] if isinstance(x, dict)]
+    t.eq(label, "images (ref, platform, digest)", sorted(want), sorted(got))
+    t.check(all(set(x) >= {"ref", "refs", "os", "architecture", "variant", "digest", "index_digest",
+                           "media_type", "size"} for x in j["images"] if isinstance(x, dict)), label,
+            "image keys: %r" % j["images"][:1])
+    rc, out, err = c.lpr(["image", "info", spec])
+    txt = dec(out)
+    t.check(rc == 0 and all(r in txt and d in txt for r, _, d in want), label + " (text)",
+            "want exit 0 and a line per image naming its tag and digest, got exit %r, %r %r"
+            % (rc, txt[:600], err[:200]))
+
+
 def expect_error(c, label, spec, words, args=("image", "ls"), tail=(), shown=None):
     """ARGS SPEC TAIL must exit 2 within ERR_TIMEOUT with one stderr line "linkproof: ..."
     naming the image path (SHOWN, default SPEC without its selector) and one of WORDS."""
@@ -681,6 +708,7 @@ def selection_section(c):
                     "image cat %s%s /which: exit %r %r, want image %d (%s); stderr %r"
                     % (spec, sel, rc, out, want, refs[want], err[:200]))
         check_info(c, label + " :tool:v2", spec + ":tool:v2", layout, two[1], refs[1], refs=refs[:2])
+        check_info_list(c, label + ", image info (no selector)", spec, layout, two)
         for sel in (":v3", ":team/app:v2", "@sha256:" + "0" * 64, ":pp:v1"):
             expect_error(c, label + ", selector matching nothing " + sel, spec + sel, [],
                          shown=spec)
@@ -699,6 +727,9 @@ def selection_section(c):
         label = "three images, %s" % name
         expect_error(c, label + ", :app:v1 matches two (assumption: exit 2)", spec + ":app:v1", [],
                      shown=spec)
+        check_info_list(c, label + ", image info (no selector)", spec, name, imgs)
+        check_info_list(c, label + ", image info :app:v1 (two match)", spec + ":app:v1", name,
+                        [imgs[0], imgs[2]])
         for sel, want in ((":team/app:v1", 0), (":other/app:v1", 2), (":v2", 1)):
             rc, out, err = c.cat(spec + sel, "/which")
             t.check(rc == 0 and out == b"image %d\n" % want, label,

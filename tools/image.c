@@ -26,7 +26,10 @@ void usage_image(FILE *fp)
           "  ls      every path: TYPE (- d l o) MODE SIZE LAYER PATH [-> TARGET]; --json: one\n"
           "          object per path per line\n"
           "  cat     the bytes of one file (links followed inside the image)\n"
-          "  info    layout, tag, platform, digests, layers, and the images the file offers\n"
+          "  info    layout, tag, platform, digests, layers, and the images the file offers;\n"
+          "          for a file of several images and no :TAG or @DIGEST that picks one (nor\n"
+          "          --platform), the list of its images: name, platform, digest (--json:\n"
+          "          {path, layout, images: [...]})\n"
           "\n"
           "  --platform P    the platform to take from a multi-platform index (default: the\n"
           "                  host's)\n"
@@ -240,6 +243,32 @@ int cmd_image(int argc, char **argv)
     }
     char cmdname[32];
     snprintf(cmdname, sizeof cmdname, "image %s", sub);
+    if (strcmp(sub, "info") == 0 && !platform) {
+        /* a file of several images (after the selector): list them, open none */
+        lp_image_list l;
+        lp_err err;
+        lp_err_clear(&err);
+        if (lp_image_list_read(argv[optind], &l, &err) != LP_OK) {
+            lp_cli_error("%s: %s", cmdname, err.msg);
+            return LP_EXIT_USAGE;
+        }
+        int status = LP_EXIT_OK;
+        if (l.several) {
+            if (json) {
+                json_t *j = lp_image_list_json(&l);
+                if (!j || !lp_json_write_line(stdout, j))
+                    status = LP_EXIT_USAGE;
+                json_decref(j);
+            } else {
+                lp_out o = {stdout, lp_color_enabled(stdout, cm)};
+                lp_image_list_text(&o, &l);
+            }
+        }
+        bool listed = l.several;
+        lp_image_list_release(&l);
+        if (listed)
+            return fflush(stdout) != 0 ? LP_EXIT_USAGE : status;
+    }
     lp_root *r = NULL;
     if (!lp_cli_open_image(cmdname, argv[optind], platform, NULL, &r))
         return LP_EXIT_USAGE;

@@ -135,6 +135,35 @@ typedef struct lp_image_meta {
 lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts *opts,
                            lp_err *err);
 
+/** One image a file offers (lp_image_list_read()). Strings are owned by the list. */
+typedef struct lp_image_entry {
+    char *refs[3];          /**< its names (tags): OCI ref.name and containerd annotations, or
+                                 docker save's RepoTags; NULL where there is none */
+    char *os, *architecture, *variant; /**< its platform (NULL when the file does not say) */
+    char *digest;           /**< "sha256:..." of its manifest (OCI), or of its config (docker save) */
+    char *index_digest;     /**< the nested image index it was listed in, or NULL */
+    char *media_type;       /**< of its manifest, when given */
+    int64_t size;           /**< of its manifest, -1 when not given */
+} lp_image_entry;
+
+/** The images an image file offers, without opening any of them. */
+typedef struct lp_image_list {
+    char *path;             /**< the file or directory */
+    const char *layout;     /**< "oci-dir", "oci-tar" or "docker-save" */
+    lp_image_entry *images; /**< in the file's order (a multi-platform index: one per platform) */
+    size_t n;
+    bool several;           /**< several images, not one image of several platforms: opening
+                                 needs a selector (IMAGE:TAG, IMAGE@sha256:DIGEST) */
+} lp_image_list;
+
+/**
+ * List the images of the file @p spec names (a selector keeps only the images
+ * it matches; one that matches none is LP_ERR_NOTFOUND). Reads the index,
+ * manifest list and, for docker save, the configs; no layer.
+ */
+lp_code lp_image_list_read(const char *spec, lp_image_list *out, lp_err *err);
+void lp_image_list_release(lp_image_list *l);
+
 /** The opened image's description, or NULL when @p root is not an image. */
 const lp_image_meta *lp_root_image(const lp_root *root);
 

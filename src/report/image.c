@@ -125,6 +125,78 @@ void lp_image_meta_text(lp_out *o, const lp_image_meta *m)
         row_text(fp, i ? "" : "images", m->choices[i]);
 }
 
+static void entry_platform(const lp_image_entry *e, char *buf, size_t n)
+{
+    if (e->os && e->architecture)
+        snprintf(buf, n, "%s/%s%s%s", e->os, e->architecture, e->variant ? "/" : "",
+                 e->variant ? e->variant : "");
+    else
+        snprintf(buf, n, "-");
+}
+
+json_t *lp_image_list_json(const lp_image_list *l)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "path", lp_json_str(l->path));
+    json_object_set_new(o, "layout", lp_json_str(l->layout));
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < l->n; i++) {
+        const lp_image_entry *e = &l->images[i];
+        json_t *x = json_object(), *refs = json_array();
+        for (int k = 0; k < 3; k++)
+            if (e->refs[k])
+                json_array_append_new(refs, lp_json_str(e->refs[k]));
+        json_object_set_new(x, "ref", lp_json_str(e->refs[0] ? e->refs[0] : e->refs[1]));
+        json_object_set_new(x, "refs", refs);
+        json_object_set_new(x, "os", lp_json_str(e->os));
+        json_object_set_new(x, "architecture", lp_json_str(e->architecture));
+        json_object_set_new(x, "variant", lp_json_str(e->variant));
+        json_object_set_new(x, "digest", lp_json_str(e->digest));
+        json_object_set_new(x, "index_digest", lp_json_str(e->index_digest));
+        json_object_set_new(x, "media_type", lp_json_str(e->media_type));
+        json_object_set_new(x, "size", e->size >= 0 ? json_integer((json_int_t)e->size) : json_null());
+        json_array_append_new(a, x);
+    }
+    json_object_set_new(o, "images", a);
+    return o;
+}
+
+void lp_image_list_text(lp_out *o, const lp_image_list *l)
+{
+    FILE *fp = o->fp;
+    lp_put_safe(fp, l->path);
+    fputs(":\n", fp);
+    row_text(fp, "layout", l->layout);
+    char v[96];
+    snprintf(v, sizeof v, "%zu: pick one with IMAGE:TAG or IMAGE@DIGEST", l->n);
+    row_text(fp, "images", v);
+    /* one line each: name, platform, digest; the names padded to one column */
+    size_t w = 4;
+    for (size_t i = 0; i < l->n; i++) {
+        const char *r = l->images[i].refs[0] ? l->images[i].refs[0] : l->images[i].refs[1];
+        size_t n = r ? strlen(r) : strlen("(untagged)");
+        if (n > w)
+            w = n;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        const lp_image_entry *e = &l->images[i];
+        const char *r = e->refs[0] ? e->refs[0] : e->refs[1];
+        char plat[160];
+        entry_platform(e, plat, sizeof plat);
+        fputs("    ", fp);
+        lp_put_safe(fp, r ? r : "(untagged)");
+        for (size_t k = r ? strlen(r) : strlen("(untagged)"); k < w; k++)
+            fputc(' ', fp);
+        fputs("  ", fp);
+        lp_put_safe(fp, plat);
+        fputs("  ", fp);
+        lp_put_safe(fp, e->digest ? e->digest : "(no digest)");
+        fputc('\n', fp);
+    }
+}
+
 void lp_compat_text(lp_out *o, const lp_compat_matrix *mx)
 {
     FILE *fp = o->fp;

@@ -54,6 +54,9 @@ void lp_image_ls_text(FILE *fp, const char *path, const lp_statinfo *st, const c
 json_t *lp_image_ls_json(const char *path, const lp_statinfo *st, const char *target);
 json_t *lp_image_meta_json(const lp_image_meta *m);
 void lp_image_meta_text(lp_out *o, const lp_image_meta *m);
+/* `image info` on a file of several images: the list (docs/images.md). */
+json_t *lp_image_list_json(const lp_image_list *l);
+void lp_image_list_text(lp_out *o, const lp_image_list *l);
 void lp_compat_text(lp_out *o, const lp_compat_matrix *mx);
 json_t *lp_compat_json(const lp_compat_matrix *mx);
 

@@ -456,6 +456,41 @@ static lp_code choice_error(lp_blobs *b, const cands *c, const bool *keep, lp_co
     return rc;
 }
 
+/* Does selector sel (NULL: none) name candidate x: by digest (its own or its index's) or by reference? */
+static bool selected(const cand *x, const char *sel)
+{
+    if (!sel)
+        return true;
+    if (strncmp(sel, "sha256:", 7) == 0)
+        return (x->digest && strcmp(sel, x->digest) == 0) || (x->parent && strcmp(sel, x->parent) == 0);
+    return ref_matches(sel, x->refs[0]) || ref_matches(sel, x->refs[1]) || ref_matches(sel, x->refs[2]);
+}
+
+/*
+ * Are the kept candidates several images, rather than one (or one image for several
+ * platforms, which a platform picks)? A candidate without a platform, or the same platform
+ * twice, makes them several images.
+ */
+static bool several_images(const cands *c, const bool *keep)
+{
+    size_t left = 0;
+    bool platforms = true;
+    for (size_t i = 0; i < c->n; i++) {
+        if (!keep[i])
+            continue;
+        left++;
+        if (!c->v[i].os || !c->v[i].arch)
+            platforms = false;
+    }
+    for (size_t i = 0; i < c->n && platforms; i++)
+        for (size_t j = i + 1; j < c->n && platforms; j++)
+            if (keep[i] && keep[j] && strcmp(c->v[i].os, c->v[j].os) == 0 &&
+                strcmp(c->v[i].arch, c->v[j].arch) == 0 &&
+                strcmp(c->v[i].variant ? c->v[i].variant : "", c->v[j].variant ? c->v[j].variant : "") == 0)
+                platforms = false; /* the same platform twice: two images */
+    return left > 1 && !platforms;
+}
+
 /*
  * Pick one candidate: by selector (tag or digest), then, when what is left is
  * one image for several platforms, by platform.
@@ -470,15 +505,7 @@ static lp_code choose(lp_blobs *b, cands *c, const char *sel, const lp_image_opt
         return nomem(err);
     size_t left = 0;
     for (size_t i = 0; i < c->n; i++) {
-        cand *x = &c->v[i];
-        if (!sel)
-            keep[i] = true;
-        else if (strncmp(sel, "sha256:", 7) == 0)
-            keep[i] = (x->digest && strcmp(sel, x->digest) == 0) ||
-                      (x->parent && strcmp(sel, x->parent) == 0);
-        else
-            keep[i] = ref_matches(sel, x->refs[0]) || ref_matches(sel, x->refs[1]) ||
-                      ref_matches(sel, x->refs[2]);
+        keep[i] = selected(&c->v[i], sel);
         left += keep[i];
     }
     lp_code rc = LP_OK;
@@ -489,18 +516,7 @@ static lp_code choose(lp_blobs *b, cands *c, const char *sel, const lp_image_opt
         free(keep);
         return rc;
     }
-    /* one image per platform, or several images? */
-    bool platforms = true;
-    for (size_t i = 0; i < c->n && platforms; i++)
-        if (keep[i] && (!c->v[i].os || !c->v[i].arch))
-            platforms = false;
-    for (size_t i = 0; i < c->n && platforms; i++)
-        for (size_t j = i + 1; j < c->n && platforms; j++)
-            if (keep[i] && keep[j] && strcmp(c->v[i].os, c->v[j].os) == 0 &&
-                strcmp(c->v[i].arch, c->v[j].arch) == 0 &&
-                strcmp(c->v[i].variant ? c->v[i].variant : "", c->v[j].variant ? c->v[j].variant : "") == 0)
-                platforms = false; /* the same platform twice: two images */
-    if (left > 1 && !platforms) {
+    if (several_images(c, keep)) {
         rc = choice_error(b, c, keep, LP_ERR_NOTFOUND,
                           "it holds several images: pick one with IMAGE:TAG or IMAGE@sha256:DIGEST",
                           err);
@@ -1562,6 +1578,171 @@ static lp_code open_legacy(image *im, cands *c, size_t pick, lp_err *err)
     return rc;
 }
 
+/*
+ * Open the image file at path and read its list of images: the layout ("oci-dir", "oci-tar",
+ * "docker-save") and one candidate per image (per platform of a multi-platform index).
+ */
+static lp_code read_index(const char *path, lp_blobs **blobs, const char **layout, bool *oci_out,
+                          cands *c, lp_err *err)
+{
+    bool is_dir = false;
+    lp_code rc = lp_blobs_open(path, blobs, &is_dir, err);
+    if (rc)
+        return rc;
+    lp_blobs *b = *blobs;
+    bool oci = lp_blobs_has(b, "index.json") && lp_blobs_has(b, "oci-layout");
+    bool legacy = !oci && !is_dir && lp_blobs_has(b, "manifest.json");
+    if (!oci && !legacy)
+        return lp_err_set(err, LP_ERR_FORMAT,
+                          is_dir ? "'%s': not an OCI image layout (no oci-layout and index.json)"
+                                 : "'%s': not a container image (no index.json with oci-layout, no "
+                                   "manifest.json)",
+                          path);
+    *oci_out = oci;
+    *layout = oci ? (is_dir ? "oci-dir" : "oci-tar") : "docker-save";
+    json_t *top = NULL;
+    rc = load_json(b, oci ? "index.json" : "manifest.json", oci ? "index.json" : "manifest.json",
+                   NULL, &top, err);
+    if (!rc)
+        rc = oci ? oci_collect(b, top, NULL, NULL, 0, c, err) : legacy_collect(b, top, c, err);
+    json_decref(top);
+    if (rc)
+        return rc;
+    if (legacy) {
+        /* platforms come from the configs */
+        for (size_t i = 0; i < c->n; i++) {
+            json_t *cfg = NULL;
+            lp_err e2;
+            lp_err_clear(&e2);
+            if (load_json(b, jstr(c->v[i].legacy, "Config"), "config", NULL, &cfg, &e2) == LP_OK) {
+                c->v[i].os = xstrdup(jstr(cfg, "os"));
+                c->v[i].arch = xstrdup(jstr(cfg, "architecture"));
+                c->v[i].variant = xstrdup(jstr(cfg, "variant"));
+            }
+            json_decref(cfg);
+        }
+    }
+    return LP_OK;
+}
+
+/*
+ * An index entry without a platform (a single-platform image): its manifest names its config,
+ * which says the platform. Each config is read once however many images share it; what cannot
+ * be read leaves the platform unknown (NULL).
+ */
+static void platforms_from_configs(lp_blobs *b, lp_image_list *l)
+{
+    char **seen = calloc(l->n ? l->n : 1, sizeof *seen); /* config digests read, parallel to their entry */
+    for (size_t i = 0; seen && i < l->n; i++) {
+        lp_image_entry *e = &l->images[i];
+        const char *hex = sha256_hex_of(e->digest);
+        if (e->os || !hex)
+            continue;
+        json_t *man = NULL, *cfg = NULL;
+        char *m = blob_member(hex);
+        lp_err le;
+        lp_err_clear(&le);
+        if (m && load_json(b, m, "manifest", hex, &man, &le) == LP_OK) {
+            const char *cd = jstr(json_object_get(man, "config"), "digest");
+            const char *chex = sha256_hex_of(cd);
+            size_t k = 0;
+            while (k < i && !(seen[k] && cd && strcmp(seen[k], cd) == 0))
+                k++;
+            if (k < i) {
+                /* the same config as an earlier image: the same platform */
+                e->os = xstrdup(l->images[k].os);
+                e->architecture = xstrdup(l->images[k].architecture);
+                e->variant = xstrdup(l->images[k].variant);
+            } else if (chex) {
+                char *cm = blob_member(chex);
+                if (cm && load_json(b, cm, "config", chex, &cfg, &le) == LP_OK) {
+                    e->os = xstrdup(jstr(cfg, "os"));
+                    e->architecture = xstrdup(jstr(cfg, "architecture"));
+                    e->variant = xstrdup(jstr(cfg, "variant"));
+                }
+                free(cm);
+            }
+            seen[i] = xstrdup(cd);
+        }
+        free(m);
+        json_decref(man);
+        json_decref(cfg);
+    }
+    for (size_t i = 0; seen && i < l->n; i++)
+        free(seen[i]);
+    free(seen);
+}
+
+lp_code lp_image_list_read(const char *spec, lp_image_list *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    char *path = NULL, *sel = NULL;
+    lp_code rc = split_spec(spec, &path, &sel, err);
+    if (rc)
+        return rc;
+    lp_blobs *b = NULL;
+    cands c = {0};
+    bool oci = false;
+    bool *keep = NULL;
+    out->path = path;
+    if ((rc = read_index(path, &b, &out->layout, &oci, &c, err)))
+        goto done;
+    keep = calloc(c.n ? c.n : 1, sizeof *keep);
+    out->images = calloc(c.n ? c.n : 1, sizeof *out->images);
+    if (!keep || !out->images) {
+        rc = nomem(err);
+        goto done;
+    }
+    for (size_t i = 0; i < c.n; i++) {
+        if (!(keep[i] = selected(&c.v[i], sel)))
+            continue;
+        /* the candidate's strings move to the entry */
+        cand *x = &c.v[i];
+        lp_image_entry *e = &out->images[out->n++];
+        for (int k = 0; k < 3; k++) {
+            e->refs[k] = x->refs[k];
+            x->refs[k] = NULL;
+        }
+        e->os = x->os, e->architecture = x->arch, e->variant = x->variant;
+        e->digest = x->digest, e->index_digest = x->parent, e->media_type = x->media_type;
+        e->size = x->size;
+        x->os = x->arch = x->variant = x->digest = x->parent = x->media_type = NULL;
+    }
+    out->several = several_images(&c, keep);
+    if (oci)
+        platforms_from_configs(b, out);
+    if (!out->n && sel)
+        rc = lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no image matches '%s'", path, sel);
+done:
+    free(keep);
+    free(sel);
+    cands_release(&c);
+    lp_blobs_free(&b);
+    if (rc)
+        lp_image_list_release(out);
+    return rc;
+}
+
+void lp_image_list_release(lp_image_list *l)
+{
+    if (!l)
+        return;
+    for (size_t i = 0; i < l->n; i++) {
+        lp_image_entry *e = &l->images[i];
+        for (int k = 0; k < 3; k++)
+            free(e->refs[k]);
+        free(e->os);
+        free(e->architecture);
+        free(e->variant);
+        free(e->digest);
+        free(e->index_digest);
+        free(e->media_type);
+    }
+    free(l->images);
+    free(l->path);
+    memset(l, 0, sizeof *l);
+}
+
 lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts *opts,
                            lp_err *err)
 {
@@ -1581,43 +1762,10 @@ lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts 
     path = NULL;
     im->prefetch = opts && opts->prefetch_libraries;
     im->meta.path = im->s_path;
-    bool is_dir = false;
-    if ((rc = lp_blobs_open(im->s_path, &im->blobs, &is_dir, err)))
+    bool oci = false;
+    if ((rc = read_index(im->s_path, &im->blobs, &im->meta.layout, &oci, &c, err)))
         goto fail;
     lp_blobs *b = im->blobs;
-    bool oci = lp_blobs_has(b, "index.json") && lp_blobs_has(b, "oci-layout");
-    bool legacy = !oci && !is_dir && lp_blobs_has(b, "manifest.json");
-    if (!oci && !legacy) {
-        rc = lp_err_set(err, LP_ERR_FORMAT,
-                        is_dir ? "'%s': not an OCI image layout (no oci-layout and index.json)"
-                               : "'%s': not a container image (no index.json with oci-layout, no "
-                                 "manifest.json)",
-                        im->s_path);
-        goto fail;
-    }
-    im->meta.layout = oci ? (is_dir ? "oci-dir" : "oci-tar") : "docker-save";
-    json_t *top = NULL;
-    rc = load_json(b, oci ? "index.json" : "manifest.json", oci ? "index.json" : "manifest.json",
-                   NULL, &top, err);
-    if (!rc)
-        rc = oci ? oci_collect(b, top, NULL, NULL, 0, &c, err) : legacy_collect(b, top, &c, err);
-    json_decref(top);
-    if (rc)
-        goto fail;
-    if (legacy) {
-        /* platforms come from the configs */
-        for (size_t i = 0; i < c.n; i++) {
-            json_t *cfg = NULL;
-            lp_err e2;
-            lp_err_clear(&e2);
-            if (load_json(b, jstr(c.v[i].legacy, "Config"), "config", NULL, &cfg, &e2) == LP_OK) {
-                c.v[i].os = xstrdup(jstr(cfg, "os"));
-                c.v[i].arch = xstrdup(jstr(cfg, "architecture"));
-                c.v[i].variant = xstrdup(jstr(cfg, "variant"));
-            }
-            json_decref(cfg);
-        }
-    }
     size_t pick = SIZE_MAX;
     if ((rc = choose(b, &c, sel, opts, &pick, err)))
         goto fail;
