@@ -91,11 +91,12 @@ STALE_CACHE_IS_ERROR = True
 # bad-cache (warning) and limit (error) are not in the spec's list; ld.h and
 # docs/deps.md define them.
 ERROR_KINDS = {"interpreter-missing", "interpreter-wrong", "libc-mismatch", "not-found",
-               "version-missing", "bad-library", "limit"}
-WARN_KINDS = {"weak-version", "no-verdef", "versions-skipped", "no-cache", "bad-cache", "ldconf-limit"}
+               "version-missing", "bad-library", "limit", "cpu-dependent"}
+WARN_KINDS = {"weak-version", "no-verdef", "versions-skipped", "no-cache", "bad-cache", "ldconf-limit",
+              "cpu-dependent-path"}
 (ERROR_KINDS if STALE_CACHE_IS_ERROR else WARN_KINDS).add("stale-cache")
 # keys docs/deps.md adds to the spec's
-EXTRA_KEYS = {"top-level": {"root_loader", "rules"}, "objects[]": {"children"},
+EXTRA_KEYS = {"top-level": {"root_loader", "rules", "glibc", "cpu"}, "objects[]": {"children"},
               "problems[]": set()}
 LIBCS = {"glibc", "musl", "unknown"}
 GLIBC_LDSO = "/lib64/ld-linux-x86-64.so.2"
@@ -1394,6 +1395,252 @@ def ldconf_section(c, f, T):
     return cache
 
 
+# ---------------------------------------------------------------- glibc version and CPU
+
+# The x86 CPUs of `deps --cpu` as docs/deps.md describes them: (glibc calls it Intel, has
+# AVX-512 BW/DQ/VL, has AVX-512 ER/PF (Xeon Phi), x86-64 level); every Intel one has the
+# AVX2/FMA/BMI/LZCNT/MOVBE/POPCNT set glibc's "haswell" needs.
+CPUS = {"x86-64": (False, False, False, 1), "x86-64-v2": (False, False, False, 2),
+        "x86-64-v3": (False, False, False, 3), "x86-64-v4": (False, False, False, 4),
+        "haswell": (True, False, False, 3), "skylake-avx512": (True, True, False, 4),
+        "xeon_phi": (True, False, True, 3)}
+
+
+def glibc_model(ver, cpu):
+    """What glibc VER (a tuple; None: unknown, the newest rules) derives from CPU for an
+    x86-64 program, modelled here from glibc's sources (elf/dl-hwcaps.c, sysdeps/x86/
+    cpu-features.c, get-isa-level.h): (platform, glibc-hwcaps subdirectories, legacy
+    subdirectory prefixes ending in "/" with "" last)."""
+    intel, avx512, phi, level = CPUS[cpu]
+    newest = ver is None
+    plat, names = "x86_64", []
+    if newest or ver >= (2, 26):
+        names.append("x86_64")
+        if intel:
+            plat = "xeon_phi" if phi else "haswell"
+            if avx512 and not phi:
+                names.append("avx512_1")
+    hw = ["x86-64-v%d" % l for l in (4, 3, 2) if level >= l] if newest or ver >= (2, 33) else []
+    if newest or ver >= (2, 37):
+        return plat, hw, [""]
+    names += [plat, "tls"]
+    legacy = []
+    for m in range((1 << len(names)) - 1, -1, -1):
+        legacy.append("".join(names[k] + "/" for k in reversed(range(len(names))) if m >> k & 1))
+    return plat, hw, legacy
+
+
+def model_path(root, rpath, ver, cpu, lib="libC.so"):
+    """The file the model's loader maps for LIB from the directory RPATH ($PLATFORM expanded),
+    or None: the first candidate that exists in ROOT."""
+    plat, hw, legacy = glibc_model(ver, cpu)
+    d = rpath.replace("$PLATFORM", plat)
+    for cand in ["%s/glibc-hwcaps/%s/%s" % (d, h, lib) for h in hw] + ["%s/%s%s" % (d, p, lib) for p in legacy]:
+        if os.path.isfile(os.path.join(root, cand.lstrip("/"))):
+            return cand
+    return None
+
+
+# the libraries of a branch root, each only in one subdirectory, and the program's RPATH
+BRANCH_LIBS = {"leg": ("/opt/leg", ["tls"]), "x64": ("/opt/x64", ["x86_64"]),
+               "hsw": ("/opt/hsw", ["haswell"]), "avx": ("/opt/avx", ["avx512_1"]),
+               "xp": ("/opt/xp", ["xeon_phi"]), "plat": ("/opt/plat/$PLATFORM", None),
+               "hw": ("/opt/hw", ["", "glibc-hwcaps/x86-64-v3"])}
+
+
+def branch_fixtures(f, T):
+    """One program per BRANCH_LIBS entry (built once): RPATH the in-root directory."""
+    out = {}
+    for key, (rp, _) in BRANCH_LIBS.items():
+        out[key] = R.cc(os.path.join(T, "branch", "exe_" + key), ["main_c.c"],
+                        ["-L" + f["dir_c"], "-lC", "-Wl,--disable-new-dtags,-rpath," + rp])
+    return out
+
+
+def fill_branch_root(root, f):
+    lib = os.path.join(f["dir_c"], "libC.so")
+    for key, (rp, subs) in BRANCH_LIBS.items():
+        if subs is None:
+            for p in ("x86_64", "haswell"):
+                R.copy(lib, os.path.join(root, "opt/plat", p, "libC.so"))
+            continue
+        for sub in subs:
+            R.copy(lib, os.path.join(root, rp.lstrip("/"), sub, "libC.so"))
+
+
+def loader_branch_section(c, f, T):
+    """Roots of each glibc branch (stand-in loader and libc.so.6 built here) and each CPU of
+    --cpu: the version read (a banner, or libc.so.6's version definitions), $PLATFORM, the
+    glibc-hwcaps and legacy subdirectories, which file each program gets; without --cpu, the
+    cpu-dependent problems where the CPUs' answers differ."""
+    t = c.t
+    exes = branch_fixtures(f, T)
+    # (label, stub_glibc_root kwargs, the version the rules are of (None: newest), exact)
+    branches = [("2.25 (ld.so banner)", dict(ldso_release="2.25"), (2, 25), True),
+                ("2.32 (ld.so banner)", dict(ldso_release="2.32"), (2, 32), True),
+                ("2.36 (ld.so banner)", dict(ldso_release="2.36"), (2, 36), True),
+                ("2.37 (ld.so banner)", dict(ldso_release="2.37"), (2, 37), True),
+                ("2.36 (libc.so.6 banner)", dict(libc_release="2.36", libc_upto="2.36"), (2, 36), True),
+                ("2.35 (libc.so.6 versions)", dict(libc_upto="2.35"), (2, 35), False),
+                ("2.37 (libc.so.6 versions)", dict(libc_upto="2.37"), (2, 37), False),
+                ("2.38 (ld.so banner, libc 2.36)", dict(ldso_release="2.38", libc_upto="2.36"), (2, 38), True)]
+    for i, (label, kw, ver, exact) in enumerate(branches):
+        root = os.path.join(T, "branch-root-%d" % i)
+        try:
+            R.stub_glibc_root(root, T, **kw)
+        except R.BuildError as e:
+            t.fail("glibc %s root" % label, "build failed: %s" % e)
+            continue
+        fill_branch_root(root, f)
+        for cpu in CPUS:
+            plat, hw, legacy = glibc_model(ver, cpu)
+            for key, exe in exes.items():
+                rp = BRANCH_LIBS[key][0]
+                want = model_path(root, rp, ver, cpu)
+                what = "glibc %s, --cpu %s, %s" % (label, cpu, key)
+                j = c.one(what, exe, ["--root", root, "--cpu", cpu])
+                if not j:
+                    continue
+                t.eq(what, "libC.so path", want, (obj(j, "libC.so") or {}).get("path"))
+                if key != "leg":
+                    continue
+                g, cj = j.get("glibc") or {}, j.get("cpu") or {}
+                t.eq(what, "glibc", {"version": "%d.%d" % ver, "exact": exact}, {k: g.get(k) for k in ("version", "exact")})
+                t.eq(what, "cpu (name, platform, hwcaps, legacy_hwcaps)",
+                     (cpu, plat, hw, [p.rstrip("/") for p in legacy if p]),
+                     (cj.get("name"), cj.get("platform"), j.get("hwcaps"), cj.get("legacy_hwcaps")))
+                t.check(not problems(j, "cpu-dependent") and not problems(j, "cpu-dependent-path"), what,
+                        "the CPU is given: no cpu-dependent problem, got %s" % brief_problems(j))
+        # the CPU not known: the lowest assumed, and a problem where the CPUs differ
+        for key, exe in exes.items():
+            rp = BRANCH_LIBS[key][0]
+            outs = {cpu: model_path(root, rp, ver, cpu) for cpu in CPUS}
+            what = "glibc %s, CPU not known, %s" % (label, key)
+            j = c.one(what, exe, ["--root", root])
+            if not j:
+                continue
+            t.eq(what, "libC.so path (the lowest CPU's)", outs["x86-64"], (obj(j, "libC.so") or {}).get("path"))
+            t.eq(what, "cpu name, assumed", (None, "x86-64"), ((j.get("cpu") or {}).get("name"),
+                                                                (j.get("cpu") or {}).get("assumed")))
+            found = {o is not None for o in outs.values()}
+            kind = None if len(set(outs.values())) == 1 else "cpu-dependent" if len(found) == 2 else "cpu-dependent-path"
+            got = [p for p in j["problems"] if p["kind"] in ("cpu-dependent", "cpu-dependent-path")]
+            if kind is None:
+                t.check(not got, what, "every CPU gets %r: want no cpu-dependent problem, got %s"
+                        % (outs["x86-64"], brief_problems(j)))
+                continue
+            if t.check(len(got) == 1 and got[0]["kind"] == kind, what,
+                       "the CPUs get %r: want one %s problem, got %s" % (outs, kind, brief_problems(j))):
+                others = {cpu for cpu, o in outs.items() if o != outs["x86-64"]}
+                t.check(all(x in got[0]["text"] for x in others) and "libC.so" in got[0]["text"], what,
+                        "the problem should name libC.so and the CPUs %s: %r" % (sorted(others), got[0]["text"]))
+                t.eq(what, "exit status", 1 if kind == "cpu-dependent" else 0, j["_rc"])
+    # --dst-platform wins over the CPU's platform, for $PLATFORM and the platform subdirectory
+    root = os.path.join(T, "branch-root-2")
+    if os.path.isdir(root):
+        j = c.one("glibc 2.36, --cpu haswell --dst-platform x86_64", exes["plat"],
+                  ["--root", root, "--cpu", "haswell", "--dst-platform", "x86_64"], expect_rc=0)
+        if j:
+            t.eq(j["_cmd"], "libC.so path", "/opt/plat/x86_64/libC.so", (obj(j, "libC.so") or {}).get("path"))
+            t.check("x86_64" in (j.get("cpu") or {}).get("legacy_hwcaps", []) and
+                    "haswell" not in " ".join((j.get("cpu") or {}).get("legacy_hwcaps", [])), j["_cmd"],
+                    "legacy_hwcaps should use the given platform: %r" % (j.get("cpu") or {}).get("legacy_hwcaps"))
+    # ld.so.cache entries ldconfig made for legacy subdirectories (the haswell platform bit)
+    if not c.need("ld.so.cache with legacy hwcap entries", "ldconfig"):
+        return
+    root = os.path.join(T, "branch-root-cache")
+    try:
+        R.stub_glibc_root(root, T, ldso_release="2.36")
+        R.copy(os.path.join(f["dir_c"], "libC.so"), os.path.join(root, "opt/hc/haswell/libC.so"))
+        with open(os.path.join(root, "etc/ld.so.conf"), "w") as fp:
+            fp.write("/opt/hc\n")
+        cache = R.ldconfig_root(root)
+    except R.BuildError as e:
+        c.skip("ld.so.cache with legacy hwcap entries", str(e))
+        return
+    rc, out, _ = run(["ldconfig", "-C", cache, "-p"])
+    t.check("hwcap: 0x0004000000000000" in dec(out), "ldconfig oracle",
+            "ldconfig should index /opt/hc/haswell/libC.so with the haswell platform bit: %r" % dec(out))
+    for cpu, want, rule in (("haswell", "/opt/hc/haswell/libC.so", "ld.so.cache"),
+                            ("skylake-avx512", "/opt/hc/haswell/libC.so", "ld.so.cache"),
+                            ("x86-64", None, None), ("xeon_phi", None, None)):
+        j = c.one("ld.so.cache legacy entry, --cpu %s" % cpu, f["exe_c_plain"], ["--root", root, "--cpu", cpu])
+        if j:
+            o = obj(j, "libC.so") or {}
+            t.eq(j["_cmd"], "libC.so (path, rule)", (want, rule), (o.get("path"), o.get("rule") if want else None))
+
+
+def ldd_search_path(exe, rpdir):
+    """The subdirectories of RPDIR the host's loader searches, in order, as LD_DEBUG=libs says
+    ("search path=D/...:D (RPATH from file ...)"): [subdirectory, ..., ""], or None."""
+    env = base_env(LD_DEBUG="libs")
+    rc, out, err = run([exe], env=env)
+    for line in dec(err).split("\n"):
+        m = re.search(r"search path=(\S+)\s+\(RPATH from file", line)
+        if m:
+            dirs = [d for d in m.group(1).split(":") if d == rpdir or d.startswith(rpdir + "/")]
+            if dirs:
+                return [d[len(rpdir) + 1:] for d in dirs]
+    return None
+
+
+def list_diagnostics():
+    """{key: value} of the host loader's --list-diagnostics (glibc 2.33 and later), or None."""
+    rc, out, _ = run([GLIBC_LDSO, "--list-diagnostics"])
+    if rc != 0:
+        return None
+    d = {}
+    for line in dec(out).split("\n"):
+        k, eq, v = line.partition("=")
+        if eq:
+            d[k] = v.strip('"')
+    return d
+
+
+def loader_host_section(c, f, T):
+    """The root / and this machine's CPU against the host's own loader: --list-diagnostics
+    (dl_platform, the version), LD_DEBUG=libs (the subdirectories searched, in order), and ldd
+    for programs whose library is only in one legacy subdirectory (tls/, x86_64/, haswell/,
+    avx512_1/, xeon_phi/, the platform's): which of them the loader takes depends on this CPU
+    and glibc, and ldd says it."""
+    t = c.t
+    diag = list_diagnostics()
+    j = c.one("host: glibc and CPU", f["exe_c_plain"])
+    if j and diag:
+        t.eq("host: glibc and CPU", "glibc.version (ld.so --list-diagnostics version.version)",
+             ".".join(diag.get("version.version", "?").split(".")[:2]), (j.get("glibc") or {}).get("version"))
+        t.eq("host: glibc and CPU", "cpu.platform (ld.so --list-diagnostics dl_platform)",
+             diag.get("dl_platform"), (j.get("cpu") or {}).get("platform"))
+        t.eq("host: glibc and CPU", "cpu.name", "host", (j.get("cpu") or {}).get("name"))
+    elif j:
+        c.skip("host: ld.so --list-diagnostics", "the host loader has no --list-diagnostics (glibc < 2.33)",
+               required=False)
+    # LD_DEBUG: the search path of an RPATH directory that holds nothing
+    rpdir = os.path.join(T, "emptyrp")
+    os.makedirs(rpdir, exist_ok=True)
+    exe = R.cc(os.path.join(T, "exe_emptyrp"), ["main_c.c"],
+               ["-L" + f["dir_c"], "-lC", "-Wl,--disable-new-dtags,-rpath," + rpdir + ":" + f["dir_c"]])
+    got = ldd_search_path(exe, rpdir)
+    j = c.one("host: LD_DEBUG search path", exe)
+    if j and t.check(got is not None, "host: LD_DEBUG search path", "LD_DEBUG=libs printed no search path for %s" % rpdir):
+        mine = ["glibc-hwcaps/" + h for h in j.get("hwcaps", [])] + (j.get("cpu") or {}).get("legacy_hwcaps", []) + [""]
+        t.eq("host: LD_DEBUG search path", "subdirectories searched in %s, in order" % rpdir, got, mine)
+    # one library in one legacy subdirectory each: linkproof and ldd agree on this CPU
+    plat = (diag or {}).get("dl_platform", "x86_64")
+    subs = ["tls", "x86_64", "haswell", "avx512_1", "xeon_phi", plat, "tls/" + plat, "i686"]
+    for i, sub in enumerate(dict.fromkeys(subs)):
+        d = os.path.join(T, "legacy-%d" % i)
+        R.copy(os.path.join(f["dir_c"], "libC.so"), os.path.join(d, sub, "libC.so"))
+        exe = R.cc(os.path.join(T, "exe_legacy_%d" % i), ["main_c.c"],
+                   ["-L" + f["dir_c"], "-lC", "-Wl,--disable-new-dtags,-rpath," + d])
+        label = "host: libC.so only in %s/ of the RPATH directory" % sub
+        o = ldd(exe)
+        j = c.one(label, exe)
+        if j:
+            t.eq(label, "libC.so path (ldd)", o["map"].get("libC.so"), lp_map(j).get("libC.so", "(absent)"))
+            t.eq(label, "exit status (ldd)", oracle_rc(o), j["_rc"])
+
+
 def ldconf_many_section(c, f, T):
     """1,100 files in ld.so.conf.d (ldconfig reads them all; linkproof reads 1,024 files): what
     the first ones list is used (stale-cache), and a problem line says what was skipped, for the
@@ -1682,6 +1929,8 @@ def main(fxdir, tally):
             symlink_section(c, f, T, cgo)
             good_cache = ldconf_section(c, f, T)
             ldconf_many_section(c, f, T)
+            loader_host_section(c, f, T)
+            loader_branch_section(c, f, T)
             broken_cache_section(c, f, T, cgo, good_cache)
             cache_extension_section(c, f, T)
         elif f:

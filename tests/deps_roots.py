@@ -356,3 +356,56 @@ def ldconfig_root(d):
         except BuildError as e:
             errs.append(str(e))
     raise BuildError("; ".join(errs))
+
+
+# ---------------------------------------------------------------- roots of a given glibc
+
+
+STUB_VERSIONS = ["2.2.5", "2.3", "2.4", "2.14", "2.17", "2.26", "2.28", "2.33", "2.34", "2.35",
+                 "2.36", "2.37", "2.38"]
+
+
+def _stub_release(text):
+    return ("__attribute__((used)) static const char lp_release[] = \"%s\";\n" % text) if text else ""
+
+
+def stub_glibc_root(d, t, ldso_release=None, libc_release=None, libc_upto="2.36",
+                    triplet="x86_64-linux-gnu"):
+    """A glibc root of a chosen version, from stand-ins built here (no code that runs):
+    /lib/TRIPLET/ld-linux-x86-64.so.2, with the release banner "ld.so (linkproof stub) stable
+    release version LDSO_RELEASE." when given (the loader glibc puts in every ld.so), and
+    /lib64/ld-linux-x86-64.so.2 an absolute link to it; /lib/TRIPLET/libc.so.6 defining the
+    symbol versions GLIBC_2.2.5 ... GLIBC_<libc_upto> (of STUB_VERSIONS), with the banner "GNU C
+    Library (linkproof stub) stable release version LIBC_RELEASE." when given. T is a scratch
+    directory. Returns the in-root loader path."""
+    libdir = os.path.join(d, "lib", triplet)
+    mkdirs(libdir, os.path.join(d, "lib64"), os.path.join(d, "etc"), os.path.join(d, "usr", "lib", triplet))
+    tag = os.path.basename(d.rstrip("/"))
+    src = os.path.join(t, "stub-ldso-%s.c" % tag)
+    with open(src, "w") as f:
+        f.write("/* a stand-in loader */\nint _dl_lp_stub(void) { return 0; }\n"
+                + _stub_release(ldso_release and "ld.so (linkproof stub) stable release version %s." % ldso_release))
+    cc(os.path.join(libdir, "ld-linux-x86-64.so.2"), [src],
+       ["-shared", "-nostdlib", "-fPIC", "-Wl,-soname,ld-linux-x86-64.so.2"])
+    os.symlink("/lib/%s/ld-linux-x86-64.so.2" % triplet, os.path.join(d, "lib64", "ld-linux-x86-64.so.2"))
+    vers = STUB_VERSIONS[:STUB_VERSIONS.index(libc_upto) + 1]
+    csrc = os.path.join(t, "stub-libc-%s.c" % tag)
+    mapf = os.path.join(t, "stub-libc-%s.map" % tag)
+    with open(csrc, "w") as f:
+        f.write("/* a stand-in libc.so.6: symbol versions only */\n")
+        for v in vers:
+            f.write("int __lp_stub_%s(void) { return 0; }\n" % v.replace(".", "_"))
+        f.write("int puts(const char *s) { (void)s; return 0; }\nint __libc_start_main(void) { return 0; }\n")
+        f.write("void __cxa_finalize(void *p) { (void)p; }\n")
+        f.write(_stub_release(libc_release and "GNU C Library (linkproof stub) stable release version %s." % libc_release))
+    with open(mapf, "w") as f:
+        prev = None
+        for v in vers:
+            extra = {"2.2.5": " puts; __cxa_finalize;", "2.34": " __libc_start_main;"}.get(v, "")
+            f.write("GLIBC_%s {\n  global:\n    __lp_stub_%s;%s\n%s}%s;\n"
+                    % (v, v.replace(".", "_"), extra, "  local:\n    *;\n" if prev is None else "",
+                       " GLIBC_%s" % prev if prev else ""))
+            prev = v
+    cc(os.path.join(libdir, "libc.so.6"), [csrc],
+       ["-shared", "-nostdlib", "-fPIC", "-Wl,-soname,libc.so.6", "-Wl,--version-script=" + mapf])
+    return "/lib/%s/ld-linux-x86-64.so.2" % triplet

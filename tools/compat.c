@@ -31,6 +31,9 @@ void usage_compat(FILE *fp)
           "                  :TAG or @sha256:DIGEST to pick one image (repeatable)\n"
           "  --platform P    the platform to take from multi-platform images (default: each\n"
           "                  binary's own)\n"
+          "  --cpu NAME      the CPU the images will run on (see 'linkproof help deps'); by\n"
+          "                  default not known: a library whose file depends on the CPU is\n"
+          "                  cpu-dependent where some CPU does not load it\n"
           "  --json          one JSON object (docs/images.md)\n"
           "  --color=WHEN    auto (default), always, never; NO_COLOR disables\n"
           "\n"
@@ -44,6 +47,7 @@ int cmd_compat(int argc, char **argv)
     static const struct option opts[] = {
         {"image", required_argument, NULL, 'i'},
         {"platform", required_argument, NULL, 'p'},
+        {"cpu", required_argument, NULL, 'C'},
         {"json", no_argument, NULL, 'j'},
         {"color", required_argument, NULL, 'c'},
         {"colour", required_argument, NULL, 'c'},
@@ -53,6 +57,7 @@ int cmd_compat(int argc, char **argv)
     const char **images = NULL;
     size_t n_images = 0;
     const char *platform = NULL;
+    lp_deps_opts dopts = {0};
     bool json = false;
     lp_color_mode cm = LP_COLOR_AUTO;
     int status = LP_EXIT_OK;
@@ -71,6 +76,14 @@ int cmd_compat(int argc, char **argv)
             break;
         }
         case 'p': platform = optarg; break;
+        case 'C':
+            if (!lp_cpu_name_ok(optarg)) {
+                lp_cli_error("compat: --cpu '%s' is not a CPU linkproof knows (%s)", optarg, lp_cpu_names());
+                free(images);
+                return LP_EXIT_USAGE;
+            }
+            dopts.cpu = optarg;
+            break;
         case 'j': json = true; break;
         case 'c':
             if (!lp_cli_color("compat", optarg, &cm)) {
@@ -110,7 +123,7 @@ int cmd_compat(int argc, char **argv)
             lp_err_clear(&err);
             lp_cli_view *w = lp_cli_view_get(&vs, images[i], i,
                                              platform ? platform : known ? plat : "linux/amd64",
-                                             platform, NULL);
+                                             platform, &dopts);
             if (!w) {
                 lp_cli_error("out of memory");
                 status = LP_EXIT_USAGE;

@@ -20,6 +20,10 @@ void usage_deps(FILE *fp)
           "(glibc's or musl's rules, chosen by FILE's interpreter), in the root DIR\n"
           "(default /) or in a container image, and check every needed symbol version\n"
           "(glibc). Nothing is executed, no ldconfig is run: the root's files are read.\n"
+          "glibc's rules are those of the root's glibc (the version in its loader, else its\n"
+          "libc.so.6): up to 2.36 every search directory's legacy subdirectories (tls/,\n"
+          "x86_64/, haswell/, avx512_1/ ...) too, from 2.33 the glibc-hwcaps ones; both, and\n"
+          "$PLATFORM, depend on the CPU (--cpu). musl's rules depend on neither.\n"
           "\n"
           "  --root DIR              the target's root filesystem (default /)\n"
           "  --image IMAGE           a container image as the root: a docker-save tarball,\n"
@@ -32,15 +36,26 @@ void usage_deps(FILE *fp)
           "  --list                  one line per library, as ldd prints them\n"
           "  --json                  one JSON object per file per line (docs/json-schema.md)\n"
           "  --ld-library-path PATHS as if LD_LIBRARY_PATH=PATHS (the environment is not read)\n"
+          "  --cpu NAME              the CPU the program runs on: host (this machine's, read\n"
+          "                          as glibc reads it), or x86-64, x86-64-v2, x86-64-v3,\n"
+          "                          x86-64-v4 (a CPU glibc gives no platform name, such as\n"
+          "                          AMD's), haswell, skylake-avx512, xeon_phi (Intel CPUs glibc\n"
+          "                          names so), armv8.0-a, armv8.1-a. Default: host for the\n"
+          "                          root /, else not known: the lowest CPU is assumed, and a\n"
+          "                          library another CPU would load from another file, or not\n"
+          "                          at all, gets a cpu-dependent problem naming the CPUs\n"
           "  --hwcaps LIST|none      glibc-hwcaps subdirectories to search, best first,\n"
-          "                          comma-separated (default: the host CPU's, for x86-64)\n"
-          "  --dst-platform NAME     the value of $PLATFORM in RPATH and RUNPATH\n"
-          "                          (default: the kernel's AT_PLATFORM for the machine)\n"
+          "                          comma-separated (default: the CPU's)\n"
+          "  --dst-platform NAME     the loader's platform: $PLATFORM in RPATH and RUNPATH and,\n"
+          "                          up to glibc 2.36, the platform subdirectory (default: the\n"
+          "                          CPU's: haswell or xeon_phi on those Intel CPUs, else the\n"
+          "                          kernel's AT_PLATFORM)\n"
           "  --color=WHEN            auto (default), always, never; NO_COLOR disables\n"
           "\n"
           "Exit status: 0 everything resolves and every needed version is provided\n"
           "(warnings allowed), 1 something is missing (interpreter, library, symbol\n"
-          "version, glibc/musl mismatch), 2 usage error or a FILE or root that cannot be read.\n",
+          "version, glibc/musl mismatch; or, the CPU not known, a library some CPU would not\n"
+          "load: cpu-dependent), 2 usage error or a FILE or root that cannot be read.\n",
           fp);
 }
 
@@ -67,6 +82,7 @@ int cmd_deps(int argc, char **argv)
         {"ld-library-path", required_argument, NULL, 'L'},
         {"hwcaps", required_argument, NULL, 'H'},
         {"dst-platform", required_argument, NULL, 'P'},
+        {"cpu", required_argument, NULL, 'C'},
         {"color", required_argument, NULL, 'c'},
         {"colour", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},
@@ -107,6 +123,14 @@ int cmd_deps(int argc, char **argv)
             dopts.hwcaps = hw;
             break;
         case 'P': dopts.platform = optarg; break;
+        case 'C':
+            if (!lp_cpu_name_ok(optarg)) {
+                lp_cli_error("deps: --cpu '%s' is not a CPU linkproof knows (%s)", optarg, lp_cpu_names());
+                status = LP_EXIT_USAGE;
+                goto out;
+            }
+            dopts.cpu = optarg;
+            break;
         case 'c':
             if (!lp_cli_color("deps", optarg, &cm))
                 return LP_EXIT_USAGE;

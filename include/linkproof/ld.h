@@ -79,6 +79,19 @@ const lp_ldcache_entry *lp_ldcache_lookup(const lp_ldcache *cache, const char *s
                                           uint32_t required_flags, const char *const *hwcaps,
                                           size_t n_hwcaps);
 
+/**
+ * lp_ldcache_lookup() as the loader of a given CPU does it: an entry with
+ * legacy hardware-capability bits (ldconfig up to glibc 2.36 indexed
+ * libraries in tls/, haswell/, x86_64/... subdirectories so) is used when
+ * it has no bit outside @p hwcap, @p platform_mask and the TLS bit, and its
+ * platform bits are @p platform (or none). lp_ldcache_lookup() passes zeros:
+ * such entries are used only when they carry the TLS bit alone.
+ */
+const lp_ldcache_entry *lp_ldcache_lookup_hw(const lp_ldcache *cache, const char *soname,
+                                             uint32_t required_flags, const char *const *hwcaps,
+                                             size_t n_hwcaps, uint64_t hwcap, uint64_t platform,
+                                             uint64_t platform_mask);
+
 /* ------------------------------------------------------------------ */
 /* Search-path files                                                   */
 
@@ -246,6 +259,7 @@ typedef enum lp_problem_kind {
     LP_PROB_BAD_LIBRARY,        /**< found, but unreadable, not ELF, or of the wrong class */
     LP_PROB_STALE_CACHE,        /**< only in an ld.so.conf directory the cache lacks: the loader will not find it */
     LP_PROB_LIMIT,              /**< the tree exceeds LP_DEPS_MAX_OBJS */
+    LP_PROB_CPU_DEPENDENT,      /**< the CPU is not known, and on some CPUs the library is not loaded */
     LP_PROB_WARNING = 100,      /**< below: not fatal */
     LP_PROB_WEAK_VERSION,       /**< a weak version requirement is not met (glibc only warns) */
     LP_PROB_NO_VERDEF,          /**< needed versions, but the library defines none (glibc accepts) */
@@ -253,6 +267,7 @@ typedef enum lp_problem_kind {
     LP_PROB_VERSIONS_SKIPPED,   /**< musl: versions are not checked by the loader */
     LP_PROB_NO_CACHE,           /**< glibc root without a usable ld.so.cache */
     LP_PROB_LDCONF_LIMIT,       /**< ld.so.conf was consulted, and a limit made linkproof skip part of it */
+    LP_PROB_CPU_DEPENDENT_PATH, /**< the CPU is not known and decides which file is loaded (every CPU loads one) */
 } lp_problem_kind;
 
 const char *lp_problem_name(lp_problem_kind kind);
@@ -301,9 +316,20 @@ typedef struct lp_deps_opts {
     const char *ld_library_path;   /**< as LD_LIBRARY_PATH; NULL: not set */
     const char *const *hwcaps;     /**< active glibc-hwcaps subdirectories, best first */
     size_t n_hwcaps;
-    bool hwcaps_given;             /**< false: the host CPU's, when the machine is the host's */
-    const char *platform;          /**< $PLATFORM; NULL: from the machine */
+    bool hwcaps_given;             /**< false: the CPU's (see cpu) */
+    const char *platform;          /**< the loader's platform ($PLATFORM, and the platform
+                                        subdirectory up to glibc 2.36); NULL: the CPU's */
+    /** The CPU the program runs on: "host" (this machine's, read as glibc reads it), a preset
+     *  (lp_cpu_names()), or NULL: "host" for the root "/", else not known. Not known: the
+     *  lowest CPU of the machine is assumed, and every library whose file another CPU would
+     *  change gets a cpu-dependent problem naming the CPUs. */
+    const char *cpu;
 } lp_deps_opts;
+
+/** Whether @p name is a CPU lp_deps_opts.cpu accepts. */
+bool lp_cpu_name_ok(const char *name);
+/** The names lp_deps_opts.cpu accepts, ", "-separated. */
+const char *lp_cpu_names(void);
 
 typedef struct lp_deps {
     char *file;
@@ -325,6 +351,16 @@ typedef struct lp_deps {
     char *ldcache;          /**< the cache used ("/etc/ld.so.cache"), or NULL */
     char **hwcaps;          /**< the glibc-hwcaps subdirectories searched, best first */
     size_t n_hwcaps;
+    /* glibc's rules depend on its version and on the CPU: */
+    char *glibc_version;    /**< the root's glibc ("2.36"), NULL when not known (newest rules) */
+    bool glibc_version_exact; /**< false: a lower bound, from libc.so.6's version definitions */
+    char *glibc_version_from; /**< the file it was read from */
+    char *cpu;              /**< "host" or a preset; NULL: not known (the lowest one assumed) */
+    char *cpu_assumed;      /**< the CPU whose rules were applied ("host", a preset), or NULL */
+    char *platform;         /**< the loader's platform ($PLATFORM), or NULL (musl) */
+    char **legacy_hwcaps;   /**< legacy subdirectories searched in every directory (glibc up to
+                                 2.36: "tls/x86_64/x86_64", ..., "x86_64"), most specific first */
+    size_t n_legacy_hwcaps;
 } lp_deps;
 
 /** Objects loaded before LP_ERR_LIMIT (a hostile tree could be unbounded). */

@@ -676,6 +676,15 @@ const lp_ldcache_entry *lp_ldcache_lookup(const lp_ldcache *cache, const char *s
                                           uint32_t required_flags, const char *const *hwcaps,
                                           size_t n_hwcaps)
 {
+    return lp_ldcache_lookup_hw(cache, soname, required_flags, hwcaps, n_hwcaps, 0, 0, 0);
+}
+
+const lp_ldcache_entry *lp_ldcache_lookup_hw(const lp_ldcache *cache, const char *soname,
+                                             uint32_t required_flags, const char *const *hwcaps,
+                                             size_t n_hwcaps, uint64_t hwcap, uint64_t platform,
+                                             uint64_t platform_mask)
+{
+    const uint64_t tls = (uint64_t)1 << 63, exclude = ~(hwcap | platform_mask | tls);
     if (!cache || !soname)
         return NULL;
     size_t lo = 0, hi = cache->n, i = cache->n;
@@ -703,7 +712,8 @@ const lp_ldcache_entry *lp_ldcache_lookup(const lp_ldcache *cache, const char *s
         if (!named) {
             if (best)
                 break;
-            if (e->hwcap != 0)
+            /* legacy hardware capabilities: only the loader's own (dl-cache.c's hwcap_exclude) */
+            if ((e->hwcap & exclude) || ((e->hwcap & platform_mask) && (e->hwcap & platform_mask) != platform))
                 continue;
             return e;
         }

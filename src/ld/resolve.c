@@ -23,6 +23,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "ld/cpu.h"
 #include "util/smap.h"
 #include "util/strbuf.h"
 
@@ -199,7 +200,8 @@ struct lp_ld {
     bool conf_read;
     lp_dirlist conf;
     smap musl_paths;          /* musl arch -> lp_dirlist* (n == SIZE_MAX when absent) */
-    bool host_x86_64;         /* uname(2) once, for the default hwcaps */
+    char *cpu;                /* copy of opts.cpu */
+    smap glibc_vers;          /* the interpreter (or "") -> glibc_ver*, read once */
     /* where the files given live: the host, seen through a root view of "/" */
     lp_root *host;            /* ld->root when that is the host, else opened when first needed */
     bool host_owned;
@@ -223,6 +225,25 @@ static void pathinfo_free(void *p)
     }
 }
 
+/* The root's glibc version, as read for one interpreter. */
+typedef struct glibc_ver {
+    unsigned version; /* major * 1000 + minor; 0 when not known */
+    bool exact;       /* from a release banner, not a lower bound from version definitions */
+    char *from;       /* the file it was read from */
+} glibc_ver;
+
+static void glibc_ver_free(void *p)
+{
+    glibc_ver *g = p;
+    if (g) {
+        free(g->from);
+        free(g);
+    }
+}
+
+bool lp_cpu_name_ok(const char *name) { return name && lp_cpu_name_known(name); }
+const char *lp_cpu_names(void) { return lp_cpu_preset_list(); }
+
 typedef struct muslpath {
     bool present;
     lp_dirlist dirs;
@@ -244,8 +265,6 @@ lp_code lp_ld_new(lp_ld **out, lp_root *root, const lp_deps_opts *opts, lp_err *
     if (!ld)
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     ld->root = root;
-    struct utsname u;
-    ld->host_x86_64 = uname(&u) == 0 && strcmp(u.machine, "x86_64") == 0;
     if (opts) {
         ld->opts = *opts;
         if (opts->ld_library_path && !(ld->llp = strdup(opts->ld_library_path)))
@@ -264,6 +283,9 @@ lp_code lp_ld_new(lp_ld **out, lp_root *root, const lp_deps_opts *opts, lp_err *
         if (opts->platform && !(ld->platform = strdup(opts->platform)))
             goto oom;
         ld->opts.platform = ld->platform;
+        if (opts->cpu && !(ld->cpu = strdup(opts->cpu)))
+            goto oom;
+        ld->opts.cpu = ld->cpu;
     }
     *out = ld;
     return LP_OK;
@@ -285,6 +307,8 @@ void lp_ld_free(lp_ld **pld)
     smap_release(&ld->libs, libinfo_free);
     smap_release(&ld->paths, pathinfo_free);
     smap_release(&ld->musl_paths, muslpath_free);
+    smap_release(&ld->glibc_vers, glibc_ver_free);
+    free(ld->cpu);
     lp_ldcache_free(&ld->cache);
     free(ld->cache_problem);
     lp_dirlist_release(&ld->conf);
@@ -450,31 +474,6 @@ static muslpath *read_musl_path(lp_ld *ld, const char *arch)
     return m;
 }
 
-/* The host CPU's glibc-hwcaps subdirectories, best first, for x86-64 targets. */
-static size_t host_hwcaps(const char **out)
-{
-    size_t n = 0;
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    bool v2 = __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("sse4.2") &&
-              __builtin_cpu_supports("ssse3");
-    bool v3 = v2 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") &&
-              __builtin_cpu_supports("fma");
-    bool v4 = v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-              __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
-              __builtin_cpu_supports("avx512vl");
-    if (v4)
-        out[n++] = "x86-64-v4";
-    if (v3)
-        out[n++] = "x86-64-v3";
-    if (v2)
-        out[n++] = "x86-64-v2";
-#else
-    (void)out;
-#endif
-    return n;
-}
-
 /* ------------------------------------------------------------------ */
 /* One resolution. */
 
@@ -494,9 +493,17 @@ typedef struct run {
     lp_libc flavour;          /* whose rules */
     bool debian_layout;
     const char *lib_dst;      /* $LIB */
-    const char *platform;     /* $PLATFORM */
-    const char *hwcaps[8];
+    const char *platform;     /* $PLATFORM: the loader's platform */
+    const char *hwcaps[8];    /* glibc-hwcaps subdirectories, best first */
     size_t n_hwcaps;
+    const char *legacy[LP_LEGACY_MAX]; /* legacy subdirectory prefixes ("tls/", ..., "") */
+    size_t n_legacy;
+    uint64_t cache_hwcap, cache_platform, cache_platform_mask; /* ld.so.cache legacy entries */
+    lp_glibc_rules rules;     /* the CPU's (or the assumed one's) */
+    lp_glibc_rules *vrules;   /* CPU not known: the other CPUs' rules, each distinct */
+    char (*vnames)[32];
+    size_t n_variants;
+    bool probing;             /* searching for another CPU: nothing is recorded */
     char *defaults[6];
     size_t n_defaults;
     uint32_t cache_flags;
@@ -583,7 +590,7 @@ static size_t add_obj(run *r, const char *name, size_t parent)
 
 static void add_skip(run *r, lp_dep_obj *o, const char *path, const char *why)
 {
-    if (o->n_skipped >= 64)
+    if (o->n_skipped >= 64 || r->probing)
         return;
     lp_skip *ns = realloc(o->skipped, (o->n_skipped + 1) * sizeof *ns);
     if (!ns) {
@@ -763,16 +770,19 @@ enum { SEARCH_STOP = -1, SEARCH_NONE = 0, SEARCH_FOUND = 1 };
 static int try_dir(run *r, size_t oi, const char *dir, const char *name, lp_rule rule,
                    const char *detail, found *f)
 {
-    size_t nh = r->flavour == LP_LIBC_GLIBC ? r->n_hwcaps : 0;
+    /* glibc: the glibc-hwcaps subdirectories, then (up to 2.36) the legacy ones, whose last
+     * entry is the directory itself; musl: the directory */
+    bool glibc = r->flavour == LP_LIBC_GLIBC;
+    size_t nh = glibc ? r->n_hwcaps : 0, nl = glibc && r->n_legacy ? r->n_legacy : 1;
     cand_result last = CAND_NONE;
-    for (size_t h = 0; h <= nh; h++) {
+    for (size_t h = 0; h < nh + nl; h++) {
         char *p = NULL;
         int rc;
         const char *sep = strcmp(dir, "/") == 0 ? "" : "/";
         if (h < nh)
             rc = asprintf(&p, "%s%sglibc-hwcaps/%s/%s", dir, sep, r->hwcaps[h], name);
         else
-            rc = asprintf(&p, "%s%s%s", dir, sep, name);
+            rc = asprintf(&p, "%s%s%s%s", dir, sep, glibc && r->n_legacy ? r->legacy[h - nh] : "", name);
         if (rc < 0) {
             run_oom(r);
             return SEARCH_NONE;
@@ -899,8 +909,9 @@ static bool search_glibc(run *r, size_t oi, size_t loader, const char *name, fou
     free(org);
     bool nodeflib = (L->flags_1 & DF_1_NODEFLIB) != 0;
     if (!ok && r->ld->cache) {
-        const lp_ldcache_entry *e = lp_ldcache_lookup(r->ld->cache, name, r->cache_flags,
-                                                      r->hwcaps, r->n_hwcaps);
+        const lp_ldcache_entry *e =
+            lp_ldcache_lookup_hw(r->ld->cache, name, r->cache_flags, r->hwcaps, r->n_hwcaps,
+                                 r->cache_hwcap, r->cache_platform, r->cache_platform_mask);
         /* with DF_1_NODEFLIB, cache entries in the default directories do not count */
         if (e && !(nodeflib && in_defaults(r, e->path))) {
             libinfo *li = NULL;
@@ -1059,6 +1070,115 @@ static void set_found(run *r, size_t i, found *f)
     f->detail = NULL;
 }
 
+static void apply_rules(run *r, const lp_glibc_rules *g);
+
+/* The search for name needed by object `loader`, under the run's current rules. */
+static bool search_once(run *r, size_t oi, size_t loader, const char *name, found *f)
+{
+    if (!has_slash(name))
+        return r->flavour == LP_LIBC_MUSL ? search_musl(r, oi, loader, name, f)
+                                          : search_glibc(r, oi, loader, name, f);
+    bool ok = false;
+    char *org = NULL, *p = NULL;
+    origin_of(r, loader, &org);
+    p = expand_dst(r, name, strlen(name), org);
+    free(org);
+    if (p) {
+        char *full = p;
+        if (p[0] != '/' && asprintf(&full, "/%s", p) < 0)
+            full = NULL;
+        if (full) {
+            libinfo *li = NULL;
+            char *canon = NULL;
+            char why[128];
+            cand_result c = try_path(r, oi, full, &li, &canon, why, sizeof why);
+            if (c == CAND_OK || c == CAND_BAD)
+                ok = found_set(r, f, full, c, canon, li, LP_RULE_PATH, full, why);
+            if (full != p)
+                free(full);
+        }
+        free(p);
+    }
+    return ok;
+}
+
+/* What the loader does with name under some rules: the file it maps, or why not. */
+static void outcome_text(bool ok, const found *f, char *buf, size_t n, bool *loads)
+{
+    *loads = ok && !f->bad && f->rule != LP_RULE_LDCONF;
+    if (!ok || f->rule == LP_RULE_LDCONF)
+        snprintf(buf, n, "not found");
+    else if (f->bad)
+        snprintf(buf, n, "%s, which it cannot load (%s)", f->path, f->bad);
+    else
+        snprintf(buf, n, "%s", f->path);
+}
+
+/*
+ * The CPU is not known: search name again under every other CPU's rules; where the answer
+ * differs from the assumed CPU's, one problem names the CPUs and what each gets. An error
+ * when the library is loaded on some CPUs and not on others, a warning when only the file
+ * differs.
+ */
+static void compare_cpus(run *r, size_t oi, size_t loader, const char *name, bool ok0, const found *f0)
+{
+    enum { MAXV = 16 };
+    char outs[MAXV + 1][320];
+    bool loads[MAXV + 1];
+    size_t nv = r->n_variants < MAXV ? r->n_variants : MAXV;
+    outcome_text(ok0, f0, outs[0], sizeof outs[0], &loads[0]);
+    /* the run's own rules, restored after */
+    const char *platform = r->platform, *hwcaps[8], *legacy[LP_LEGACY_MAX];
+    size_t n_hwcaps = r->n_hwcaps, n_legacy = r->n_legacy;
+    uint64_t ch = r->cache_hwcap, cp = r->cache_platform, cm = r->cache_platform_mask;
+    memcpy(hwcaps, r->hwcaps, sizeof hwcaps);
+    memcpy(legacy, r->legacy, sizeof legacy);
+    bool differs = false, mixed = false;
+    r->probing = true;
+    for (size_t v = 0; v < nv; v++) {
+        apply_rules(r, &r->vrules[v]);
+        found g = {0};
+        bool ok = search_once(r, oi, loader, name, &g);
+        outcome_text(ok, &g, outs[v + 1], sizeof outs[0], &loads[v + 1]);
+        free(g.path);
+        free(g.detail);
+        free(g.bad);
+        differs |= strcmp(outs[v + 1], outs[0]) != 0;
+        mixed |= loads[v + 1] != loads[0];
+    }
+    r->probing = false;
+    r->platform = platform;
+    r->n_hwcaps = n_hwcaps;
+    r->n_legacy = n_legacy;
+    memcpy(r->hwcaps, hwcaps, sizeof hwcaps);
+    memcpy(r->legacy, legacy, sizeof legacy);
+    r->cache_hwcap = ch, r->cache_platform = cp, r->cache_platform_mask = cm;
+    if (!differs)
+        return;
+    /* "A on x86-64 (assumed), x86-64-v2; B on haswell, skylake-avx512" */
+    lp_strbuf sb = {0};
+    bool done[MAXV + 1] = {false};
+    for (size_t i = 0; i <= nv; i++) {
+        if (done[i])
+            continue;
+        lp_sb_addf(&sb, "%s%s on ", i ? "; " : "", outs[i]);
+        for (size_t k = i, first = 1; k <= nv; k++) {
+            if (done[k] || strcmp(outs[k], outs[i]) != 0)
+                continue;
+            done[k] = true;
+            lp_sb_addf(&sb, "%s%s%s", first ? "" : ", ", k ? r->vnames[k - 1] : r->d->cpu_assumed,
+                       k ? "" : " (assumed above)");
+            first = 0;
+        }
+    }
+    char *list = lp_sb_take(&sb);
+    const char *needer = r->d->objs[loader].path ? r->d->objs[loader].path : r->d->objs[loader].name;
+    problem(r, mixed ? LP_PROB_CPU_DEPENDENT : LP_PROB_CPU_DEPENDENT_PATH, oi,
+            "%s: the CPU decides %s: %s; give --cpu (needed by %s)", name,
+            mixed ? "whether the loader finds it" : "which file the loader maps", list ? list : "?", needer);
+    free(list);
+}
+
 /* Resolve one needed name of object `loader`; returns the object index or SIZE_MAX. */
 static size_t resolve_needed(run *r, size_t loader, const char *name)
 {
@@ -1091,33 +1211,9 @@ static size_t resolve_needed(run *r, size_t loader, const char *name)
         return oi;
     }
     found f = {0};
-    bool ok = false;
-    if (has_slash(name)) {
-        char *org = NULL, *p = NULL;
-        origin_of(r, loader, &org);
-        p = expand_dst(r, name, strlen(name), org);
-        free(org);
-        if (p) {
-            char *full = p;
-            if (p[0] != '/' && asprintf(&full, "/%s", p) < 0)
-                full = NULL;
-            if (full) {
-                libinfo *li = NULL;
-                char *canon = NULL;
-                char why[128];
-                cand_result c = try_path(r, oi, full, &li, &canon, why, sizeof why);
-                if (c == CAND_OK || c == CAND_BAD)
-                    ok = found_set(r, &f, full, c, canon, li, LP_RULE_PATH, full, why);
-                if (full != p)
-                    free(full);
-            }
-            free(p);
-        }
-    } else if (r->flavour == LP_LIBC_MUSL) {
-        ok = search_musl(r, oi, loader, name, &f);
-    } else {
-        ok = search_glibc(r, oi, loader, name, &f);
-    }
+    bool ok = search_once(r, oi, loader, name, &f);
+    if (r->n_variants && !r->probing)
+        compare_cpus(r, oi, loader, name, ok, &f);
     const char *needer = d->objs[loader].path ? d->objs[loader].path : d->objs[loader].name;
     if (ok && f.bad) {
         /* the loader opened it and failed: an error, and the program does not start */
@@ -1191,7 +1287,6 @@ static bool exists_reg(run *r, const char *path)
 static void setup_env(run *r)
 {
     lp_ld *ld = r->ld;
-    lp_deps *d = r->d;
     const arch_row *a = r->arch;
     /* Debian's multiarch layout, or upstream glibc's */
     char *p = NULL;
@@ -1225,24 +1320,237 @@ static void setup_env(run *r)
         r->lib_dst = r->defaults[5];
     }
     r->platform = ld->opts.platform ? ld->opts.platform : a ? a->platform : NULL;
-    /* hwcaps */
+    r->cache_flags = lp_ldcache_required_flags(r->machine, r->bits, r->e_flags);
+}
+
+/* ------------------------------------------------------------------ */
+/* The root's glibc version and the CPU: which rules its loader applies. */
+
+#define BANNER_MAX_FILE ((uint64_t)32 << 20)
+
+/*
+ * The release banner glibc's ld.so and libc.so.6 carry ("ld.so (...) stable
+ * release version 2.36.", "GNU C Library (...) stable release version 2.36."):
+ * major * 1000 + minor, 0 when the file has none.
+ */
+static unsigned banner_version(lp_ld *ld, const char *path)
+{
+    lp_src *src = NULL;
+    lp_err e;
+    lp_err_clear(&e);
+    if (lp_root_open(ld->root, path, &src, &e) != LP_OK)
+        return 0;
+    unsigned v = 0;
+    lp_region reg;
+    uint64_t size = lp_src_size(src);
+    if (size <= BANNER_MAX_FILE && size > 0 &&
+        lp_src_region(src, 0, (size_t)size, "file", &reg, &e) == LP_OK) {
+        static const char key[] = "release version ";
+        const uint8_t *p = reg.data, *end = reg.data + reg.len;
+        /* bounded by the file: each match moves p forward */
+        while (!v && (p = memmem(p, (size_t)(end - p), key, sizeof key - 1)) != NULL) {
+            const uint8_t *start = p;
+            while (start > reg.data && start[-1] != '\0' && p - start < 256)
+                start--;
+            p += sizeof key - 1;
+            size_t left = (size_t)(end - start);
+            bool glibc = (left > 13 && memcmp(start, "GNU C Library", 13) == 0) ||
+                         (left > 6 && memcmp(start, "ld.so ", 6) == 0);
+            unsigned maj = 0, min = 0;
+            const uint8_t *q = p;
+            while (q < end && *q >= '0' && *q <= '9' && maj < 100)
+                maj = maj * 10 + (unsigned)(*q++ - '0');
+            if (!glibc || q == p || q >= end || *q != '.')
+                continue;
+            const uint8_t *m = ++q;
+            while (q < end && *q >= '0' && *q <= '9' && min < 1000)
+                min = min * 10 + (unsigned)(*q++ - '0');
+            if (q > m && maj > 0 && min < 1000)
+                v = maj * 1000 + min;
+        }
+        lp_region_release(&reg);
+    }
+    lp_src_free(&src);
+    return v;
+}
+
+/* The link-free path of the libc.so.6 the loader would find without a search path, or NULL. */
+static const char *find_libc(run *r)
+{
+    lp_ld *ld = r->ld;
+    if (ld->cache) {
+        const lp_ldcache_entry *e = lp_ldcache_lookup(ld->cache, "libc.so.6", r->cache_flags, NULL, 0);
+        pathinfo *pi = e ? path_lookup(ld, e->path) : NULL;
+        if (pi && pi->type == LP_FT_REG)
+            return pi->canon;
+    }
+    for (size_t i = 0; i < r->n_defaults; i++) {
+        char *p = NULL;
+        if (asprintf(&p, "%s/libc.so.6", r->defaults[i]) < 0)
+            return NULL;
+        pathinfo *pi = path_lookup(ld, p);
+        free(p);
+        if (pi && pi->type == LP_FT_REG)
+            return pi->canon;
+    }
+    return NULL;
+}
+
+/*
+ * The root's glibc version, once per interpreter: the banner of the loader
+ * that runs the program (its rules are the loader's), else of libc.so.6,
+ * else the highest GLIBC_2.N version libc.so.6 defines (a lower bound: a
+ * release that adds no symbol adds no version).
+ */
+static const glibc_ver *glibc_version(run *r)
+{
+    lp_ld *ld = r->ld;
+    const char *key = r->d->interp_path ? r->d->interp_path : "";
+    glibc_ver *g = smap_get(&ld->glibc_vers, key);
+    if (g)
+        return g;
+    if (!(g = calloc(1, sizeof *g)))
+        return NULL;
+    const char *libc = NULL;
+    if (r->d->interp_path && (g->version = banner_version(ld, r->d->interp_path)) != 0) {
+        g->exact = true;
+        g->from = strdup(r->d->interp_path);
+    } else if ((libc = find_libc(r)) != NULL) {
+        if ((g->version = banner_version(ld, libc)) != 0) {
+            g->exact = true;
+        } else {
+            libinfo *li = lib_get(ld, libc, true);
+            const char *hi = li && li->versions_read && li->ver_rc == LP_OK
+                                 ? lp_versions_highest(&li->ver, "GLIBC_2.0")
+                                 : NULL;
+            unsigned maj = 0, min = 0;
+            if (hi && sscanf(hi, "GLIBC_%u.%u", &maj, &min) == 2 && maj > 0 && maj < 100 && min < 1000)
+                g->version = maj * 1000 + min;
+        }
+        if (g->version)
+            g->from = strdup(libc);
+    }
+    if (!smap_put(&ld->glibc_vers, key, g)) {
+        glibc_ver_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+/* Make the run search as the loader with these rules does. */
+static void apply_rules(run *r, const lp_glibc_rules *g)
+{
+    lp_ld *ld = r->ld;
+    r->platform = g->platform[0] ? g->platform : NULL;
+    r->n_hwcaps = 0;
     if (ld->opts.hwcaps_given) {
         for (size_t i = 0; i < ld->n_hwcaps_given && i < 8; i++)
             r->hwcaps[r->n_hwcaps++] = ld->hwcaps_given[i];
     } else {
-        if (r->machine == EM_X86_64 && r->bits == 64 && ld->host_x86_64)
-            r->n_hwcaps = host_hwcaps(r->hwcaps);
+        for (size_t i = 0; i < g->n_hwcaps; i++)
+            r->hwcaps[r->n_hwcaps++] = g->hwcaps[i];
     }
-    if (r->n_hwcaps) {
-        d->hwcaps = calloc(r->n_hwcaps, sizeof(char *));
-        if (!d->hwcaps)
+    r->n_legacy = g->n_legacy;
+    for (size_t i = 0; i < g->n_legacy; i++)
+        r->legacy[i] = g->legacy[i];
+    r->cache_hwcap = g->cache_hwcap;
+    r->cache_platform = g->cache_platform;
+    r->cache_platform_mask = g->cache_platform_mask;
+}
+
+/* Whether two CPUs' rules search the same files (with the options that override them). */
+static bool same_effect(const run *r, const lp_glibc_rules *a, const lp_glibc_rules *b)
+{
+    if (strcmp(a->platform, b->platform) != 0 || a->n_legacy != b->n_legacy ||
+        a->cache_hwcap != b->cache_hwcap || a->cache_platform != b->cache_platform)
+        return false;
+    for (size_t i = 0; i < a->n_legacy; i++)
+        if (strcmp(a->legacy[i], b->legacy[i]) != 0)
+            return false;
+    if (r->ld->opts.hwcaps_given)
+        return true;
+    if (a->n_hwcaps != b->n_hwcaps)
+        return false;
+    for (size_t i = 0; i < a->n_hwcaps; i++)
+        if (strcmp(a->hwcaps[i], b->hwcaps[i]) != 0)
+            return false;
+    return true;
+}
+
+static char **copy_strings(run *r, const char *const *v, size_t n, bool strip, size_t *out_n)
+{
+    *out_n = 0;
+    if (!n)
+        return NULL;
+    char **c = calloc(n, sizeof *c);
+    if (!c) {
+        run_oom(r);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(v[i]);
+        if (strip && l == 0)
+            continue; /* the directory itself */
+        if (!(c[*out_n] = strndup(v[i], strip && l && v[i][l - 1] == '/' ? l - 1 : l))) {
             run_oom(r);
-        else
-            for (size_t i = 0; i < r->n_hwcaps; i++)
-                if ((d->hwcaps[i] = strdup(r->hwcaps[i])) != NULL)
-                    d->n_hwcaps++;
+            break;
+        }
+        (*out_n)++;
     }
-    r->cache_flags = lp_ldcache_required_flags(r->machine, r->bits, r->e_flags);
+    return c;
+}
+
+/*
+ * glibc: the version's and the CPU's rules. The CPU is the one asked for, this machine's for
+ * the root "/", else not known: then the machine's lowest CPU is assumed and the others'
+ * rules kept (each distinct one once) to tell where they would change a library's file.
+ */
+static void setup_rules(run *r)
+{
+    lp_ld *ld = r->ld;
+    lp_deps *d = r->d;
+    const glibc_ver *g = glibc_version(r);
+    unsigned ver = g ? g->version : 0;
+    if (g && g->version) {
+        char v[32];
+        snprintf(v, sizeof v, "%u.%u", g->version / 1000, g->version % 1000);
+        d->glibc_version = strdup(v);
+        d->glibc_version_exact = g->exact;
+        d->glibc_version_from = xstrdup(g->from);
+    }
+    const char *want = ld->cpu ? ld->cpu : lp_root_is_host(ld->root) ? "host" : NULL;
+    lp_cpu cpu, pres[16];
+    bool known = want && (strcmp(want, "host") == 0 ? lp_cpu_host(r->machine, r->bits, &cpu)
+                                                    : lp_cpu_preset(want, r->machine, r->bits, &cpu));
+    size_t np = known ? 0 : lp_cpu_presets(r->machine, r->bits, pres, 16);
+    const lp_cpu *primary = known ? &cpu : np ? &pres[0] : NULL;
+    const char *at_plat = r->arch ? r->arch->platform : NULL;
+    lp_glibc_rules_for(primary, r->machine, r->bits, ver, at_plat, ld->opts.platform, &r->rules);
+    apply_rules(r, &r->rules);
+    d->cpu = known ? strdup(cpu.name) : NULL;
+    d->cpu_assumed = primary ? strdup(primary->name) : NULL;
+    d->platform = xstrdup(r->platform);
+    d->hwcaps = copy_strings(r, r->hwcaps, r->n_hwcaps, false, &d->n_hwcaps);
+    d->legacy_hwcaps = copy_strings(r, r->legacy, r->n_legacy, true, &d->n_legacy_hwcaps);
+    if (np > 1) {
+        r->vrules = calloc(np - 1, sizeof *r->vrules);
+        r->vnames = calloc(np, sizeof *r->vnames);
+        if (!r->vrules || !r->vnames) {
+            run_oom(r);
+            return;
+        }
+    }
+    for (size_t i = 1; i < np; i++) {
+        lp_glibc_rules *v = &r->vrules[r->n_variants];
+        lp_glibc_rules_for(&pres[i], r->machine, r->bits, ver, at_plat, ld->opts.platform, v);
+        bool dup = same_effect(r, v, &r->rules);
+        for (size_t k = 0; k < r->n_variants && !dup; k++)
+            dup = same_effect(r, v, &r->vrules[k]);
+        if (dup)
+            continue;
+        snprintf(r->vnames[r->n_variants], sizeof r->vnames[0], "%s", pres[i].name);
+        r->n_variants++;
+    }
 }
 
 /*
@@ -1553,6 +1861,7 @@ lp_code lp_deps_resolve_flags(lp_ld *ld, const char *file, unsigned flags, lp_de
         setup_env(&r);
         if (r.flavour == LP_LIBC_GLIBC) {
             read_glibc_config(ld);
+            setup_rules(&r);
             if (ld->cache) {
                 d->ldcache = strdup("/etc/ld.so.cache");
                 if (lp_ldcache_problem(ld->cache))
@@ -1632,6 +1941,8 @@ done:
     }
     for (size_t i = 0; i < 6; i++)
         free(r.defaults[i]);
+    free(r.vrules);
+    free(r.vnames);
     free(r.info);
     free(r.keys);
     libinfo_free(main_li);
@@ -1681,6 +1992,14 @@ void lp_deps_free(lp_deps **pd)
     for (size_t i = 0; i < d->n_hwcaps; i++)
         free(d->hwcaps[i]);
     free(d->hwcaps);
+    for (size_t i = 0; i < d->n_legacy_hwcaps; i++)
+        free(d->legacy_hwcaps[i]);
+    free(d->legacy_hwcaps);
+    free(d->glibc_version);
+    free(d->glibc_version_from);
+    free(d->cpu);
+    free(d->cpu_assumed);
+    free(d->platform);
     free(d->file);
     free(d->root);
     free(d->interp);
@@ -1730,6 +2049,8 @@ const char *lp_problem_name(lp_problem_kind kind)
     case LP_PROB_BAD_LIBRARY: return "bad-library";
     case LP_PROB_STALE_CACHE: return "stale-cache";
     case LP_PROB_LIMIT: return "limit";
+    case LP_PROB_CPU_DEPENDENT: return "cpu-dependent";
+    case LP_PROB_CPU_DEPENDENT_PATH: return "cpu-dependent-path";
     case LP_PROB_WEAK_VERSION: return "weak-version";
     case LP_PROB_NO_VERDEF: return "no-verdef";
     case LP_PROB_BAD_CACHE: return "bad-cache";

@@ -118,7 +118,23 @@ void lp_deps_text(lp_out *o, const lp_deps *d)
         fputs(": static (no interpreter, no needed libraries): nothing to resolve\n", o->fp);
         return;
     }
-    fprintf(o->fp, "  %s(%s rules, root ", c_on(o, "\033[2m"), lp_libc_name(d->rules));
+    fprintf(o->fp, "  %s(%s rules", c_on(o, "\033[2m"), lp_libc_name(d->rules));
+    if (d->rules == LP_LIBC_GLIBC) {
+        /* which glibc and which CPU the rules are those of */
+        if (d->glibc_version)
+            fprintf(o->fp, " of %s%s", d->glibc_version_exact ? "" : "at least ", d->glibc_version);
+        else
+            fputs(" (version not found: the newest)", o->fp);
+        fputs(", CPU ", o->fp);
+        lp_put_safe(o->fp, d->cpu ? d->cpu : d->cpu_assumed ? d->cpu_assumed : "?");
+        if (!d->cpu)
+            fputs(" assumed", o->fp);
+        if (d->platform) {
+            fputs(", $PLATFORM ", o->fp);
+            lp_put_safe(o->fp, d->platform);
+        }
+    }
+    fputs(", root ", o->fp);
     lp_put_safe(o->fp, d->root);
     fprintf(o->fp, ")%s\n", c_off(o));
     for (size_t i = 1; i < d->n_objs; i++) {
@@ -215,6 +231,23 @@ json_t *lp_deps_json(const lp_deps *d)
     json_object_set_new(j, "versions_checked", json_boolean(d->versions_checked));
     json_object_set_new(j, "ld_so_cache", js(d->ldcache));
     json_object_set_new(j, "hwcaps", strv(d->hwcaps, d->n_hwcaps));
+    json_t *g = json_null();
+    if (d->glibc_version) {
+        g = json_object();
+        json_object_set_new(g, "version", js(d->glibc_version));
+        json_object_set_new(g, "exact", json_boolean(d->glibc_version_exact));
+        json_object_set_new(g, "from", js(d->glibc_version_from));
+    }
+    json_object_set_new(j, "glibc", g);
+    json_t *cpu = json_null();
+    if (d->rules == LP_LIBC_GLIBC && !d->is_static) {
+        cpu = json_object();
+        json_object_set_new(cpu, "name", js(d->cpu));
+        json_object_set_new(cpu, "assumed", js(d->cpu_assumed));
+        json_object_set_new(cpu, "platform", js(d->platform));
+        json_object_set_new(cpu, "legacy_hwcaps", strv(d->legacy_hwcaps, d->n_legacy_hwcaps));
+    }
+    json_object_set_new(j, "cpu", cpu);
     json_t *objs = json_array();
     for (size_t i = 0; i < d->n_objs; i++) {
         const lp_dep_obj *ob = &d->objs[i];
