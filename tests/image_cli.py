@@ -72,7 +72,7 @@ INFO_KEYS = ["path", "layout", "ref", "manifest_digest", "config_digest", "os", 
              "variant", "layers", "paths", "bytes_hashed", "choices"]
 INFO_LAYER_KEYS = ["digest", "member", "media_type", "compression", "size", "entries", "verified"]
 REASONS = {"wrong-architecture", "interpreter-missing", "libc-mismatch", "interpreter-wrong",
-           "not-found", "bad-library", "stale-cache", "version-missing", "limit"}
+           "not-found", "bad-library", "stale-cache", "version-missing", "limit", "cpu-dependent"}
 MACHINES = {62: "amd64", 183: "arm64", 3: "386", 40: "arm", 22: "s390x", 21: "ppc64le"}
 MUSL_ON_GLIBC = {"libc-mismatch", "interpreter-missing"}  # both accepted, see the docstring
 

@@ -20,7 +20,8 @@ static int rank(lp_problem_kind k)
     case LP_PROB_INTERP_WRONG: return 2;
     case LP_PROB_NOT_FOUND:
     case LP_PROB_BAD_LIBRARY:
-    case LP_PROB_STALE_CACHE: return 3;
+    case LP_PROB_STALE_CACHE:
+    case LP_PROB_CPU_DEPENDENT: return 3;
     case LP_PROB_LIMIT: return 4;
     case LP_PROB_VERSION_MISSING: return 5;
     default: return 99;
