@@ -70,6 +70,7 @@ json_t *lp_xresult_json(const lp_xresult *r)
     json_object_set_new(o, "value", jstr(r->value));
     json_object_set_new(o, "address", r->has_addr ? json_integer((json_int_t)r->addr) : json_null());
     json_object_set_new(o, "confidence", json_string(r->confidence ? r->confidence : "low"));
+    json_object_set_new(o, "evidence", json_string(r->evidence ? r->evidence : "none"));
     json_object_set_new(o, "detail", jstr(r->detail));
     json_t *sg = json_array();
     for (size_t k = 0; k < r->n_suggestions; k++)
@@ -86,6 +87,8 @@ json_t *lp_xreport_json(const lp_xreport *x, bool applies)
     json_object_set_new(o, "ldflags_recorded", json_boolean(x->ldflags_recorded));
     json_object_set_new(o, "trimpath", json_boolean(x->trimpath));
     json_object_set_new(o, "symbols", json_boolean(x->symbols));
+    json_object_set_new(o, "record", json_string(lp_xrecord_name(x->record)));
+    json_object_set_new(o, "overwrite_scan", json_boolean(x->overwrite_scan));
     json_t *arr = json_array();
     for (size_t i = 0; i < x->n; i++)
         json_array_append_new(arr, lp_xresult_json(&x->r[i]));
