@@ -33,8 +33,15 @@ die() { log "error: $*"; exit 1; }
 script_path=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")
 src=$(cd "$(dirname "$script_path")/.." && pwd)/tests/fixtures/src/xprog
 [[ -d $src ]] || die "program not found: $src"
+# LP_XMATRIX_CACHE: build there and make OUTDIR a link to it, so that several build
+# trees (gcc, ASan) share one matrix (the Makefile sets it)
+if [[ -n ${LP_XMATRIX_CACHE:-} ]]; then
+	mkdir -p "$LP_XMATRIX_CACHE" "$(dirname "$1")"
+	[[ -L $1 || ! -e $1 ]] || rm -rf "$1"
+	ln -sfn "$(cd "$LP_XMATRIX_CACHE" && pwd)" "$1"
+fi
 mkdir -p "$1"
-out=$(cd "$1" && pwd)
+out=$(cd "$1" && pwd -P)
 stamp=${2:-}
 
 unset GOOS GOARCH GOFLAGS GOARM GO386 GOAMD64 GOMIPS GOMIPS64 GOPPC64 GOEXPERIMENT GOWORK \

@@ -429,7 +429,7 @@ int cmd_check(int argc, char **argv)
         lp_json_write_line(stdout, j);
         json_decref(j);
     } else {
-        lp_out o = {stdout, lp_color_enabled(stdout, cm)};
+        lp_out o = {.fp = stdout, .color = lp_color_enabled(stdout, cm)};
         text_report(&o, fr, n);
     }
     if (github)

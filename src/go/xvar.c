@@ -540,7 +540,7 @@ static void suggestions(ctx *c, lp_xresult *r)
     for (int pass = 0; pass < 3; pass++) {
         for (size_t i = 0; i < c->nsyms; i++) {
             const lp_symbol *y = &c->syms[i];
-            if (y->type != 1 || y->size != 2ull * c->ps)
+            if (y->type != 1 || (y->size != 2ull * c->ps && y->size != 0)) /* Mach-O: no sizes */
                 continue;
             const char *yd = strrchr(y->name, '.');
             if (!yd)

@@ -165,6 +165,8 @@ static json_t *go_json(const lp_facts *f)
     json_object_set_new(cgo, "functions", f->pcln ? json_integer((json_int_t)f->n_cgo_funcs) : json_null());
     json_object_set_new(cgo, "evidence", strv_json(f->cgo_evidence, f->n_cgo_evidence));
     json_object_set_new(g, "cgo", cgo);
+    json_object_set_new(g, "resolver", str_or_null(f->resolver));
+    json_object_set_new(g, "resolver_detail", str_or_null(f->resolver_why));
     return g;
 }
 
@@ -191,6 +193,7 @@ static json_t *linkage_json(const lp_facts *f)
     json_object_set_new(o, "executable_stack", json_boolean(l->exec_stack || !l->gnu_stack));
     json_object_set_new(o, "textrel", json_boolean(l->dyn.textrel));
     json_object_set_new(o, "rwx_segments", json_integer((json_int_t)l->n_rwx));
+    json_object_set_new(o, "static_libc", str_or_null(f->static_libc));
     return o;
 }
 
