@@ -6,6 +6,7 @@ CLANG_BUILD ?= build-clang
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 120
 export LP_GOCACHE ?= $(CURDIR)/$(BUILD)/gocache
+export LP_XMATRIX_CACHE ?= $(CURDIR)/$(BUILD)/xmatrix-cache
 
 .PHONY: all deps build example test test-gcc test-asan test-clang fuzz bench clean
 

@@ -52,8 +52,8 @@ from lptest import dec  # noqa: E402
 TIMEOUT = 60
 RUNNER = lptest.Runner(TIMEOUT, drop=("GITHUB_ACTIONS", "NO_COLOR", "CLICOLOR_FORCE"))
 run, base_env = RUNNER.run, RUNNER.env
-CHECK_KEYS = ["assertion", "ok", "expected", "found", "cause"]
-FILE_KEYS = ["path", "ok", "error", "checks"]
+CHECK_KEYS = ["assertion", "ok", "status", "confidence", "expected", "found", "cause"]
+FILE_KEYS = ["path", "ok", "status", "error", "checks"]
 
 
 def x_names(ldflags):
@@ -103,9 +103,10 @@ class Checker:
         if not t.check(isinstance(j, dict), label, "--json: stdout is not one JSON object (exit %s): %r"
                        % (rc, dec(out)[:300])):
             return rc, None, err
-        ok = t.check(sorted(j) == ["files", "ok"] and isinstance(j["files"], list)
-                     and isinstance(j["ok"], bool), label,
-                     "--json: want exactly the keys ok (bool), files (list); got %r" % sorted(j))
+        ok = t.check(sorted(j) == ["files", "ok", "status"] and isinstance(j["files"], list)
+                     and isinstance(j["ok"], bool)
+                     and j["status"] in ("ok", "fail", "undecided", "error"), label,
+                     "--json: want exactly the keys ok (bool), status, files (list); got %r" % sorted(j))
         if not ok:
             return rc, None, err
         t.check(len(j["files"]) == len(files), label, "--json: %d files reported, %d given"
@@ -150,7 +151,7 @@ class Checker:
         if j is None:
             return rc, lines
         i = 0
-        total = held = 0
+        total = held = failed = undecided = 0
         problems = []
         for fr in j["files"]:
             while i < len(lines) and lines[i] == "":
@@ -167,13 +168,19 @@ class Checker:
             for c in fr["checks"]:
                 total += 1
                 held += c["ok"]
-                want = "  %s  %s: %s" % ("ok  " if c["ok"] else "FAIL", c["assertion"], c["found"])
+                failed += c["status"] == "fail"
+                undecided += c["status"] == "undecided"
+                tag = {"ok": "ok", "fail": "FAIL", "undecided": "UNDECIDED"}[c["status"]]
+                want = "  %-9s  %s: %s (confidence: %s)" % (tag, c["assertion"], c["found"],
+                                                          c["confidence"])
                 if i >= len(lines) or lines[i] != want:
                     problems.append("want %r, got %r" % (want, lines[i] if i < len(lines) else None))
                     break
                 i += 1
                 if not c["ok"]:
-                    w2 = ["expected: %s" % c["expected"], "likely cause: %s" % c["cause"]]
+                    w2 = ["expected: %s" % c["expected"],
+                          ("likely cause: %s" if c["status"] == "fail" else "why undecided: %s")
+                          % c["cause"]]
                     got2 = [l.strip() for l in lines[i:i + 2]]
                     if got2 != w2 or not all(l.startswith("    ") for l in lines[i:i + 2]):
                         problems.append("after %r want indented %r, got %r" % (want, w2, lines[i:i + 2]))
@@ -181,6 +188,8 @@ class Checker:
                     i += 2
         if not problems:
             want_last = "%d of %d assertions hold" % (held, total)
+            if failed or undecided:
+                want_last += "; %d violated, %d could not be decided" % (failed, undecided)
             if lines[i:] != [want_last]:
                 problems.append("want the last line %r (and nothing else), got %r" % (want_last, lines[i:]))
         t.check(not problems, label + " (text)", "; ".join(problems) + " -- stdout %r" % dec(out)[:600])

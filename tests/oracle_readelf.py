@@ -992,8 +992,16 @@ def check_fixture_facts(tally, row, j):
     # go build keeps the last -ldflags; with -trimpath it records none (they may hold paths)
     want = None if ld == "-" or row["trimpath"] == "yes" else ld.split("|")[-1]
     tally.eq(name, "-ldflags setting (fixtures.tsv)", want, settings.get("-ldflags"))
+    # a cgo-free PIE asks for the loader (PT_INTERP, checked above against readelf): the note
+    # pie-needs-loader must be there exactly then
+    lk = j.get("linkage") or {}
+    pie_loader = bool(lk.get("pie") and lk.get("interpreter") and not lk.get("needed"))
+    ids = [n.get("id") for n in j.get("notes") or []]
+    tally.eq(name, "note pie-needs-loader (PIE with PT_INTERP and no DT_NEEDED)", pie_loader,
+             "pie-needs-loader" in ids)
     for n in j.get("notes") or []:
-        tally.check(n.get("id") in ("cgo-static",), name, "unexpected note %r" % (n,))
+        tally.check(n.get("id") in ("cgo-static", "pie-needs-loader"), name,
+                    "unexpected note %r" % (n,))
 
 
 def fixture_hardening_summary(rows, measured):

@@ -18,6 +18,7 @@ enum {
     LP_EXIT_OK = 0,      /* everything asked for holds / was read */
     LP_EXIT_FINDING = 1, /* a check failed, builds differ, something is missing */
     LP_EXIT_USAGE = 2,   /* bad usage, or an input that could not be read */
+    LP_EXIT_UNDECIDED = 3, /* check: nothing violated, but something could not be decided */
 };
 
 typedef struct lp_cmd {

@@ -164,7 +164,7 @@ int cmd_compat(int argc, char **argv)
         }
         json_decref(j);
     } else {
-        lp_out o = {stdout, lp_color_enabled(stdout, cm)};
+        lp_out o = {.fp = stdout, .color = lp_color_enabled(stdout, cm)};
         lp_compat_text(&o, &mx);
     }
     for (size_t k = 0; k < n_bin * n_images; k++)

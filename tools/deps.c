@@ -168,7 +168,7 @@ int cmd_deps(int argc, char **argv)
         status = LP_EXIT_USAGE;
         goto out;
     }
-    lp_out o = {stdout, lp_color_enabled(stdout, cm)};
+    lp_out o = {.fp = stdout, .color = lp_color_enabled(stdout, cm)};
     bool many = argc - optind > 1;
     for (int i = optind; i < argc; i++) {
         lp_deps *d = NULL;

@@ -146,7 +146,7 @@ int cmd_diff(int argc, char **argv)
             lp_json_write_line(stdout, j);
             json_decref(j);
         } else {
-            lp_out o = {stdout, lp_color_enabled(stdout, cm)};
+            lp_out o = {.fp = stdout, .color = lp_color_enabled(stdout, cm)};
             text(&o, argv[optind], argv[optind + 1], &d);
         }
         status = d.n ? LP_EXIT_FINDING : LP_EXIT_OK;

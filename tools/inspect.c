@@ -12,20 +12,27 @@
 
 void usage_inspect(FILE *fp)
 {
-    fputs("usage: linkproof inspect [--json] [--color=WHEN] [--var NAME[=VALUE]]... FILE...\n"
+    fputs("usage: linkproof inspect [--json] [--inits] [--color=WHEN] [--var NAME[=VALUE]]... FILE...\n"
           "       linkproof inspect --image IMAGE [--platform P] [options] PATH...\n"
           "\n"
           "For each FILE: format, class, byte order, machine, ELF type; Go version, main\n"
           "module, dependencies and build settings; Go and GNU build IDs; linkage (static or\n"
           "dynamic, PIE, interpreter, needed libraries, RPATH/RUNPATH); symbol table and DWARF;\n"
-          "the function table (functions, packages, init functions, cgo evidence); a verdict\n"
-          "for every -X in the recorded -ldflags (injected, missing, different, overwritten\n"
-          "at run time, not-injected, unverifiable); and a note wherever the recorded build\n"
-          "settings disagree with the binary.\n"
-          "Nothing is executed; only headers, notes, the dynamic section and the build-info\n"
-          "blob are read.\n"
+          "the function table (functions, packages, init functions, cgo evidence, the name\n"
+          "resolver: go, cgo, none or system); a verdict for every -X in the recorded -ldflags\n"
+          "(injected, missing, different, empty, overwritten at run time, not-injected,\n"
+          "unconfirmed, unverifiable) with its confidence and evidence (docs/check.md: injected\n"
+          "only when the name is tied to the value, by its symbol or by the build record and\n"
+          "the linker's own -X string); and a note wherever the recorded build settings\n"
+          "disagree with the binary or it holds a known trap (static glibc and NSS, a PIE that\n"
+          "needs the loader, plugin without cgo).\n"
+          "The text leads with version, module, linkage, cgo, resolver, -X and notes.\n"
+          "Nothing is executed; what is read: headers, notes, the dynamic section, the\n"
+          "build-info blob, the function table, init code and the data -X targets live in.\n"
           "\n"
           "  --json          one JSON object per file per line (docs/json-schema.md)\n"
+          "  --inits         list every init function (the text shows their count and the main\n"
+          "                  module's; JSON always has them all)\n"
           "  --color=WHEN    auto (default: only on a terminal, never with NO_COLOR), always, never\n"
           "  --var NAME[=VALUE]  also check this -X target (repeatable); needed when -ldflags\n"
           "                  is not recorded (-trimpath) or to check a value you expect\n"
@@ -49,10 +56,11 @@ int cmd_inspect(int argc, char **argv)
         {"var", required_argument, NULL, 'v'},
         {"image", required_argument, NULL, 'i'},
         {"platform", required_argument, NULL, 'p'},
+        {"inits", no_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    bool json = false;
+    bool json = false, all_inits = false;
     const char *image = NULL, *platform = NULL;
     lp_root *root = NULL;
     lp_color_mode cm = LP_COLOR_AUTO;
@@ -87,6 +95,7 @@ int cmd_inspect(int argc, char **argv)
         }
         case 'i': image = optarg; break;
         case 'p': platform = optarg; break;
+        case 'I': all_inits = true; break;
         case 'h': usage_inspect(stdout); goto out;
         default: lp_cli_bad_option("inspect", argv); status = LP_EXIT_USAGE; goto out;
         }
@@ -106,7 +115,7 @@ int cmd_inspect(int argc, char **argv)
         status = LP_EXIT_USAGE;
         goto out;
     }
-    lp_out o = {stdout, lp_color_enabled(stdout, cm)};
+    lp_out o = {stdout, lp_color_enabled(stdout, cm), all_inits};
     lp_facts_opts fo = {vars, n_vars};
     for (int i = optind; i < argc; i++) {
         lp_facts *f = NULL;

@@ -449,7 +449,7 @@ int cmd_probe(int argc, char **argv)
     else if (fmt == F_PROM)
         prom_out(p, &v);
     else {
-        lp_out o = {stdout, lp_color_enabled(stdout, cm)};
+        lp_out o = {.fp = stdout, .color = lp_color_enabled(stdout, cm)};
         text_out(&o, p, gf, &v);
     }
     int status = v.n ? LP_EXIT_FINDING : LP_EXIT_OK;

@@ -46,6 +46,7 @@ typedef struct lp_assert {
 typedef struct lp_policy {
     lp_assert *a;
     size_t n;
+    bool accept_unconfirmed; /**< an `unconfirmed` -X verdict passes (--accept-unconfirmed) */
 } lp_policy;
 
 /** Add one assertion from a command-line option (kind) and its argument (may be NULL). */
@@ -55,8 +56,8 @@ lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg, lp_err
  * Add the assertions of a JSON policy file:
  * {"var": ["NAME", "NAME=VALUE", "NAME~REGEX"], "all_x": true, "static": true|false,
  *  "pie": true|false, "cgo": "on"|"off", "stripped": true|false, "go": ">=1.21",
- *  "vcs_clean": true, "build_id": true}. Unknown keys are errors (a typo in a
- * release policy must not pass silently).
+ *  "vcs_clean": true, "build_id": true, "accept_unconfirmed": true}. Unknown keys are
+ * errors (a typo in a release policy must not pass silently).
  */
 lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err);
 void lp_policy_release(lp_policy *p);
@@ -64,19 +65,32 @@ void lp_policy_release(lp_policy *p);
 /** The -X targets the policy names, for lp_facts_opts (borrowed from the policy). */
 lp_code lp_policy_xtargets(const lp_policy *p, lp_xtarget **out, size_t *n, lp_err *err);
 
+/** An assertion's outcome: "cannot tell" is not "violated". */
+typedef enum lp_check_status {
+    LP_CHECK_OK = 0,   /**< the assertion holds */
+    LP_CHECK_FAIL,     /**< the binary violates it */
+    LP_CHECK_UNDECIDED,/**< the binary cannot decide it (unconfirmed, unverifiable, not read) */
+} lp_check_status;
+
 typedef struct lp_check_result {
     const lp_assert *a;
-    bool ok;
+    lp_check_status status;
+    bool ok;                /**< status == LP_CHECK_OK */
+    const char *confidence; /**< "high", "medium", "low": how strong the evidence is */
     char *expected;
     char *found;
-    char *cause;    /**< one line: the likely cause of a failure, NULL when ok */
+    char *cause;    /**< one line: the likely cause of a failure, or why it cannot be decided; NULL when ok */
 } lp_check_result;
 
 typedef struct lp_check_report {
     lp_check_result *r;
     size_t n;
-    bool ok;
+    bool ok;            /**< every assertion holds */
+    size_t n_fail;      /**< assertions violated */
+    size_t n_undecided; /**< assertions that could not be decided */
 } lp_check_report;
+
+const char *lp_check_status_name(lp_check_status s);
 
 /** Evaluate every assertion of @p p against @p f. */
 lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *out, lp_err *err);

@@ -80,6 +80,17 @@ typedef struct lp_facts {
     const char **cgo_evidence; /**< runtime/cgo, crosscall2, _cgo_*, x_cgo_*, PKG._Cfunc_* functions (at most 8) */
     size_t n_cgo_evidence;
     size_t n_cgo_funcs;      /**< how many such functions in all */
+    /**
+     * Name resolution (the guide's §3.2/§3.3): "none" (package net is not linked), "go"
+     * (Go's own resolver only), "cgo" (libc's getaddrinfo and its NSS modules are linked
+     * in, beside Go's), "system" (Windows: GetAddrInfoW); NULL without a function table.
+     */
+    const char *resolver;
+    const char *resolver_why;   /**< one line: the evidence, and what can switch it */
+    bool user_cgo;           /**< os/user looks users up through libc (cgo) */
+    bool plugin_linked;      /**< package plugin is linked */
+    bool plugin_cgo;         /**< ... with its cgo (dlopen) implementation */
+    const char *static_libc; /**< static binary with C code linked in: "glibc", or "unknown" */
 
     /* -X verdicts: every -X in the recorded -ldflags, then the user's targets. */
     lp_xreport x;

@@ -122,6 +122,8 @@ typedef enum lp_pcln_version {
 typedef struct lp_func {
     uint64_t entry;   /**< entry address */
     const char *name; /**< exactly as the table stores it; lives as long as the table */
+    uint64_t end;     /**< where the function ends: the next entry of the table (for the last
+                           function, the table's end-of-text entry); entry when unknown */
 } lp_func;
 
 /** The function table (pclntab) of a Go binary. Opaque; see the accessors. */
@@ -142,6 +144,7 @@ typedef struct lp_pclntab_info {
     uint64_t text_start;    /**< base for entry offsets (Go 1.18+), 0 when not used */
     const char *text_start_from; /**< "header", "relocation", "symbol runtime.text", "section .text" */
     size_t n_bad;           /**< entries skipped because their name was out of range */
+    uint64_t text_end;      /**< the table's end-of-text entry (the end of the last function) */
 } lp_pclntab_info;
 
 /**

@@ -30,9 +30,19 @@ typedef enum lp_xverdict {
     LP_XV_DIFFERENT,    /**< the variable exists but holds another value */
     LP_XV_EMPTY,        /**< no value requested, and the variable holds "" */
     LP_XV_OVERWRITTEN,  /**< the value is in the data, but the package's init code writes the variable */
-    LP_XV_NOT_INJECTED, /**< stripped binary: no string header anywhere points at the requested value */
+    LP_XV_NOT_INJECTED, /**< no -X for it took effect: the record has none, or no linker-set string holds the value */
     LP_XV_UNVERIFIABLE, /**< nothing in the binary can decide; detail says why */
+    LP_XV_UNCONFIRMED,  /**< the value is linked in, but the evidence does not tie it to this
+                             variable (or init code may change it): neither a pass nor a failure */
 } lp_xverdict;
+
+/** What the build's own record says about -ldflags. */
+typedef enum lp_xrecord {
+    LP_XREC_KNOWN = 1,   /**< Go 1.18+ build settings: -ldflags recorded, or recorded as absent */
+    LP_XREC_TRIMPATH,    /**< built with -trimpath, which keeps -ldflags out of the record */
+    LP_XREC_NO_SETTINGS, /**< build info without build settings (Go 1.17 and older, other builders) */
+    LP_XREC_NO_BUILDINFO,/**< no build info at all (removed, or not a go-command build) */
+} lp_xrecord;
 
 typedef enum lp_xsource { LP_XSRC_LDFLAGS = 1, LP_XSRC_USER } lp_xsource;
 
@@ -52,6 +62,8 @@ typedef struct lp_xresult {
     bool has_addr;
     uint64_t addr;         /**< address of the string header */
     const char *confidence; /**< "high", "medium", "low" */
+    const char *evidence;  /**< the rule the verdict rests on (docs/check.md): "symbol",
+                                "record+linker-string", "value-only", "record", "none" */
     char *detail;          /**< one line: how the verdict was reached */
     char *suggestions[3];  /**< closest real names, for LP_XV_MISSING / LP_XV_NOT_INJECTED */
     size_t n_suggestions;
@@ -62,7 +74,9 @@ typedef struct lp_xreport {
     size_t n;
     bool ldflags_recorded; /**< the build info records -ldflags */
     bool trimpath;         /**< built with -trimpath (which keeps -ldflags out of the record) */
-    bool symbols;          /**< a symbol table was available */
+    bool symbols;          /**< a symbol table with the Go program's own symbols was available */
+    lp_xrecord record;     /**< what the record can tell about -X */
+    bool overwrite_scan;   /**< init code was analysed for run-time overwrites (this GOARCH) */
 } lp_xreport;
 
 /**
@@ -79,6 +93,12 @@ void lp_xtargets_free(lp_xtarget **t, size_t n);
 
 void lp_xreport_release(lp_xreport *r);
 const char *lp_xverdict_name(lp_xverdict v);
+const char *lp_xrecord_name(lp_xrecord r);
+
+struct lp_buildinfo;
+
+/** The record state of build info @p bi (NULL: none), as lp_xreport.record gives it. */
+lp_xrecord lp_xrecord_of(const struct lp_buildinfo *bi);
 
 #ifdef __cplusplus
 }

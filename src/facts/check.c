@@ -155,6 +155,15 @@ lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err)
             {"pie", LP_A_PIE, LP_A_NO_PIE},   {"stripped", LP_A_STRIPPED, LP_A_NOT_STRIPPED},
             {"vcs_clean", LP_A_VCS_CLEAN, 0}, {"build_id", LP_A_BUILD_ID, 0},
         };
+        if (strcmp(key, "accept_unconfirmed") == 0) {
+            if (!json_is_boolean(v)) {
+                rc = bad_policy(err, path, key, "expected true or false");
+                goto out;
+            }
+            if (json_is_true(v)) /* a policy cannot take back --accept-unconfirmed */
+                p->accept_unconfirmed = true;
+            continue;
+        }
         bool done = false;
         for (size_t i = 0; i < sizeof bools / sizeof bools[0] && !done; i++) {
             if (strcmp(key, bools[i].key) != 0)
@@ -187,7 +196,8 @@ lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err)
                 goto out;
         } else {
             rc = bad_policy(err, path, key,
-                            "unknown (known: var, all_x, static, pie, cgo, stripped, go, vcs_clean, build_id)");
+                            "unknown (known: var, all_x, static, pie, cgo, stripped, go, vcs_clean, build_id, "
+                            "accept_unconfirmed)");
             goto out;
         }
     }
@@ -306,20 +316,23 @@ typedef struct rb {
     bool oom;
 } rb;
 
-static void result(rb *b, const lp_assert *a, bool ok, const char *expected, const char *found,
-                   const char *cause_fmt, ...) __attribute__((format(printf, 6, 7)));
+static void result(rb *b, const lp_assert *a, lp_check_status st, const char *confidence,
+                   const char *expected, const char *found, const char *cause_fmt, ...)
+    __attribute__((format(printf, 7, 8)));
 
-static void result(rb *b, const lp_assert *a, bool ok, const char *expected, const char *found,
-                   const char *cause_fmt, ...)
+static void result(rb *b, const lp_assert *a, lp_check_status st, const char *confidence,
+                   const char *expected, const char *found, const char *cause_fmt, ...)
 {
     lp_check_result *r = &b->rep->r[b->rep->n++];
     r->a = a;
-    r->ok = ok;
+    r->status = st;
+    r->ok = st == LP_CHECK_OK;
+    r->confidence = confidence;
     r->expected = strdup(expected);
     r->found = strdup(found);
     r->cause = NULL;
-    if (!ok && cause_fmt) {
-        char buf[512];
+    if (st != LP_CHECK_OK && cause_fmt) {
+        char buf[768];
         va_list ap;
         va_start(ap, cause_fmt);
         vsnprintf(buf, sizeof buf, cause_fmt, ap);
@@ -330,7 +343,11 @@ static void result(rb *b, const lp_assert *a, bool ok, const char *expected, con
     }
     if (!r->expected || !r->found)
         b->oom = true;
-    if (!ok)
+    if (st == LP_CHECK_FAIL)
+        b->rep->n_fail++;
+    else if (st == LP_CHECK_UNDECIDED)
+        b->rep->n_undecided++;
+    if (st != LP_CHECK_OK)
         b->rep->ok = false;
 }
 
@@ -343,6 +360,22 @@ static const lp_xresult *user_result(const lp_facts *f, size_t k)
     return NULL;
 }
 
+/* What a verdict means for an assertion: a pass, a violation, or "cannot tell". */
+static lp_check_status x_status(const lp_policy *p, lp_xverdict v)
+{
+    switch (v) {
+    case LP_XV_INJECTED: return LP_CHECK_OK;
+    case LP_XV_UNCONFIRMED: return p->accept_unconfirmed ? LP_CHECK_OK : LP_CHECK_UNDECIDED;
+    case LP_XV_UNVERIFIABLE: return LP_CHECK_UNDECIDED;
+    case LP_XV_MISSING:
+    case LP_XV_DIFFERENT:
+    case LP_XV_EMPTY:
+    case LP_XV_OVERWRITTEN:
+    case LP_XV_NOT_INJECTED: break;
+    }
+    return LP_CHECK_FAIL;
+}
+
 static const char *x_cause(const lp_xresult *r)
 {
     switch (r->verdict) {
@@ -350,27 +383,31 @@ static const char *x_cause(const lp_xresult *r)
         return "the linker ignored -X for a variable that does not exist (typo, other case, short import "
                "path, const, or dropped package)";
     case LP_XV_DIFFERENT:
-        return "another value was linked in: only the last -ldflags flag counts, or the release "
-               "build used other flags";
+        return r->detail && strstr(r->detail, "build record says")
+                   ? r->detail
+                   : "another value was linked in: only the last -ldflags flag counts, or the "
+                     "release build used other flags";
     case LP_XV_EMPTY:
         return "no -X set this variable (check the -ldflags of the release build)";
     case LP_XV_OVERWRITTEN:
         return "the variable has a non-constant initializer or is assigned in init(); declare it "
                "`var name string` or with a constant initializer";
     case LP_XV_NOT_INJECTED:
-        return r->requested ? "no variable holds this value: the -X target is wrong or the flag was "
-                              "not applied"
+        return r->requested ? "no variable holds this value by -X: the -X target is wrong or the "
+                              "flag was not applied"
                             : "the build's -ldflags set no -X for this variable: its value comes "
                               "from the source";
     case LP_XV_UNVERIFIABLE:
         return "the binary cannot decide (see the detail); give NAME=VALUE for a stripped binary";
+    case LP_XV_UNCONFIRMED:
+        return r->detail ? r->detail : "the evidence does not tie the value to this variable";
     case LP_XV_INJECTED:
         break;
     }
     return NULL;
 }
 
-static void eval_var(rb *b, const lp_assert *a, const lp_facts *f, size_t k)
+static void eval_var(rb *b, const lp_policy *p, const lp_assert *a, const lp_facts *f, size_t k)
 {
     const lp_xresult *r = user_result(f, k);
     char exp[1100], fnd[1400];
@@ -381,7 +418,7 @@ static void eval_var(rb *b, const lp_assert *a, const lp_facts *f, size_t k)
     else
         snprintf(exp, sizeof exp, "%s set by -X (non-empty)", a->name);
     if (!r) {
-        result(b, a, false, exp, "not checked", "not a Go binary");
+        result(b, a, LP_CHECK_FAIL, "high", exp, "not checked", "not a Go binary");
         return;
     }
     if (r->value)
@@ -390,57 +427,107 @@ static void eval_var(rb *b, const lp_assert *a, const lp_facts *f, size_t k)
         snprintf(fnd, sizeof fnd, "%s", lp_xverdict_name(r->verdict));
     if (r->n_suggestions)
         snprintf(fnd + strlen(fnd), sizeof fnd - strlen(fnd), "; did you mean %s?", r->suggestions[0]);
-    bool ok = r->verdict == LP_XV_INJECTED;
-    if (ok && a->regex) {
+    lp_check_status st = x_status(p, r->verdict);
+    if (st == LP_CHECK_OK && a->regex) {
         regex_t re;
-        ok = regcomp(&re, a->regex, REG_EXTENDED | REG_NOSUB) == 0;
-        if (ok) {
-            ok = regexec(&re, r->value ? r->value : "", 0, NULL, 0) == 0;
+        bool match = regcomp(&re, a->regex, REG_EXTENDED | REG_NOSUB) == 0;
+        if (match) {
+            match = regexec(&re, r->value ? r->value : "", 0, NULL, 0) == 0;
             regfree(&re);
         }
-        if (!ok) {
-            result(b, a, false, exp, fnd, "the value linked in does not match the pattern");
+        if (!match) {
+            result(b, a, LP_CHECK_FAIL, r->confidence, exp, fnd,
+                   "the value linked in does not match the pattern");
             return;
         }
     }
     const char *cause = x_cause(r);
-    result(b, a, ok, exp, fnd, "%s", cause ? cause : "");
+    result(b, a, st, r->confidence ? r->confidence : "low", exp, fnd, "%s", cause ? cause : "");
 }
 
-static void eval_all_x(rb *b, const lp_assert *a, const lp_facts *f)
+static void eval_all_x(rb *b, const lp_policy *p, const lp_assert *a, const lp_facts *f)
 {
     char fnd[1024] = "";
-    size_t bad = 0, n = 0;
-    const lp_xresult *first = NULL;
+    size_t bad = 0, unsure = 0, n = 0;
+    const lp_xresult *first = NULL, *first_unsure = NULL;
+    const char *conf = "high";
     for (size_t i = 0; i < f->x.n; i++) {
         const lp_xresult *r = &f->x.r[i];
         if (r->source != LP_XSRC_LDFLAGS)
             continue;
         n++;
-        if (r->verdict != LP_XV_INJECTED) {
-            if (!bad++)
-                first = r;
-            snprintf(fnd + strlen(fnd), sizeof fnd - strlen(fnd), "%s%s %s", bad > 1 ? ", " : "",
-                     r->name, lp_xverdict_name(r->verdict));
-        }
+        lp_check_status st = x_status(p, r->verdict);
+        if (st == LP_CHECK_FAIL && !bad++)
+            first = r;
+        if (st == LP_CHECK_UNDECIDED && !unsure++)
+            first_unsure = r;
+        if (r->confidence && strcmp(r->confidence, "high") != 0 &&
+            (strcmp(conf, "high") == 0 || strcmp(r->confidence, "low") == 0))
+            conf = r->confidence;
+        if (st != LP_CHECK_OK)
+            snprintf(fnd + strlen(fnd), sizeof fnd - strlen(fnd), "%s%s %s",
+                     bad + unsure > 1 ? ", " : "", r->name, lp_xverdict_name(r->verdict));
     }
+    const char *want = "every recorded -X injected";
     if (!f->is_go) {
-        result(b, a, false, "every recorded -X injected", "not a Go binary", "not a Go binary");
+        result(b, a, LP_CHECK_FAIL, "high", want, "not a Go binary", "not a Go binary");
+    } else if (f->x.record != LP_XREC_KNOWN) {
+        const char *why = f->x.record == LP_XREC_TRIMPATH
+                              ? "built with -trimpath, so the build info does not record -ldflags: "
+                                "name the variables with --var NAME=VALUE"
+                          : f->x.record == LP_XREC_NO_SETTINGS
+                              ? "the build info records no build settings (Go 1.17 or older, or "
+                                "another build tool): name the variables with --var NAME=VALUE"
+                              : "the binary carries no build info: name the variables with --var "
+                                "NAME=VALUE";
+        result(b, a, LP_CHECK_UNDECIDED, "low", want,
+               f->x.record == LP_XREC_TRIMPATH      ? "-ldflags not recorded (-trimpath)"
+               : f->x.record == LP_XREC_NO_SETTINGS ? "no build settings recorded"
+                                                    : "no build info",
+               "%s", why);
     } else if (!f->x.ldflags_recorded) {
-        const char *t = f->go ? lp_buildinfo_setting(f->go, "-trimpath") : NULL;
-        bool trim = t && strcmp(t, "true") == 0;
-        result(b, a, false, "every recorded -X injected",
-               trim ? "-ldflags not recorded (-trimpath)" : "no -ldflags given",
-               "%s", trim ? "built with -trimpath, so the build info does not record -ldflags: name "
-                            "the variables with --var NAME=VALUE"
-                          : "the build info records no -ldflags at all: the build set no -X");
+        result(b, a, LP_CHECK_FAIL, "high", want, "no -ldflags given",
+               "the build info records no -ldflags at all: the build set no -X");
+    } else if (!n) {
+        result(b, a, LP_CHECK_FAIL, "high", want, "no -X in the recorded -ldflags",
+               "the recorded -ldflags set no -X");
     } else if (bad) {
         const char *cause = x_cause(first);
-        result(b, a, false, "every recorded -X injected", fnd, "%s: %s", first->name, cause ? cause : "");
+        result(b, a, LP_CHECK_FAIL, first->confidence ? first->confidence : "high", want, fnd,
+               "%s: %s", first->name, cause ? cause : "");
+    } else if (unsure) {
+        const char *cause = x_cause(first_unsure);
+        result(b, a, LP_CHECK_UNDECIDED, "low", want, fnd, "%s: %s", first_unsure->name,
+               cause ? cause : "");
     } else {
         snprintf(fnd, sizeof fnd, "%zu of %zu injected", n, n);
-        result(b, a, true, "every recorded -X injected", fnd, NULL);
+        result(b, a, LP_CHECK_OK, conf, want, fnd, NULL);
     }
+}
+
+static bool has_note(const lp_facts *f, const char *id)
+{
+    for (size_t i = 0; i < f->n_notes; i++)
+        if (strcmp(f->notes[i].id, id) == 0)
+            return true;
+    return false;
+}
+
+/* Why a binary is dynamic, from what it shows rather than from its settings alone. */
+static const char *dynamic_cause(const lp_facts *f, const char *cgo)
+{
+    const lp_linkage *l = &f->linkage;
+    if (l->pie && !f->cgo_linked)
+        return "built with -buildmode=pie: a PIE needs the dynamic loader (PT_INTERP) for its own "
+               "relocations even with CGO_ENABLED=0; build with -buildmode=exe, or link with "
+               "-ldflags '-linkmode=external -extldflags=-static-pie'";
+    if (f->cgo_linked)
+        return "a package that uses cgo (net, os/user, import \"C\") was built with CGO_ENABLED=1; "
+               "build with CGO_ENABLED=0 or -tags netgo,osusergo";
+    if (cgo && strcmp(cgo, "0") == 0)
+        return "CGO_ENABLED=0 is recorded, yet the binary asks for a dynamic loader: it was linked "
+               "with external flags (-linkmode=external) or by another tool";
+    return "the binary asks for a dynamic loader although no cgo code is in it (external linking?)";
 }
 
 lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *out, lp_err *err)
@@ -466,35 +553,45 @@ lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *ou
             nvar++;
         bool linkage = a->kind == LP_A_STATIC || a->kind == LP_A_DYNAMIC || a->kind == LP_A_PIE ||
                        a->kind == LP_A_NO_PIE;
-        if (f->is_object && linkage && f->info.format != LP_FMT_ELF) {
-            result(&b, a, false, a->text, "linkage not read",
-                   "linkproof reads linkage from ELF files only (not yet PE or Mach-O)");
+        if (!f->is_object || (go_only && !f->is_go)) {
+            result(&b, a, LP_CHECK_FAIL, "high", a->text,
+                   f->is_object ? "not a Go binary" : "not an object file", "%s",
+                   f->is_object ? "the file is not a Go binary"
+                                : "the file is not a binary (ELF, PE or Mach-O)");
             continue;
         }
-        if (!f->is_object || (go_only && !f->is_go)) {
-            result(&b, a, false, a->text, f->is_object ? "not a Go binary" : "not an object file",
-                   "%s", f->is_object ? "the file is not a Go binary" : "the file is not a binary (ELF, PE or Mach-O)");
+        if (linkage && f->info.format != LP_FMT_ELF) {
+            result(&b, a, LP_CHECK_UNDECIDED, "low", a->text, "linkage not read",
+                   "linkproof reads linkage from ELF files only (not yet PE or Mach-O): this "
+                   "assertion cannot be decided here");
             continue;
         }
         switch (a->kind) {
-        case LP_A_VAR: eval_var(&b, a, f, nvar - 1); break;
-        case LP_A_ALL_X: eval_all_x(&b, a, f); break;
+        case LP_A_VAR: eval_var(&b, p, a, f, nvar - 1); break;
+        case LP_A_ALL_X: eval_all_x(&b, p, a, f); break;
         case LP_A_STATIC:
         case LP_A_DYNAMIC: {
             bool want = a->kind == LP_A_STATIC;
-            snprintf(found, sizeof found, "%s%s%s", l->is_static ? "static" : "dynamic",
-                     l->dyn.n_needed ? ", needs " : "", l->dyn.n_needed ? l->dyn.needed[0] : "");
-            result(&b, a, l->is_static == want, want ? "static" : "dynamic", found,
-                   want ? "a package that uses cgo (net, os/user, import \"C\") was built with "
-                          "CGO_ENABLED=1; build with CGO_ENABLED=0 or -tags netgo,osusergo"
-                        : "no package used cgo, so nothing from libc was linked (CGO_ENABLED=%s)",
-                   cgo ? cgo : "?");
+            snprintf(found, sizeof found, "%s%s%s%s%s", l->is_static ? "static" : "dynamic",
+                     l->dyn.n_needed ? ", needs " : "", l->dyn.n_needed ? l->dyn.needed[0] : "",
+                     !l->is_static && !l->dyn.n_needed && l->dyn.interp ? ", interpreter " : "",
+                     !l->is_static && !l->dyn.n_needed && l->dyn.interp ? l->dyn.interp : "");
+            if (want)
+                result(&b, a, l->is_static ? LP_CHECK_OK : LP_CHECK_FAIL, "high", "static", found,
+                       "%s", dynamic_cause(f, cgo));
+            else
+                result(&b, a, !l->is_static ? LP_CHECK_OK : LP_CHECK_FAIL, "high", "dynamic", found,
+                       "%s",
+                       f->cgo_linked || has_note(f, "static-libc")
+                           ? "cgo code and its C library were linked statically (-extldflags=-static)"
+                           : "no package used cgo, so nothing from libc was linked");
             break;
         }
         case LP_A_PIE:
         case LP_A_NO_PIE: {
             bool want = a->kind == LP_A_PIE;
-            result(&b, a, l->pie == want, want ? "PIE" : "not PIE", l->pie ? "PIE" : "not PIE",
+            result(&b, a, l->pie == want ? LP_CHECK_OK : LP_CHECK_FAIL, "high", want ? "PIE" : "not PIE",
+                   l->pie ? "PIE" : "not PIE",
                    want ? "build with -buildmode=pie" : "built with -buildmode=pie (or a toolchain default)");
             break;
         }
@@ -502,14 +599,16 @@ lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *ou
         case LP_A_CGO_OFF: {
             bool want = a->kind == LP_A_CGO_ON;
             if (!f->pcln) {
-                result(&b, a, false, want ? "cgo linked" : "no cgo", "no Go function table",
-                       "not a Go binary, or its function table cannot be read");
+                result(&b, a, LP_CHECK_UNDECIDED, "low", want ? "cgo linked" : "no cgo",
+                       "no Go function table", "the function table cannot be read, so cgo code "
+                       "cannot be looked for");
                 break;
             }
             snprintf(found, sizeof found, "%s (CGO_ENABLED=%s%s%s)",
                      f->cgo_linked ? "cgo linked" : "no cgo", cgo ? cgo : "not recorded",
                      f->n_cgo_evidence ? "; " : "", f->n_cgo_evidence ? f->cgo_evidence[0] : "");
-            result(&b, a, f->cgo_linked == want, want ? "cgo linked" : "no cgo", found,
+            result(&b, a, f->cgo_linked == want ? LP_CHECK_OK : LP_CHECK_FAIL, "high",
+                   want ? "cgo linked" : "no cgo", found,
                    want ? "CGO_ENABLED=0, or no package uses cgo: files with import \"C\" (and their "
                           "init functions) were left out"
                         : "CGO_ENABLED=1 and a package that uses cgo (net, os/user, import \"C\") was "
@@ -519,10 +618,17 @@ lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *ou
         case LP_A_STRIPPED:
         case LP_A_NOT_STRIPPED: {
             bool want = a->kind == LP_A_STRIPPED;
+            if (!f->has_sections && f->info.format == LP_FMT_ELF) {
+                result(&b, a, LP_CHECK_UNDECIDED, "low", want ? "no symbol table" : "a symbol table",
+                       "no section headers", "the section header table is gone, so whether a "
+                       "symbol table exists cannot be read");
+                break;
+            }
             bool stripped = !f->symtab;
             snprintf(found, sizeof found, "%s, %s", f->symtab ? "symbol table" : "no symbol table",
                      f->dwarf ? "DWARF" : "no DWARF");
-            result(&b, a, stripped == want, want ? "no symbol table" : "a symbol table", found,
+            result(&b, a, stripped == want ? LP_CHECK_OK : LP_CHECK_FAIL, "high",
+                   want ? "no symbol table" : "a symbol table", found,
                    want ? "build with -ldflags=\"-s -w\" (or strip after the build)"
                         : "built with -ldflags=-s, or stripped after the build");
             break;
@@ -530,20 +636,24 @@ lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *ou
         case LP_A_GO: {
             int s = ver ? lp_go_version_satisfies(ver, a->value) : -1;
             snprintf(found, sizeof found, "%s", ver ? ver : "no Go version");
-            result(&b, a, s == 1, a->value, found,
-                   s < 0 ? "the Go version cannot be read or compared" : "built with %s", found);
+            result(&b, a, s == 1 ? LP_CHECK_OK : s == 0 ? LP_CHECK_FAIL : LP_CHECK_UNDECIDED,
+                   s < 0 ? "low" : f->go ? "high" : "medium", a->value, found, "%s%s",
+                   s < 0 ? "the Go version cannot be read or compared" : "built with ",
+                   s < 0 ? "" : found);
             break;
         }
         case LP_A_VCS_CLEAN: {
             const char *m = f->go ? lp_buildinfo_setting(f->go, "vcs.modified") : NULL;
             snprintf(found, sizeof found, "%s%s", m ? "vcs.modified=" : "no VCS information", m ? m : "");
-            result(&b, a, m && strcmp(m, "false") == 0, "vcs.modified=false", found,
+            result(&b, a, m && strcmp(m, "false") == 0 ? LP_CHECK_OK : LP_CHECK_FAIL, "high",
+                   "vcs.modified=false", found,
                    m ? "built from a work tree with uncommitted changes"
                      : "built with -buildvcs=false, outside a repository, or with go run/test");
             break;
         }
         case LP_A_BUILD_ID:
-            result(&b, a, f->go_build_id != NULL, "a Go build ID", f->go_build_id ? f->go_build_id : "none",
+            result(&b, a, f->go_build_id ? LP_CHECK_OK : LP_CHECK_FAIL, "high", "a Go build ID",
+                   f->go_build_id ? f->go_build_id : "none",
                    "linked with an empty -buildid, or the build-ID note was removed");
             break;
         }
@@ -553,6 +663,16 @@ lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *ou
         return nomem(err);
     }
     return LP_OK;
+}
+
+const char *lp_check_status_name(lp_check_status s)
+{
+    switch (s) {
+    case LP_CHECK_OK: return "ok";
+    case LP_CHECK_FAIL: return "fail";
+    case LP_CHECK_UNDECIDED: return "undecided";
+    }
+    return "undecided";
 }
 
 void lp_check_report_release(lp_check_report *r)

@@ -236,6 +236,8 @@ lp_code lp_facts_diff(const lp_facts *a, const lp_facts *b, lp_diff *out, lp_err
         push(&bd, "cgo", LP_CHANGED, "runtime/cgo", 11, va, vb);
     }
     scalar(&bd, "cgo", "CGO_ENABLED", setting(ba, "CGO_ENABLED"), setting(bb, "CGO_ENABLED"));
+    /* the resolver follows from the cgo code: shown beside it (go -> cgo: NSS modules now load) */
+    scalar(&bd, "cgo", "resolver", a->resolver, b->resolver);
 
     /* 2. linkage */
     const lp_linkage *la = &a->linkage, *lb = &b->linkage;

@@ -16,6 +16,7 @@
 #include "linkproof/go.h"
 
 #include "linkproof/ldflags.h"
+#include "linkproof/xvar.h"
 
 #define ET_DYN 3u
 
@@ -101,22 +102,83 @@ static void derive_hardening(lp_facts *f, const lp_obj *obj)
     l->relro = !relro ? "none" : l->dyn.bind_now ? "full" : "partial";
 }
 
+/*
+ * Does read-only data hold one of these strings? Read-only data is the loaded segments that
+ * are neither writable nor executable; a layout without one (read-only data merged into the
+ * text segment) has its text searched instead. Bounded per segment.
+ */
+static bool rodata_has(lp_obj *obj, const char *const *needles, size_t n)
+{
+    bool separate = false;
+    for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
+        const lp_segment *s = lp_obj_segment_at(obj, i);
+        separate |= s->type == LP_PT_LOAD && !(s->flags & (LP_SEG_W | LP_SEG_X)) && s->filesz;
+    }
+    for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
+        const lp_segment *s = lp_obj_segment_at(obj, i);
+        if (s->type != LP_PT_LOAD || (s->flags & LP_SEG_W) || s->filesz == 0 ||
+            s->filesz > (256u << 20) || (separate && (s->flags & LP_SEG_X)))
+            continue;
+        lp_region r;
+        lp_err e;
+        if (lp_src_region(lp_obj_source(obj), s->off, (size_t)s->filesz, "data", &r, &e) != LP_OK)
+            continue;
+        bool hit = false;
+        for (size_t k = 0; k < n && !hit; k++)
+            hit = memmem(r.data, r.len, needles[k], strlen(needles[k])) != NULL;
+        lp_region_release(&r);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+/* Which C library a static binary with cgo code carries: glibc leaves its own markers. */
+static const char *static_libc(lp_obj *obj)
+{
+    static const char *const glibc[] = {"GLIBC_PRIVATE", "glibc.malloc.", "glibc.rtld."};
+    return rodata_has(obj, glibc, 3) ? "glibc" : "unknown";
+}
+
 /* Where the build's record and the binary disagree: one line each. */
-static bool check_record(lp_facts *f)
+static bool check_record(lp_facts *f, lp_obj *obj)
 {
     const lp_buildinfo *bi = f->go;
     const lp_linkage *l = &f->linkage;
-    if (!bi)
-        return true;
     bool elf = f->info.format == LP_FMT_ELF; /* linkage is read from ELF only */
-    const char *cgo = lp_buildinfo_setting(bi, "CGO_ENABLED");
+    bool static_exe = elf && l->is_static && f->info.type != ET_DYN;
+    const char *cgo = bi ? lp_buildinfo_setting(bi, "CGO_ENABLED") : NULL;
     bool cgo_on = cgo && strcmp(cgo, "1") == 0;
-    if (elf && cgo_on && l->is_static && f->info.type != ET_DYN &&
+    if (static_exe && f->pcln && f->cgo_linked) {
+        /* cgo code in a static binary: its C library was linked in (-extldflags=-static) */
+        f->static_libc = static_libc(obj);
+        bool glibc = strcmp(f->static_libc, "glibc") == 0;
+        if (!add_note(f, "static-libc",
+                      "cgo code and %s are linked statically: the binary needs no loader or shared "
+                      "libraries to start",
+                      glibc ? "glibc" : "a C library"))
+            return false;
+        if (glibc && (f->user_cgo || (f->resolver && strcmp(f->resolver, "cgo") == 0)) &&
+            !add_note(f, "static-glibc-nss",
+                      "glibc is linked statically and the program %s through it: static glibc "
+                      "still loads an NSS module (libnss_*.so.2) at run time for every source "
+                      "/etc/nsswitch.conf names beyond files and dns (built in since glibc 2.34), "
+                      "and it must come from the same glibc version (the linker warned); where "
+                      "it is missing (scratch, distroless, musl images) that source is skipped "
+                      "without an error, and one from another glibc can crash the process; build "
+                      "with CGO_ENABLED=0 or -tags netgo,osusergo instead",
+                      f->user_cgo && f->resolver && strcmp(f->resolver, "cgo") == 0
+                          ? "resolves names (getaddrinfo) and users (getpwnam)"
+                      : f->user_cgo ? "looks up users (getpwnam)"
+                                    : "resolves names (getaddrinfo)"))
+            return false;
+    }
+    if (cgo_on && static_exe && f->pcln && !f->cgo_linked &&
         !add_note(f, "cgo-static",
-                  "CGO_ENABLED=1 is recorded but the binary is static with no interpreter: "
-                  "no package used cgo, so nothing from libc was linked"))
+                  "CGO_ENABLED=1 is recorded but the binary is static with no interpreter and no "
+                  "cgo code: no package used cgo, so nothing from libc was linked"))
         return false;
-    if (cgo_on && f->pcln && !f->cgo_linked && !(elf && l->is_static && f->info.type != ET_DYN) &&
+    if (cgo_on && f->pcln && !f->cgo_linked && !static_exe &&
         !add_note(f, "cgo-unused",
                   "CGO_ENABLED=1 is recorded but no cgo code is in the function table "
                   "(no runtime/cgo, crosscall2 or _Cfunc_ functions): no package used cgo"))
@@ -129,6 +191,27 @@ static bool check_record(lp_facts *f)
                   "CGO_ENABLED=0 is recorded but the binary needs shared libraries (%s%s)",
                   l->dyn.needed[0], l->dyn.n_needed > 1 ? ", ..." : ""))
         return false;
+    /* a PIE with no C code still asks the dynamic loader to relocate it */
+    if (elf && l->pie && l->dyn.interp && !l->dyn.n_needed && f->pcln && !f->cgo_linked &&
+        !add_note(f, "pie-needs-loader",
+                  "a PIE without cgo code still asks for the dynamic loader %s (PT_INTERP) to "
+                  "relocate it: it will not start in scratch or distroless/static images, nor "
+                  "where that loader is missing (musl); build with -buildmode=exe, or link with "
+                  "-ldflags '-linkmode=external -extldflags=-static-pie'",
+                  l->dyn.interp))
+        return false;
+    /* plugin's stub (no cgo) is often inlined away, leaving only its error text */
+    static const char *const plugin_stub[] = {"plugin: not implemented"};
+    if (f->pcln && !f->plugin_cgo && !f->plugin_linked && rodata_has(obj, plugin_stub, 1))
+        f->plugin_linked = true;
+    if (f->plugin_linked && !f->plugin_cgo &&
+        !add_note(f, "plugin-unusable",
+                  "package plugin is linked without its cgo implementation: plugin.Open always "
+                  "fails (\"plugin: not implemented\"); plugins need CGO_ENABLED=1 on linux, "
+                  "darwin or freebsd"))
+        return false;
+    if (!bi)
+        return true;
 
     const char *mode = lp_buildinfo_setting(bi, "-buildmode");
     if (elf && mode && strcmp(mode, "pie") == 0 && !l->pie &&
@@ -144,12 +227,11 @@ static bool check_record(lp_facts *f)
                   goarch, f->machine, f->info.goarch))
         return false;
 
-    /* Stripping: compare -s/-w in the recorded -ldflags with the sections present. */
-    const char *ld = lp_buildinfo_setting(bi, "-ldflags");
-    const char *trim = lp_buildinfo_setting(bi, "-trimpath");
-    bool ld_known = ld || !(trim && strcmp(trim, "true") == 0);
-    if (!ld_known || !f->has_sections)
+    /* Stripping: compare -s/-w in the recorded -ldflags with the sections present, only where
+       the record says what -ldflags were (Go 1.18+ settings, -ldflags not dropped by -trimpath) */
+    if (lp_xrecord_of(bi) != LP_XREC_KNOWN || !f->has_sections)
         return true;
+    const char *ld = lp_buildinfo_setting(bi, "-ldflags");
     lp_strv args = {0};
     lp_err e2;
     if (ld && lp_go_split_quoted(ld, &args, &e2) != LP_OK)
@@ -158,7 +240,8 @@ static bool check_record(lp_facts *f)
     lp_strv_release(&args);
     bool ok = true;
     if (s && f->symtab)
-        ok = add_note(f, "symtab-kept", "-ldflags has -s but the binary has a symbol table");
+        ok = add_note(f, "symtab-kept", "-ldflags has -s but the binary has a symbol table%s",
+                      f->info.format == LP_FMT_MACHO ? " (Go's Mach-O linker keeps it)" : "");
     else if (!s && !f->symtab)
         ok = add_note(f, "stripped-after-build",
                       "no -s in the recorded -ldflags, yet there is no symbol table: "
@@ -196,6 +279,81 @@ static bool is_cgo_func(const char *name, size_t pkg_len)
            (pkg_len == 11 && strncmp(name, "runtime/cgo", 11) == 0);
 }
 
+/* What the function table says about name resolution, user lookups and plugins. */
+typedef struct markers {
+    bool net;          /* package net */
+    bool net_cgo;      /* net's cgo resolver: getaddrinfo through cgo */
+    bool win_resolver; /* syscall.GetAddrInfoW: Windows resolves through the system */
+} markers;
+
+static bool pkg_is(const char *nm, size_t pl, const char *pkg)
+{
+    return pl == strlen(pkg) && strncmp(nm, pkg, pl) == 0;
+}
+
+static void marks(lp_facts *f, const char *nm, size_t pl, markers *m)
+{
+    if (pkg_is(nm, pl, "net")) {
+        m->net = true;
+        /* cgo's wrappers for C.getaddrinfo: _Cfunc_ (Go 1.x) or _C2func_ (errno-returning) */
+        if (strncmp(nm + pl, "._C2func_getaddrinfo", 20) == 0 ||
+            strncmp(nm + pl, "._Cfunc_getaddrinfo", 19) == 0)
+            m->net_cgo = true;
+    } else if (pkg_is(nm, pl, "os/user")) {
+        if (strncmp(nm + pl, "._Cfunc_", 8) == 0 || strncmp(nm + pl, "._C2func_", 9) == 0)
+            f->user_cgo = true;
+    } else if (pkg_is(nm, pl, "plugin")) {
+        f->plugin_linked = true;
+        if (strncmp(nm + pl, "._Cfunc_", 8) == 0 || strncmp(nm + pl, "._C2func_", 9) == 0)
+            f->plugin_cgo = true;
+    } else if (pkg_is(nm, pl, "syscall") && strcmp(nm + pl, ".GetAddrInfoW") == 0) {
+        m->win_resolver = true;
+    }
+}
+
+static bool has_tag(const lp_buildinfo *bi, const char *tag)
+{
+    const char *tags = bi ? lp_buildinfo_setting(bi, "-tags") : NULL;
+    size_t tl = strlen(tag);
+    for (const char *p = tags; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == tl && strncmp(p, tag, tl) == 0)
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+static void resolver(lp_facts *f, const markers *m)
+{
+    if (!m->net) {
+        f->resolver = "none";
+        f->resolver_why = "package net is not linked, so the program resolves no names itself";
+    } else if (m->win_resolver) {
+        f->resolver = "system";
+        f->resolver_why = "Windows: names are resolved by the system (GetAddrInfoW)";
+    } else if (m->net_cgo) {
+        f->resolver = "cgo";
+        f->resolver_why =
+            has_tag(f->go, "netcgo")
+                ? "libc's getaddrinfo and its NSS modules are linked in, and -tags netcgo makes "
+                  "them the default; GODEBUG=netdns=go switches to Go's resolver"
+                : "libc's getaddrinfo (and with it the NSS modules of /etc/nsswitch.conf) is linked "
+                  "in beside Go's resolver; Go picks it when nsswitch.conf or resolv.conf need "
+                  "libc, and GODEBUG=netdns=go|cgo switches at run time";
+    } else {
+        f->resolver = "go";
+        f->resolver_why =
+            has_tag(f->go, "netgo")
+                ? "Go's own resolver only (-tags netgo): /etc/hosts, /etc/resolv.conf and the "
+                  "hosts line of /etc/nsswitch.conf; no libc, no NSS modules, and GODEBUG=netdns=cgo "
+                  "cannot switch to one that is not linked"
+                : "Go's own resolver only (no cgo resolver is linked): /etc/hosts, /etc/resolv.conf "
+                  "and the hosts line of /etc/nsswitch.conf; no NSS modules (LDAP, mDNS, sssd "
+                  "lookups do not happen), and GODEBUG=netdns=cgo cannot switch";
+    }
+}
+
 /* Returns false only when memory ran out. */
 static bool gather_funcs(lp_facts *f, lp_obj *obj)
 {
@@ -219,6 +377,7 @@ static bool gather_funcs(lp_facts *f, lp_obj *obj)
     if (!f->pkgs || !f->inits || !f->cgo_evidence)
         return false;
     size_t runs = 0;
+    markers m = {0};
     for (size_t i = 0; i < n; i++) {
         const char *nm = lp_pclntab_func(t, i)->name;
         size_t pl = lp_go_package_len(nm, v);
@@ -236,6 +395,7 @@ static bool gather_funcs(lp_facts *f, lp_obj *obj)
             f->n_cgo_funcs++;
             f->cgo_linked = true;
         }
+        marks(f, nm, pl, &m);
     }
     qsort(f->pkgs, runs, sizeof *f->pkgs, cmp_pkg);
     size_t k = 0;
@@ -246,6 +406,7 @@ static bool gather_funcs(lp_facts *f, lp_obj *obj)
             f->pkgs[k++] = f->pkgs[i];
     }
     f->n_pkgs = k;
+    resolver(f, &m);
     return true;
 }
 
@@ -412,7 +573,7 @@ lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts 
                       "executable\"): the build-info blob was removed or zeroed"))
             rc = nomem(&f->error);
     }
-    if (!rc && !check_record(f))
+    if (!rc && !check_record(f, obj))
         rc = nomem(&f->error);
     if (!rc && f->is_go)
         rc = lp_xvars_check(obj, f, opts ? opts->vars : NULL, opts ? opts->n_vars : 0, &f->x,

@@ -118,6 +118,14 @@ static bool decode(const uint8_t *buf, size_t len, const struct layout *l, bool 
     return true;
 }
 
+/* The pc field alone of functab entry i (i == nfunc: the end-of-text entry, which has no func offset). */
+static uint64_t functab_pc(const uint8_t *ft, size_t i, size_t fsz, bool be)
+{
+    lp_cur c;
+    lp_cur_init(&c, ft + 2 * i * fsz, fsz, 0, be, (unsigned)fsz);
+    return lp_cur_ptr(&c);
+}
+
 /* Entry i of the functab: (entry or entry offset, func offset). */
 static void functab_entry(const uint8_t *ft, size_t i, size_t fsz, bool be, uint64_t *pc,
                           uint64_t *foff)
@@ -377,13 +385,19 @@ lp_code lp_pclntab_read(lp_obj *obj, lp_pclntab **out, lp_err *err)
     for (uint64_t i = 0; i < d.nfunc; i++) {
         uint64_t pc, foff;
         functab_entry(ft, (size_t)i, fsz, be, &pc, &foff);
+        /* entry i+1's pc ends function i; the table's last entry (nfunc) is the end of text */
+        uint64_t next = functab_pc(ft, (size_t)i + 1, fsz, be);
         const char *nm = func_name(buf, len, &d, foff, l, be, ps);
         if (!nm) {
             t->info.n_bad++;
             continue;
         }
-        t->funcs[t->n++] = (lp_func){l->entry_is_offset ? base + pc : pc, nm};
+        uint64_t entry = l->entry_is_offset ? base + pc : pc;
+        uint64_t end = l->entry_is_offset ? base + next : next;
+        t->funcs[t->n++] = (lp_func){entry, nm, end > entry ? end : entry};
     }
+    t->info.text_end = l->entry_is_offset ? base + functab_pc(ft, (size_t)d.nfunc, fsz, be)
+                                          : functab_pc(ft, (size_t)d.nfunc, fsz, be);
     *out = t;
     return LP_OK;
 }

@@ -1,16 +1,18 @@
 /*
  * xvar.c - verdicts on `-ldflags -X`: parsing the targets, reading the
- * variables, finding values in stripped binaries, and looking for run-time
- * overwrites in the package's init code.
+ * variables, tying values to names in stripped binaries, and judging run-time
+ * overwrites by init code.
  *
  * Owns: the linker's -X argument rules (cmd/link addstrdata1), symbol-name
- * escaping (objabi.PathToPrefix), the string-header search, and the per-
- * architecture instruction patterns that compute a global's address (amd64
- * and 386 ModRM disp32, arm64 ADRP+ADD/LDR/STR, s390x LARL, ppc64 ADDIS+D-form
- * with an absolute base). Everything read from the
- * binary goes through the object view and is bounded: a value is at most
- * XV_MAX_VALUE bytes, an init function at most XV_MAX_FUNC bytes, a data
- * segment scanned at most XV_MAX_SCAN bytes.
+ * escaping (objabi.PathToPrefix), the evidence rules of docs/check.md (a
+ * variable by its symbol; without symbols, the build record's -X list tied
+ * to the strings the linker makes for -X, counted), and the verdict wording.
+ * Invariant: `injected` only on a rule that ties the value to the name and an
+ * overwrite scan (go/xref.c) that found no init write; anything weaker is
+ * `unconfirmed`. Everything read from the binary goes through the object view
+ * and is bounded: a value is at most XV_MAX_VALUE bytes, an init function at
+ * most XV_MAX_FUNC bytes and all init code XV_MAX_INIT_CODE, a data segment
+ * scanned at most XV_MAX_SCAN bytes, XV_MAX_HITS headers per value.
  */
 #include "linkproof/xvar.h"
 
@@ -22,6 +24,7 @@
 #include "linkproof/facts.h"
 #include "linkproof/go.h"
 #include "linkproof/object.h"
+#include "go/xref.h"
 #include "util/cursor.h"
 #include "util/strbuf.h"
 
@@ -29,6 +32,7 @@
 #define XV_MAX_FUNC (1u << 20)
 #define XV_MAX_SCAN (256u << 20)
 #define XV_MAX_HITS 64
+#define XV_MAX_INIT_CODE (64u << 20)
 
 static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
 
@@ -168,7 +172,54 @@ static char *symbol_name(const char *name)
     return lp_sb_take(&sb);
 }
 
+/* ---- the build's record ---- */
+
+lp_xrecord lp_xrecord_of(const lp_buildinfo *bi)
+{
+    if (!bi)
+        return LP_XREC_NO_BUILDINFO;
+    if (!bi->n_settings)
+        return LP_XREC_NO_SETTINGS;
+    if (!lp_buildinfo_setting(bi, "-ldflags")) {
+        const char *tp = lp_buildinfo_setting(bi, "-trimpath");
+        if (tp && strcmp(tp, "true") == 0)
+            return LP_XREC_TRIMPATH;
+    }
+    return LP_XREC_KNOWN;
+}
+
+const char *lp_xrecord_name(lp_xrecord r)
+{
+    switch (r) {
+    case LP_XREC_KNOWN: return "known";
+    case LP_XREC_TRIMPATH: return "trimpath";
+    case LP_XREC_NO_SETTINGS: return "no-settings";
+    case LP_XREC_NO_BUILDINFO: return "no-buildinfo";
+    }
+    return "no-buildinfo";
+}
+
+/* Why the record cannot list -X targets, for details. */
+static const char *record_gap(lp_xrecord r)
+{
+    switch (r) {
+    case LP_XREC_TRIMPATH: return "built with -trimpath, so the build info does not record -ldflags";
+    case LP_XREC_NO_SETTINGS:
+        return "the build info records no build settings (Go 1.17 or older, or another build tool)";
+    case LP_XREC_NO_BUILDINFO: return "the binary carries no build info";
+    case LP_XREC_KNOWN: break;
+    }
+    return "";
+}
+
 /* ---- reading a string variable ---- */
+
+typedef struct initfn {
+    const char *name;
+    uint64_t entry;
+    uint8_t *code;
+    size_t len;
+} initfn;
 
 typedef struct ctx {
     lp_obj *obj;
@@ -176,9 +227,16 @@ typedef struct ctx {
     unsigned ps;
     lp_symbol *syms;
     size_t nsyms;
-    bool trim;             /* built with -trimpath: the -ldflags record is absent, not empty */
+    bool gosyms;           /* the symbol table holds the Go program's own symbols */
+    lp_xrecord record;
     const lp_xtarget *rec; /* the -X targets of the recorded -ldflags */
     size_t n_rec;
+    const lp_xref_arch *arch;
+    initfn *inits;         /* every package's init code, read once */
+    size_t n_inits;
+    bool inits_loaded;
+    bool inits_partial;    /* some init code could not be read, or the budget ran out */
+    bool oom;
 } ctx;
 
 /* Is [addr, addr+n) zero-initialised memory (past a segment's file data)? */
@@ -186,7 +244,7 @@ static bool in_bss(const lp_obj *obj, uint64_t addr, uint64_t n)
 {
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type == 1 && addr >= s->vaddr + s->filesz && addr - s->vaddr < s->memsz &&
+        if (s->type == LP_PT_LOAD && addr >= s->vaddr + s->filesz && addr - s->vaddr < s->memsz &&
             n <= s->memsz - (addr - s->vaddr))
             return true;
     }
@@ -236,186 +294,115 @@ static const lp_symbol *find_symbol(const ctx *c, const char *symname)
     return NULL;
 }
 
-/* ---- run-time overwrites: does the package's init code compute this address? ---- */
+/* ---- run-time overwrites: what does init code do with this address? ---- */
 
-/* amd64 (RIP-relative) and 386 (absolute): ModRM mod=00 rm=101 then disp32, maybe an immediate. */
-static bool x86_refs(const uint8_t *code, size_t n, uint64_t pc, bool rip, uint64_t lo, uint64_t hi)
+/* Code that runs before main: PKG.init, PKG.init.N, their closures, Go 1.21's PKG.map.init.N. */
+static bool is_init_code(const char *name, size_t pl)
 {
-    static const unsigned imms[] = {0, 1, 2, 4};
-    for (size_t i = 1; i + 4 <= n; i++) {
-        if ((code[i - 1] & 0xC7) != 0x05)
-            continue;
-        int32_t d = (int32_t)lp_load32(code + i, false);
-        for (size_t k = 0; k < sizeof imms / sizeof imms[0]; k++) {
-            uint64_t t = rip ? pc + i + 4 + imms[k] + (uint64_t)(int64_t)d : (uint64_t)(uint32_t)d;
-            if (t >= lo && t < hi)
-                return true;
-            if (!rip)
-                break;
-        }
-    }
-    return false;
-}
-
-/* arm64: ADRP Xd, page; then within a few instructions ADD/LDR/STR with base Xd. */
-static bool arm64_refs(const uint8_t *code, size_t n, uint64_t pc, bool be, uint64_t lo, uint64_t hi)
-{
-    for (size_t i = 0; i + 4 <= n; i += 4) {
-        uint32_t w = lp_load32(code + i, be);
-        if ((w & 0x9F000000u) != 0x90000000u) /* ADRP */
-            continue;
-        unsigned rd = w & 31;
-        int64_t imm = (int64_t)(((w >> 5) & 0x7FFFF) << 2 | ((w >> 29) & 3));
-        if (imm & (1 << 20))
-            imm -= 1 << 21;
-        uint64_t page = ((pc + i) & ~0xFFFull) + (uint64_t)(imm * 4096);
-        for (size_t j = i + 4; j < i + 20 && j + 4 <= n; j += 4) {
-            uint32_t v = lp_load32(code + j, be);
-            unsigned rn = (v >> 5) & 31;
-            if (rn != rd)
-                continue;
-            uint64_t t;
-            if ((v & 0xFF800000u) == 0x91000000u) /* ADD Xd, Xn, #imm{, lsl #12} */
-                t = page + (((v >> 10) & 0xFFF) << (((v >> 22) & 1) ? 12 : 0));
-            else if ((v & 0xFFC00000u) == 0xF9000000u || (v & 0xFFC00000u) == 0xF9400000u) /* STR/LDR X */
-                t = page + ((v >> 10) & 0xFFF) * 8;
-            else if ((v & 0xFFC00000u) == 0xB9000000u || (v & 0xFFC00000u) == 0xB9400000u) /* STR/LDR W */
-                t = page + ((v >> 10) & 0xFFF) * 4;
-            else
-                continue;
-            if (t >= lo && t < hi)
-                return true;
-        }
-    }
-    return false;
-}
-
-/* s390x: LARL r1, imm32 (RIL-b, imm in halfwords, PC-relative), as Go uses for every global. */
-static bool s390x_refs(const uint8_t *code, size_t n, uint64_t pc, uint64_t lo, uint64_t hi)
-{
-    for (size_t i = 0; i + 6 <= n; i += 2) {
-        if (code[i] != 0xC0 || (code[i + 1] & 0x0F) != 0)
-            continue;
-        int32_t imm = (int32_t)lp_load32(code + i + 2, true);
-        uint64_t t = pc + i + (uint64_t)((int64_t)imm * 2);
-        if (t >= lo && t < hi)
-            return true;
-    }
-    return false;
-}
-
-/* ppc64/ppc64le: ADDIS rt, 0, ha; then ADDI/LD/STD/LWZ/STW with base rt: an absolute address. */
-static bool ppc64_refs(const uint8_t *code, size_t n, bool be, uint64_t lo, uint64_t hi)
-{
-    for (size_t i = 0; i + 4 <= n; i += 4) {
-        uint32_t w = lp_load32(code + i, be);
-        if (w >> 26 != 15 || ((w >> 16) & 31) != 0) /* addis rt, 0, imm */
-            continue;
-        unsigned rt = (w >> 21) & 31;
-        uint64_t high = (uint64_t)(int64_t)(int16_t)(w & 0xFFFF) << 16;
-        for (size_t j = i + 4; j < i + 20 && j + 4 <= n; j += 4) {
-            uint32_t v = lp_load32(code + j, be);
-            unsigned op = v >> 26, ra = (v >> 16) & 31;
-            if (ra != rt || (op != 14 && op != 58 && op != 62 && op != 32 && op != 36))
-                continue;
-            int64_t d = (int16_t)(v & 0xFFFF);
-            if (op == 58 || op == 62)
-                d &= ~3; /* DS form */
-            uint64_t t = high + (uint64_t)d;
-            if (t >= lo && t < hi)
-                return true;
-        }
-    }
-    return false;
-}
-
-/*
- * Whether some init function of pkg computes an address in [addr, addr+2*ps).
- * *checked is false when this architecture's code is not analysed.
- */
-static bool init_writes(ctx *c, const char *pkg, size_t pkg_len, uint64_t addr, bool *checked,
-                        char *fn_out, size_t fn_len)
-{
-    const char *ga = c->f->info.goarch;
-    bool amd64 = ga && strcmp(ga, "amd64") == 0, i386 = ga && strcmp(ga, "386") == 0;
-    bool arm64 = ga && strcmp(ga, "arm64") == 0, s390x = ga && strcmp(ga, "s390x") == 0;
-    bool ppc64 = ga && strncmp(ga, "ppc64", 5) == 0;
-    *checked = (amd64 || i386 || arm64 || s390x || ppc64) && c->f->pcln;
-    if (!*checked)
+    if (!pl)
         return false;
+    const char *s = name + pl;
+    if (strncmp(s, ".init", 5) == 0 && (s[5] == '\0' || s[5] == '.'))
+        return true;
+    return strncmp(s, ".map.init.", 10) == 0;
+}
+
+static void load_inits(ctx *c)
+{
+    c->inits_loaded = true;
     const lp_pclntab *t = c->f->pcln;
+    if (!t)
+        return;
     lp_pcln_version v = lp_pclntab_get_info(t)->version;
-    size_t n = lp_pclntab_count(t);
+    size_t n = lp_pclntab_count(t), total = 0;
     for (size_t i = 0; i < n; i++) {
         const lp_func *fn = lp_pclntab_func(t, i);
-        if (strncmp(fn->name, pkg, pkg_len) != 0) /* cheap test first */
+        if (!is_init_code(fn->name, lp_go_package_len(fn->name, v)))
             continue;
-        size_t pl = lp_go_package_len(fn->name, v);
-        if (pl != pkg_len || strncmp(fn->name, pkg, pkg_len) != 0 || !lp_go_is_init(fn->name, pl))
+        uint64_t len = fn->end - fn->entry;
+        if (len == 0 || len > XV_MAX_FUNC || total + len > XV_MAX_INIT_CODE) {
+            c->inits_partial = true;
             continue;
-        /* the function ends where the next one (by address) starts */
-        uint64_t end = UINT64_MAX;
-        for (size_t j = 0; j < n; j++) {
-            uint64_t e = lp_pclntab_func(t, j)->entry;
-            if (e > fn->entry && e < end)
-                end = e;
         }
-        if (end == UINT64_MAX || end - fn->entry > XV_MAX_FUNC)
-            continue;
-        size_t len = (size_t)(end - fn->entry);
-        uint8_t *code = malloc(len ? len : 1);
+        initfn *ni = realloc(c->inits, (c->n_inits + 1) * sizeof *ni);
+        uint8_t *code = ni ? malloc((size_t)len) : NULL;
+        if (ni)
+            c->inits = ni;
+        if (!code) {
+            c->oom = true;
+            return;
+        }
         lp_err e;
-        if (!code)
-            return false;
-        bool hit = false;
-        if (lp_obj_read_vaddr(c->obj, fn->entry, code, len, &e) == LP_OK) {
-            uint64_t hi = addr + 2ull * c->ps;
-            bool be = c->f->info.big_endian;
-            if (amd64 || i386)
-                hit = x86_refs(code, len, fn->entry, amd64, addr, hi);
-            else if (arm64)
-                hit = arm64_refs(code, len, fn->entry, be, addr, hi);
-            else if (s390x)
-                hit = s390x_refs(code, len, fn->entry, addr, hi);
-            else
-                hit = ppc64_refs(code, len, be, addr, hi);
+        if (lp_obj_read_vaddr(c->obj, fn->entry, code, (size_t)len, &e) != LP_OK) {
+            free(code);
+            c->inits_partial = true;
+            continue;
         }
-        free(code);
-        if (hit) {
-            snprintf(fn_out, fn_len, "%s", fn->name);
-            return true;
-        }
+        c->inits[c->n_inits++] = (initfn){fn->name, fn->entry, code, (size_t)len};
+        total += (size_t)len;
     }
-    return false;
 }
 
-/* ---- stripped binaries: find a string header pointing at the value ---- */
-
-/* Virtual addresses of the occurrences of val in non-executable loaded data. */
-static size_t find_bytes(ctx *c, const char *val, size_t vl, uint64_t *hits, size_t max)
+static void free_inits(ctx *c)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < lp_obj_segment_count(c->obj) && k < max; i++) {
-        const lp_segment *s = lp_obj_segment_at(c->obj, i);
-        /* an empty segment has no bytes (and no base pointer to offset from) */
-        if (s->type != 1 || (s->flags & LP_SEG_X) || s->filesz == 0 || s->filesz > XV_MAX_SCAN)
-            continue;
-        lp_region r;
-        lp_err e;
-        if (lp_src_region(lp_obj_source(c->obj), s->off, (size_t)s->filesz, "data", &r, &e))
-            continue;
-        const uint8_t *d = r.data, *end = r.data + r.len;
-        while (k < max && d < end) {
-            const uint8_t *g = memmem(d, (size_t)(end - d), val, vl);
-            if (!g)
-                break;
-            hits[k++] = s->vaddr + (uint64_t)(g - r.data);
-            d = g + 1;
-        }
-        lp_region_release(&r);
-    }
-    return k;
+    for (size_t i = 0; i < c->n_inits; i++)
+        free(c->inits[i].code);
+    free(c->inits);
+    c->inits = NULL;
+    c->n_inits = 0;
 }
+
+typedef enum ow_kind {
+    OW_NONE = 0,   /* no init code touches it, or only reads it */
+    OW_ADDR,       /* init code takes its address (use unknown) */
+    OW_READ_WRITE, /* init code reads the value and writes it (a default? a rewrite?) */
+    OW_WRITE,      /* init code stores into it without reading its value */
+    OW_UNKNOWN,    /* init code exists that this scan cannot read */
+} ow_kind;
+
+typedef struct ow_result {
+    ow_kind kind;
+    char fn[256];
+    const char *why; /* OW_UNKNOWN */
+} ow_result;
+
+static void overwrite_scan(ctx *c, uint64_t hdr, ow_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!c->f->pcln) {
+        out->kind = OW_UNKNOWN;
+        out->why = "the Go function table cannot be read";
+        return;
+    }
+    if (!c->inits_loaded)
+        load_inits(c);
+    if (!c->arch) {
+        if (c->n_inits || c->inits_partial) {
+            out->kind = OW_UNKNOWN;
+            out->why = "init code is not analysed on this architecture";
+        }
+        return;
+    }
+    bool be = c->f->info.big_endian;
+    for (size_t i = 0; i < c->n_inits; i++) {
+        const initfn *fn = &c->inits[i];
+        unsigned b = lp_xref_scan(c->arch, be, fn->code, fn->len, fn->entry, hdr,
+                                  hdr + 2ull * c->ps, hdr + c->ps);
+        ow_kind k = (b & LP_XREF_STORE) ? ((b & LP_XREF_LOAD_LEN) ? OW_READ_WRITE : OW_WRITE)
+                    : (b & LP_XREF_ADDR) ? OW_ADDR
+                                         : OW_NONE;
+        if (k > out->kind) {
+            out->kind = k;
+            snprintf(out->fn, sizeof out->fn, "%s", fn->name);
+        }
+    }
+    if (out->kind == OW_NONE && c->inits_partial) {
+        out->kind = OW_UNKNOWN;
+        out->why = "some init code could not be read";
+    }
+}
+
+/* ---- stripped binaries: string headers that point at a value ---- */
 
 /* The build-info blob's own copy of the -ldflags does not count as a use of the value. */
 static bool in_buildinfo(const ctx *c, uint64_t a)
@@ -427,49 +414,81 @@ static bool in_buildinfo(const ctx *c, uint64_t a)
     return a >= lo && a < hi;
 }
 
-/* A word-aligned (pointer, length) pair in writable data, or a RELATIVE relocation, pointing at one hit. */
-static bool find_header(ctx *c, const uint64_t *hits, size_t nh, uint64_t len, uint64_t *hdr)
+typedef struct hdrhit {
+    uint64_t hdr;  /* the (pointer, length) pair */
+    uint64_t ptr;  /* the value's bytes */
+    bool linker;   /* the bytes are a string the linker made for -X: NUL-terminated, aligned */
+} hdrhit;
+
+typedef struct hits {
+    hdrhit h[XV_MAX_HITS];
+    size_t n;
+    bool more; /* past XV_MAX_HITS, or a segment too large to scan */
+} hits;
+
+/*
+ * cmd/link's addstrdata gives every applied -X its own read-only symbol NAME.str
+ * holding the value and a NUL, aligned as the linker aligns a symbol of that size
+ * (the largest power of two not above it; 8 is the least any Go target allows);
+ * string literals are packed in go.string.* without terminators.
+ */
+static bool linker_string(ctx *c, uint64_t p, size_t vl)
 {
+    uint64_t size = (uint64_t)vl + 1, align = 1;
+    while (align * 2 <= size && align < 8)
+        align *= 2;
+    if (p % align)
+        return false;
+    uint8_t z = 1;
+    lp_err e;
+    return lp_obj_read_vaddr(c->obj, p + vl, &z, 1, &e) == LP_OK && z == 0;
+}
+
+static void find_headers(ctx *c, const char *val, size_t vl, hits *out)
+{
+    memset(out, 0, sizeof *out);
     unsigned ps = c->ps;
     bool be = c->f->info.big_endian;
+    char *buf = malloc(vl ? vl : 1);
+    if (!buf) {
+        c->oom = true;
+        return;
+    }
     for (size_t i = 0; i < lp_obj_segment_count(c->obj); i++) {
         const lp_segment *s = lp_obj_segment_at(c->obj, i);
-        if (s->type != 1 || !(s->flags & LP_SEG_W) || s->filesz > XV_MAX_SCAN)
+        if (s->type != LP_PT_LOAD || !(s->flags & LP_SEG_W) || s->filesz == 0)
             continue;
+        if (s->filesz > XV_MAX_SCAN) {
+            out->more = true;
+            continue;
+        }
         lp_region r;
         lp_err e;
         if (lp_src_region(lp_obj_source(c->obj), s->off, (size_t)s->filesz, "data", &r, &e))
             continue;
         lp_cur cur;
         lp_cur_init(&cur, r.data, r.len, s->vaddr, be, ps);
-        bool found = false;
         uint64_t start = (ps - s->vaddr % ps) % ps;
-        for (uint64_t o = start; !found && o + 2ull * ps <= r.len; o += ps) {
+        for (uint64_t o = start; o + 2ull * ps <= r.len; o += ps) {
             lp_cur_seek(&cur, (size_t)o);
             uint64_t p = lp_cur_ptr(&cur), n = lp_cur_ptr(&cur);
-            if (n != len)
+            if (n != vl)
                 continue;
-            for (size_t h = 0; h < nh && !found; h++)
-                if (p == hits[h]) {
-                    *hdr = s->vaddr + o;
-                    found = true;
-                }
             /* a PIE whose linker left the pointer to the loader: the relocation holds it */
-            if (!found && p == 0) {
-                uint64_t rp = 0;
-                if (lp_obj_read_ptr(c->obj, s->vaddr + o, &rp, &e) == LP_OK)
-                    for (size_t h = 0; h < nh && !found; h++)
-                        if (rp == hits[h]) {
-                            *hdr = s->vaddr + o;
-                            found = true;
-                        }
+            if (p == 0 && lp_obj_read_ptr(c->obj, s->vaddr + o, &p, &e) != LP_OK)
+                continue;
+            if (p == 0 || in_buildinfo(c, p) || lp_obj_read_vaddr(c->obj, p, buf, vl, &e) != LP_OK ||
+                memcmp(buf, val, vl) != 0)
+                continue;
+            if (out->n == XV_MAX_HITS) {
+                out->more = true;
+                break;
             }
+            out->h[out->n++] = (hdrhit){s->vaddr + o, p, linker_string(c, p, vl)};
         }
         lp_region_release(&r);
-        if (found)
-            return true;
     }
-    return false;
+    free(buf);
 }
 
 /* ---- suggestions ---- */
@@ -521,7 +540,7 @@ static void suggestions(ctx *c, lp_xresult *r)
     for (int pass = 0; pass < 3; pass++) {
         for (size_t i = 0; i < c->nsyms; i++) {
             const lp_symbol *y = &c->syms[i];
-            if (y->type != 1 || y->size != 2ull * c->ps)
+            if (y->type != 1 || (y->size != 2ull * c->ps && y->size != 0)) /* Mach-O: no sizes */
                 continue;
             const char *yd = strrchr(y->name, '.');
             if (!yd)
@@ -560,7 +579,7 @@ static void suggestions(ctx *c, lp_xresult *r)
 static bool set_detail(lp_xresult *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static bool set_detail(lp_xresult *r, const char *fmt, ...)
 {
-    char buf[512];
+    char buf[768];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
@@ -570,144 +589,292 @@ static bool set_detail(lp_xresult *r, const char *fmt, ...)
     return r->detail != NULL;
 }
 
-/* The verdict once the variable's header address is known and its value read. */
-static bool judge_value(ctx *c, lp_xresult *r, uint64_t hdr, bool named)
+static bool verdict(lp_xresult *r, lp_xverdict v, const char *confidence, const char *evidence)
 {
-    const char *dot = strrchr(r->name, '.');
-    size_t pl = dot ? (size_t)(dot - r->name) : 0;
-    bool checked = false;
-    char fn[256] = "";
-    bool writes = init_writes(c, r->name, pl, hdr, &checked, fn, sizeof fn);
-    const char *ga = c->f->info.goarch ? c->f->info.goarch : "this architecture";
-    bool holds = r->requested ? strcmp(r->value, r->requested) == 0 : r->value[0] != '\0';
-    if (holds && writes) {
-        r->verdict = LP_XV_OVERWRITTEN;
-        r->confidence = "high";
-        return set_detail(r, "the data holds the -X value, but %s computes the variable's address "
-                             "(a non-constant initializer or an init assignment): at run time the "
-                             "program sees what init stores",
-                          fn);
-    }
-    if (!holds) {
-        r->verdict = r->requested ? LP_XV_DIFFERENT : LP_XV_EMPTY;
-        r->confidence = "high";
-        return set_detail(r, r->requested ? "the variable holds another value (a later -ldflags flag "
-                                            "replaced this one, or the build used other flags)"
-                                          : "the variable exists but holds the empty string");
-    }
-    r->verdict = LP_XV_INJECTED;
-    /* found by value in a stripped binary: the name itself cannot be confirmed */
-    r->confidence = checked && named ? "high" : "medium";
-    if (!r->requested) {
-        /* a default from the source reads the same as an -X value: say so */
-        r->confidence = "medium";
-        return set_detail(r, "the variable holds a non-empty value%s; with no expected value "
-                             "given, a default from the source cannot be told from an -X value",
-                          checked ? " and no init code of its package writes it" : "");
-    }
-    if (named)
-        return checked ? set_detail(r, "the variable holds the value; no init code of its package "
-                                       "writes it")
-                       : set_detail(r, "the variable holds the value; run-time overwrites are not "
-                                       "checked on %s",
-                                    ga);
-    return checked ? set_detail(r, "stripped: a string header at 0x%llx points at the value "
-                                   "(variable name unknown); no init code of the package writes it",
-                                (unsigned long long)hdr)
-                   : set_detail(r, "stripped: a string header at 0x%llx points at the value "
-                                   "(variable name unknown); run-time overwrites are not checked on %s",
-                                (unsigned long long)hdr, ga);
+    r->verdict = v;
+    r->confidence = confidence;
+    r->evidence = evidence;
+    return true;
 }
 
-/* Was NAME the target of an -X in the build's record? (-1: the record cannot tell) */
-static int recorded_x(const ctx *c, const char *name)
+/* The value the record asks for NAME (NULL: no -X for it in the record). */
+static const char *recorded_value(const ctx *c, const char *name)
 {
-    const lp_buildinfo *bi = c->f->go;
-    if (!bi || c->trim)
-        return -1;
     for (size_t i = 0; i < c->n_rec; i++)
         if (strcmp(c->rec[i].name, name) == 0)
-            return 1;
-    return 0;
+            return c->rec[i].value;
+    return NULL;
+}
+
+/* How many recorded -X targets ask for value v. */
+static size_t recorded_with_value(const ctx *c, const char *v)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_rec; i++)
+        k += strcmp(c->rec[i].value, v) == 0;
+    return k;
+}
+
+/*
+ * Run-time overwrites, once the value is known to be linked in at hdr: the
+ * verdict is `injected` only when no init code writes it or may write it.
+ */
+static bool judge_overwrite(ctx *c, lp_xresult *r, uint64_t hdr, const char *confidence,
+                            const char *evidence, const char *held)
+{
+    ow_result ow;
+    overwrite_scan(c, hdr, &ow);
+    if (c->oom)
+        return false;
+    switch (ow.kind) {
+    case OW_WRITE:
+        verdict(r, LP_XV_OVERWRITTEN, confidence, evidence);
+        return set_detail(r, "%s, but %s stores into the variable without reading it (a "
+                             "non-constant initializer or an init assignment): at run time the "
+                             "program sees what init stores",
+                          held, ow.fn);
+    case OW_READ_WRITE:
+        verdict(r, LP_XV_UNCONFIRMED, "low", evidence);
+        return set_detail(r, "%s, but %s reads the variable and stores into it: a default such as "
+                             "`if v == \"\" { v = ... }` keeps the -X value, a rewrite replaces it; "
+                             "the binary cannot tell which",
+                          held, ow.fn);
+    case OW_ADDR:
+        verdict(r, LP_XV_UNCONFIRMED, "low", evidence);
+        return set_detail(r, "%s, but %s takes the variable's address, and what it does through "
+                             "it is not known",
+                          held, ow.fn);
+    case OW_UNKNOWN:
+        verdict(r, LP_XV_UNCONFIRMED, "low", evidence);
+        return set_detail(r, "%s; whether init code overwrites it is not known: %s", held, ow.why);
+    case OW_NONE:
+        break;
+    }
+    verdict(r, LP_XV_INJECTED, confidence, evidence);
+    return set_detail(r, "%s; no init code writes it", held);
+}
+
+/* With the Go program's symbols: the variable by name. */
+static bool judge_named(ctx *c, lp_xresult *r)
+{
+    char *sn = symbol_name(r->name);
+    if (!sn)
+        return false;
+    const lp_symbol *y = find_symbol(c, sn);
+    free(sn);
+    if (!y) {
+        verdict(r, LP_XV_MISSING, "high", "symbol");
+        suggestions(c, r);
+        return set_detail(r, "no variable of that name in the symbol table: a typo, another "
+                             "case, a short import path, a const, or a package the linker "
+                             "dropped; the linker ignores such a -X silently");
+    }
+    r->has_addr = true;
+    r->addr = y->value;
+    const char *why = "";
+    if (!read_string(c, y->value, &r->value, &why)) {
+        if (!r->value && !*why)
+            return false;
+        verdict(r, LP_XV_UNVERIFIABLE, "low", "symbol");
+        return set_detail(r, "the variable exists but %s", why);
+    }
+    const char *rv = c->record == LP_XREC_KNOWN ? recorded_value(c, r->name) : NULL;
+    bool holds = r->requested ? strcmp(r->value, r->requested) == 0 : r->value[0] != '\0';
+    if (!holds) {
+        verdict(r, r->requested ? LP_XV_DIFFERENT : LP_XV_EMPTY, "high", "symbol");
+        if (!r->requested)
+            return set_detail(r, "the variable exists but holds the empty string");
+        if (rv && strcmp(rv, r->requested) != 0)
+            return set_detail(r, "the variable holds another value; the build record says "
+                                 "-X %s=%s",
+                              r->name, rv);
+        return set_detail(r, "the variable holds another value (a later -ldflags flag replaced "
+                             "this one, or the build used other flags)");
+    }
+    if (!r->requested) {
+        /* a default from the source reads the same as an -X value: the record must say */
+        bool rec = c->record == LP_XREC_KNOWN && rv;
+        if (!rec) {
+            verdict(r, LP_XV_UNCONFIRMED, "low", "symbol");
+            return set_detail(r, "the variable holds a non-empty value, but %s, so a default "
+                                 "from the source cannot be told from an -X value; give "
+                                 "NAME=VALUE",
+                              c->record == LP_XREC_KNOWN ? "the record shows no -X for it"
+                                                         : record_gap(c->record));
+        }
+        if (strcmp(rv, r->value) != 0) {
+            verdict(r, LP_XV_DIFFERENT, "high", "symbol");
+            return set_detail(r, "the variable holds another value than the build record's "
+                                 "-X %s=%s",
+                              r->name, rv);
+        }
+    }
+    return judge_overwrite(c, r, y->value, "high", "symbol", "the variable holds the value");
+}
+
+/* Without symbols: string headers in the data that point at the value, tied by the record. */
+static bool judge_stripped(ctx *c, lp_xresult *r)
+{
+    const char *rv = c->record == LP_XREC_KNOWN ? recorded_value(c, r->name) : NULL;
+    if (r->requested && rv && strcmp(rv, r->requested) != 0) {
+        verdict(r, LP_XV_DIFFERENT, "high", "record");
+        return set_detail(r, "the build record says -X %s=%s, not this value", r->name, rv);
+    }
+    const char *want = r->requested ? r->requested : rv;
+    if (!want || !want[0]) {
+        verdict(r, LP_XV_UNVERIFIABLE, "low", "none");
+        return set_detail(r, "no symbol table and %s: there is nothing to look for",
+                          want ? "the value is empty" : "no value was requested");
+    }
+    size_t vl = strlen(want);
+    hits h;
+    find_headers(c, want, vl, &h);
+    if (c->oom)
+        return false;
+    size_t nx = 0, nl = 0;
+    const hdrhit *first_x = NULL;
+    for (size_t i = 0; i < h.n; i++) {
+        if (h.h[i].linker) {
+            if (!nx++)
+                first_x = &h.h[i];
+        } else {
+            nl++;
+        }
+    }
+    if (h.n == 1) {
+        r->has_addr = true;
+        r->addr = h.h[0].hdr;
+    }
+    if (h.n)
+        r->value = strdup(want);
+    if (h.n && !r->value)
+        return false;
+    if (h.more) {
+        verdict(r, LP_XV_UNCONFIRMED, "low", "value-only");
+        return set_detail(r, "no symbol table, and more than %d string variables hold this "
+                             "value (or the data is too large to scan): which is this one cannot "
+                             "be told",
+                          XV_MAX_HITS);
+    }
+    if (c->record != LP_XREC_KNOWN) {
+        if (!h.n) {
+            verdict(r, LP_XV_NOT_INJECTED, "high", "value-only");
+            suggestions(c, r);
+            return set_detail(r, "no symbol table, and no string variable in the data holds the "
+                                 "value");
+        }
+        verdict(r, LP_XV_UNCONFIRMED, "low", "value-only");
+        return set_detail(r, "no symbol table, and %s: %zu string variable%s hold%s the value "
+                             "(%zu set by -X), but nothing ties %s to this name",
+                          record_gap(c->record), h.n, h.n == 1 ? "" : "s", h.n == 1 ? "s" : "",
+                          nx, h.n == 1 ? "it" : "them");
+    }
+    size_t k = recorded_with_value(c, want);
+    if (!rv) {
+        /* the record names every -X of the build; this variable is not among them */
+        if (nx > k) {
+            verdict(r, LP_XV_UNCONFIRMED, "low", "value-only");
+            return set_detail(r, "the build record shows no -X for this variable, yet more "
+                                 "linker-set strings hold the value than the record explains: "
+                                 "the record may be incomplete");
+        }
+        if (nl) {
+            verdict(r, LP_XV_UNCONFIRMED, "low", "value-only");
+            return set_detail(r, "the build record shows no -X for this variable; %zu string "
+                                 "variable%s hold%s the value from the source, but without "
+                                 "symbols none can be tied to this name",
+                              nl, nl == 1 ? "" : "s", nl == 1 ? "s" : "");
+        }
+        verdict(r, LP_XV_NOT_INJECTED, "high", "record");
+        suggestions(c, r);
+        return set_detail(r, "the build record shows no -X for this variable, and %s",
+                          nx ? "the linker-set strings that hold the value belong to other -X "
+                               "targets"
+                             : "no string variable holds the value");
+    }
+    if (nx == 0) {
+        verdict(r, LP_XV_NOT_INJECTED, "high", "record+linker-string");
+        suggestions(c, r);
+        return set_detail(r, "no symbol table; the linker made no string for this -X (none holds "
+                             "the value with the terminator and alignment the linker gives -X "
+                             "data): the target does not exist (a typo, another case, a short "
+                             "import path, a const, or a package the linker dropped)");
+    }
+    if (nx != k) {
+        verdict(r, LP_XV_UNCONFIRMED, "low", "record+linker-string");
+        return set_detail(r, "no symbol table; the record asks %zu -X target%s for this value "
+                             "and %zu linker-set string%s hold%s it: which target%s took effect "
+                             "cannot be told",
+                          k, k == 1 ? "" : "s", nx, nx == 1 ? "" : "s", nx == 1 ? "s" : "",
+                          nx == 1 ? "" : "s");
+    }
+    /* every -X that asks for this value took effect: each made exactly one linker string */
+    char held[256];
+    if (k == 1) {
+        r->has_addr = true;
+        r->addr = first_x->hdr;
+        snprintf(held, sizeof held,
+                 "no symbol table; the record's only -X for this value made the linker-set string "
+                 "that the variable at 0x%llx points at",
+                 (unsigned long long)first_x->hdr);
+        return judge_overwrite(c, r, first_x->hdr, "medium", "record+linker-string", held);
+    }
+    r->has_addr = false;
+    snprintf(held, sizeof held,
+             "no symbol table; all %zu -X targets of the record with this value made their "
+             "linker-set strings",
+             k);
+    /* which of them is this one is unknown: every candidate must be free of init writes */
+    ow_result worst = {0};
+    for (size_t i = 0; i < h.n; i++) {
+        if (!h.h[i].linker)
+            continue;
+        ow_result ow;
+        overwrite_scan(c, h.h[i].hdr, &ow);
+        if (ow.kind > worst.kind)
+            worst = ow;
+    }
+    if (c->oom)
+        return false;
+    if (worst.kind != OW_NONE) {
+        verdict(r, LP_XV_UNCONFIRMED, "low", "record+linker-string");
+        return set_detail(r, "%s, but init code (%s) writes or may write one of them, and which "
+                             "is this one cannot be told",
+                          held, worst.kind == OW_UNKNOWN ? worst.why : worst.fn);
+    }
+    verdict(r, LP_XV_INJECTED, "medium", "record+linker-string");
+    return set_detail(r, "%s; no init code writes any of them", held);
 }
 
 static bool judge(ctx *c, lp_xresult *r)
 {
-    /* no value asked for: a value in the binary proves nothing unless -X was given for it */
-    if (!r->requested && recorded_x(c, r->name) == 0) {
+    /* no value asked for: only the record can say an -X was given for it */
+    if (!r->requested && c->record == LP_XREC_KNOWN && !recorded_value(c, r->name)) {
         char *sn = symbol_name(r->name);
-        const lp_symbol *y = sn ? find_symbol(c, sn) : NULL;
+        const lp_symbol *y = sn && c->gosyms ? find_symbol(c, sn) : NULL;
         free(sn);
         const char *why = "";
         if (y && read_string(c, y->value, &r->value, &why)) {
             r->has_addr = true;
             r->addr = y->value;
         }
-        r->verdict = LP_XV_NOT_INJECTED;
-        r->confidence = "high";
+        verdict(r, LP_XV_NOT_INJECTED, "high", "record");
         return set_detail(r, "the build's record shows no -X for this variable (%s); any value it "
                              "holds comes from the source",
                           lp_buildinfo_setting(c->f->go, "-ldflags") ? "-ldflags has none for it"
                                                                      : "no -ldflags were given");
     }
-    /* with a symbol table: the variable by name */
-    if (c->nsyms) {
-        char *sn = symbol_name(r->name);
-        if (!sn)
-            return false;
-        const lp_symbol *y = find_symbol(c, sn);
-        free(sn);
-        if (!y) {
-            r->verdict = LP_XV_MISSING;
-            r->confidence = "high";
-            suggestions(c, r);
-            return set_detail(r, "no variable of that name in the symbol table: a typo, another "
-                                 "case, a short import path, a const, or a package the linker "
-                                 "dropped; the linker ignores such a -X silently");
-        }
-        r->has_addr = true;
-        r->addr = y->value;
-        const char *why = "";
-        if (!read_string(c, y->value, &r->value, &why)) {
-            if (!r->value && !*why)
-                return false;
-            r->verdict = LP_XV_UNVERIFIABLE;
-            r->confidence = "low";
-            return set_detail(r, "the variable exists but %s", why);
-        }
-        return judge_value(c, r, y->value, true);
-    }
-    /* stripped: look for the value itself (with none asked for, the one the record asked for) */
-    const char *want = r->requested;
-    for (size_t i = 0; !want && i < c->n_rec; i++)
-        if (strcmp(c->rec[i].name, r->name) == 0)
-            want = c->rec[i].value;
-    if (!want || !want[0]) {
-        r->verdict = LP_XV_UNVERIFIABLE;
-        r->confidence = "low";
-        return set_detail(r, "stripped binary (no symbol table) and %s: there is nothing to "
-                             "look for",
-                          want ? "the requested value is empty" : "no value was requested");
-    }
-    uint64_t hits[XV_MAX_HITS], keep[XV_MAX_HITS];
-    size_t nh = find_bytes(c, want, strlen(want), hits, XV_MAX_HITS), nk = 0;
-    for (size_t i = 0; i < nh; i++)
-        if (!in_buildinfo(c, hits[i]))
-            keep[nk++] = hits[i];
-    uint64_t hdr = 0;
-    if (nk && find_header(c, keep, nk, strlen(want), &hdr)) {
-        r->has_addr = true;
-        r->addr = hdr;
-        r->value = strdup(want);
-        return r->value && judge_value(c, r, hdr, false);
-    }
-    r->verdict = LP_XV_NOT_INJECTED;
-    r->confidence = "high";
-    suggestions(c, r);
-    return set_detail(r, nh ? "stripped: no string header in the data points at the value; its "
-                              "bytes occur only inside other strings (the build info's and "
-                              "runtime.modinfo's copies of -ldflags)"
-                            : "stripped: the value's bytes are nowhere in the data");
+    return c->gosyms ? judge_named(c, r) : judge_stripped(c, r);
+}
+
+/* A symbol table is the program's own only if it names Go's runtime data. */
+static bool has_go_symbols(const ctx *c)
+{
+    for (size_t i = 0; i < c->nsyms; i++)
+        if (strcmp(c->syms[i].name, "runtime.firstmoduledata") == 0 ||
+            strcmp(c->syms[i].name, "runtime.buildVersion") == 0)
+            return true;
+    return false;
 }
 
 lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, size_t n_user,
@@ -718,27 +885,30 @@ lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, s
     size_t n_rec = 0;
     const char *ld = f->go ? lp_buildinfo_setting(f->go, "-ldflags") : NULL;
     out->ldflags_recorded = ld != NULL;
-    out->symbols = lp_obj_has_symtab(obj);
+    out->record = lp_xrecord_of(f->go);
     const char *tp = f->go ? lp_buildinfo_setting(f->go, "-trimpath") : NULL;
     out->trimpath = tp && strcmp(tp, "true") == 0;
+    ctx c = {.obj = obj, .f = f, .ps = f->info.bits == 64 ? 8 : 4, .record = out->record};
+    c.arch = lp_xref_arch_for(f->info.goarch);
+    out->overwrite_scan = c.arch && f->pcln;
     lp_err e2;
     if (ld && lp_ldflags_xtargets(ld, &rec, &n_rec, &e2) == LP_ERR_NOMEM)
         return nomem(err);
     size_t total = n_rec + n_user;
-    if (!total) {
-        lp_xtargets_free(&rec, n_rec);
-        return LP_OK;
-    }
-    ctx c = {.obj = obj, .f = f, .ps = f->info.bits == 64 ? 8 : 4};
-    c.trim = f->go && lp_buildinfo_setting(f->go, "-trimpath") &&
-             strcmp(lp_buildinfo_setting(f->go, "-trimpath"), "true") == 0;
-    c.rec = rec;
-    c.n_rec = n_rec;
     lp_code rc = lp_obj_symbols(obj, &c.syms, &c.nsyms, &e2);
     if (rc == LP_ERR_NOMEM) {
         lp_xtargets_free(&rec, n_rec);
         return nomem(err);
     }
+    c.gosyms = has_go_symbols(&c);
+    out->symbols = c.gosyms;
+    if (!total) {
+        lp_obj_symbols_free(&c.syms);
+        lp_xtargets_free(&rec, n_rec);
+        return LP_OK;
+    }
+    c.rec = rec;
+    c.n_rec = n_rec;
     out->r = calloc(total, sizeof *out->r);
     bool ok = out->r != NULL;
     for (size_t i = 0; ok && i < total; i++) {
@@ -747,8 +917,9 @@ lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, s
         r->name = strdup(t->name);
         r->requested = t->value ? strdup(t->value) : NULL;
         r->source = t->source;
-        ok = r->name && (!t->value || r->requested) && judge(&c, r);
+        ok = r->name && (!t->value || r->requested) && judge(&c, r) && !c.oom;
     }
+    free_inits(&c);
     lp_obj_symbols_free(&c.syms);
     lp_xtargets_free(&rec, n_rec);
     if (!ok) {
@@ -785,6 +956,7 @@ const char *lp_xverdict_name(lp_xverdict v)
     case LP_XV_OVERWRITTEN: return "overwritten";
     case LP_XV_NOT_INJECTED: return "not-injected";
     case LP_XV_UNVERIFIABLE: return "unverifiable";
+    case LP_XV_UNCONFIRMED: return "unconfirmed";
     }
     return "unverifiable";
 }

@@ -393,6 +393,10 @@ static lp_code macho_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *e
         lp_symbol *y = &syms[n];
         memset(y, 0, sizeof *y);
         y->name = strs + strx;
+        /* Mach-O spells C-level names with a leading '_' ("_main.version"); Go's tools and the
+           other formats do not, so the view drops it */
+        if (y->name[0] == '_' && y->name[1])
+            y->name++;
         y->value = value; /* already an address */
         switch (ntype & N_TYPE) {
         case N_SECT:

@@ -70,6 +70,7 @@ json_t *lp_xresult_json(const lp_xresult *r)
     json_object_set_new(o, "value", jstr(r->value));
     json_object_set_new(o, "address", r->has_addr ? json_integer((json_int_t)r->addr) : json_null());
     json_object_set_new(o, "confidence", json_string(r->confidence ? r->confidence : "low"));
+    json_object_set_new(o, "evidence", json_string(r->evidence ? r->evidence : "none"));
     json_object_set_new(o, "detail", jstr(r->detail));
     json_t *sg = json_array();
     for (size_t k = 0; k < r->n_suggestions; k++)
@@ -86,6 +87,8 @@ json_t *lp_xreport_json(const lp_xreport *x, bool applies)
     json_object_set_new(o, "ldflags_recorded", json_boolean(x->ldflags_recorded));
     json_object_set_new(o, "trimpath", json_boolean(x->trimpath));
     json_object_set_new(o, "symbols", json_boolean(x->symbols));
+    json_object_set_new(o, "record", json_string(lp_xrecord_name(x->record)));
+    json_object_set_new(o, "overwrite_scan", json_boolean(x->overwrite_scan));
     json_t *arr = json_array();
     for (size_t i = 0; i < x->n; i++)
         json_array_append_new(arr, lp_xresult_json(&x->r[i]));
@@ -162,6 +165,8 @@ static json_t *go_json(const lp_facts *f)
     json_object_set_new(cgo, "functions", f->pcln ? json_integer((json_int_t)f->n_cgo_funcs) : json_null());
     json_object_set_new(cgo, "evidence", strv_json(f->cgo_evidence, f->n_cgo_evidence));
     json_object_set_new(g, "cgo", cgo);
+    json_object_set_new(g, "resolver", str_or_null(f->resolver));
+    json_object_set_new(g, "resolver_detail", str_or_null(f->resolver_why));
     return g;
 }
 
@@ -188,6 +193,7 @@ static json_t *linkage_json(const lp_facts *f)
     json_object_set_new(o, "executable_stack", json_boolean(l->exec_stack || !l->gnu_stack));
     json_object_set_new(o, "textrel", json_boolean(l->dyn.textrel));
     json_object_set_new(o, "rwx_segments", json_integer((json_int_t)l->n_rwx));
+    json_object_set_new(o, "static_libc", str_or_null(f->static_libc));
     return o;
 }
 

@@ -20,6 +20,7 @@ typedef enum { LP_COLOR_AUTO, LP_COLOR_ALWAYS, LP_COLOR_NEVER } lp_color_mode;
 typedef struct lp_out {
     FILE *fp;
     bool color;
+    bool all_inits; /* inspect --inits: every init function, not only the main module's */
 } lp_out;
 
 /* Parse "auto|always|never"; false when s is none of them. */

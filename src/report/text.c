@@ -100,6 +100,38 @@ static void warn(lp_out *o, const char *id, const char *text)
 
 static const char *yesno(bool b) { return b ? "yes" : "no"; }
 
+/* Is init function name in the main module (package main, or the main module's path)? */
+static bool main_module_init(const char *name, const lp_buildinfo *bi)
+{
+    if (strncmp(name, "main.", 5) == 0)
+        return true;
+    const char *mp = bi && bi->has_main ? bi->main.path : NULL;
+    size_t ml = mp ? strlen(mp) : 0;
+    return ml && strncmp(name, mp, ml) == 0 && (name[ml] == '.' || name[ml] == '/');
+}
+
+static void init_list(lp_out *o, const lp_facts *f, bool all)
+{
+    FILE *fp = o->fp;
+    size_t shown = 0, col = 0;
+    for (size_t i = 0; i < f->n_inits; i++) {
+        if (!all && !main_module_init(f->inits[i], f->go))
+            continue;
+        size_t w = strlen(f->inits[i]) + 2;
+        if (shown && col + w > 64) {
+            fprintf(fp, ",\n  %-*s", LABEL_W, "");
+            col = 0;
+        } else if (shown) {
+            fputs(", ", fp);
+        }
+        lp_put_safe(fp, f->inits[i]);
+        col += w;
+        shown++;
+    }
+    if (!shown)
+        fputs("none", fp);
+}
+
 void lp_facts_text(lp_out *o, const lp_facts *f)
 {
     FILE *fp = o->fp;
@@ -125,6 +157,7 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
              f->info.goarch ? f->info.goarch : "", f->info.goarch ? ")" : "", f->info.type_name);
     row(o, "format", buf);
 
+    /* first what answers "is this build what we meant": version, module, linkage, cgo, -X, notes */
     const lp_buildinfo *bi = f->go;
     if (!f->is_go) {
         row(o, "go", "not a Go binary");
@@ -145,53 +178,40 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
             module_line(o, &bi->main);
             fputc('\n', fp);
         }
-        if (bi->n_deps) {
-            snprintf(buf, sizeof buf, "%zu", bi->n_deps);
-            row(o, "deps", buf);
-            for (size_t i = 0; i < bi->n_deps; i++) {
-                sub(o, "");
-                module_line(o, &bi->deps[i]);
-                if (bi->deps[i].sum && *bi->deps[i].sum && !bi->deps[i].replace) {
-                    fputc(' ', fp);
-                    lp_put_safe(fp, bi->deps[i].sum);
-                }
-                fputc('\n', fp);
-            }
-        }
-        if (bi->n_settings) {
-            label(o, "settings");
-            for (size_t i = 0; i < bi->n_settings; i++) {
+    }
+
+    const lp_linkage *l = &f->linkage;
+    bool elf = f->info.format == LP_FMT_ELF;
+    if (!elf) {
+        row(o, "linkage", "not read for this format yet (ELF only)");
+    } else {
+        snprintf(buf, sizeof buf, "%s%s", l->is_static ? "static" : "dynamic",
+                 l->pie ? (l->pie_flag ? ", PIE (DF_1_PIE)" : ", PIE") : "");
+        if (l->kind && strcmp(l->kind, "shared-library") == 0)
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", shared library");
+        if (f->static_libc)
+            snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", C library linked in (%s)",
+                     f->static_libc);
+        row(o, "linkage", buf);
+        if (l->dyn.interp)
+            row(o, "interpreter", l->dyn.interp);
+        if (l->dyn.n_needed) {
+            label(o, "needed");
+            for (size_t i = 0; i < l->dyn.n_needed; i++) {
                 if (i)
-                    fprintf(fp, "  %-*s", LABEL_W, "");
-                lp_put_safe(fp, bi->settings[i].key);
-                fputc('=', fp);
-                lp_put_safe(fp, bi->settings[i].value);
-                fputc('\n', fp);
+                    fputs(", ", fp);
+                lp_put_safe(fp, l->dyn.needed[i]);
             }
+            fputc('\n', fp);
         }
-        if (bi->parse_error)
-            warn(o, "buildinfo-parse", bi->parse_error);
+        if (l->dyn.soname)
+            row(o, "soname", l->dyn.soname);
+        if (l->dyn.rpath)
+            row(o, "rpath", l->dyn.rpath);
+        if (l->dyn.runpath)
+            row(o, "runpath", l->dyn.runpath);
     }
     if (f->pcln) {
-        const lp_pclntab_info *in = lp_pclntab_get_info(f->pcln);
-        snprintf(buf, sizeof buf, "%zu in %zu packages (pclntab 0x%08x: Go %s, %s)",
-                 lp_pclntab_count(f->pcln), f->n_pkgs, in->magic, in->go_versions, in->found_by);
-        row(o, "functions", buf);
-        label(o, "init funcs");
-        if (!f->n_inits)
-            fputs("none", fp);
-        for (size_t i = 0, col = 0; i < f->n_inits; i++) {
-            size_t w = strlen(f->inits[i]) + 2;
-            if (i && col + w > 64) {
-                fprintf(fp, ",\n  %-*s", LABEL_W, "");
-                col = 0;
-            } else if (i) {
-                fputs(", ", fp);
-            }
-            lp_put_safe(fp, f->inits[i]);
-            col += w;
-        }
-        fputc('\n', fp);
         const char *setting = bi ? lp_buildinfo_setting(bi, "CGO_ENABLED") : NULL;
         snprintf(buf, sizeof buf, "CGO_ENABLED=%s; linked: %s", setting ? setting : "?",
                  f->cgo_linked ? "yes" : "no");
@@ -207,6 +227,25 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
             fputs(f->n_cgo_funcs > 3 ? ", ...)" : ")", fp);
         }
         fputc('\n', fp);
+        if (f->resolver) {
+            label(o, "resolver");
+            lp_put_safe(fp, f->resolver);
+            fputs(": ", fp);
+            lp_put_safe(fp, f->resolver_why);
+            fputc('\n', fp);
+        }
+    }
+    lp_xreport_text(o, &f->x, f->is_go);
+    for (size_t i = 0; i < f->n_notes; i++)
+        warn(o, f->notes[i].id, f->notes[i].text);
+
+    /* then the details */
+    if (elf) {
+        snprintf(buf, sizeof buf, "RELRO %s, %s, %s, %zu RWX segment%s",
+                 l->relro ? l->relro : "none",
+                 l->nx ? "NX" : l->gnu_stack ? "executable stack" : "no PT_GNU_STACK (stack executable by default)",
+                 l->dyn.textrel ? "TEXTREL" : "no TEXTREL", l->n_rwx, l->n_rwx == 1 ? "" : "s");
+        row(o, "hardening", buf);
     }
     if (f->go_build_id) {
         snprintf(buf, sizeof buf, "(%s)",
@@ -218,40 +257,6 @@ void lp_facts_text(lp_out *o, const lp_facts *f)
         row(o, "go build id", NULL);
     }
     row(o, "gnu build id", f->gnu_build_id);
-
-    const lp_linkage *l = &f->linkage;
-    if (f->info.format != LP_FMT_ELF) {
-        row(o, "linkage", "not read for this format yet (ELF only)");
-        goto sections;
-    }
-    snprintf(buf, sizeof buf, "%s%s", l->is_static ? "static" : "dynamic",
-             l->pie ? (l->pie_flag ? ", PIE (DF_1_PIE)" : ", PIE") : "");
-    if (l->kind && strcmp(l->kind, "shared-library") == 0)
-        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), ", shared library");
-    row(o, "linkage", buf);
-    snprintf(buf, sizeof buf, "RELRO %s, %s, %s, %zu RWX segment%s",
-             l->relro ? l->relro : "none",
-             l->nx ? "NX" : l->gnu_stack ? "executable stack" : "no PT_GNU_STACK (stack executable by default)",
-             l->dyn.textrel ? "TEXTREL" : "no TEXTREL", l->n_rwx, l->n_rwx == 1 ? "" : "s");
-    row(o, "hardening", buf);
-    if (l->dyn.interp)
-        row(o, "interpreter", l->dyn.interp);
-    if (l->dyn.n_needed) {
-        label(o, "needed");
-        for (size_t i = 0; i < l->dyn.n_needed; i++) {
-            if (i)
-                fputs(", ", fp);
-            lp_put_safe(fp, l->dyn.needed[i]);
-        }
-        fputc('\n', fp);
-    }
-    if (l->dyn.soname)
-        row(o, "soname", l->dyn.soname);
-    if (l->dyn.rpath)
-        row(o, "rpath", l->dyn.rpath);
-    if (l->dyn.runpath)
-        row(o, "runpath", l->dyn.runpath);
-sections:
     if (!f->has_sections) {
         row(o, "symtab", "unknown (no section headers)");
         row(o, "dwarf", "unknown (no section headers)");
@@ -261,9 +266,52 @@ sections:
                  f->dwarf ? (f->dwarf_compressed ? " (compressed)" : "") : "");
         row(o, "dwarf", buf);
     }
-    lp_xreport_text(o, &f->x, f->is_go);
-    for (size_t i = 0; i < f->n_notes; i++)
-        warn(o, f->notes[i].id, f->notes[i].text);
+    if (bi && bi->n_settings) {
+        label(o, "settings");
+        for (size_t i = 0; i < bi->n_settings; i++) {
+            if (i)
+                fprintf(fp, "  %-*s", LABEL_W, "");
+            lp_put_safe(fp, bi->settings[i].key);
+            fputc('=', fp);
+            lp_put_safe(fp, bi->settings[i].value);
+            fputc('\n', fp);
+        }
+    }
+    if (bi && bi->n_deps) {
+        snprintf(buf, sizeof buf, "%zu", bi->n_deps);
+        row(o, "deps", buf);
+        for (size_t i = 0; i < bi->n_deps; i++) {
+            sub(o, "");
+            module_line(o, &bi->deps[i]);
+            if (bi->deps[i].sum && *bi->deps[i].sum && !bi->deps[i].replace) {
+                fputc(' ', fp);
+                lp_put_safe(fp, bi->deps[i].sum);
+            }
+            fputc('\n', fp);
+        }
+    }
+    if (bi && bi->parse_error)
+        warn(o, "buildinfo-parse", bi->parse_error);
+    if (f->pcln) {
+        const lp_pclntab_info *in = lp_pclntab_get_info(f->pcln);
+        snprintf(buf, sizeof buf, "%zu in %zu packages (pclntab 0x%08x: Go %s, %s)",
+                 lp_pclntab_count(f->pcln), f->n_pkgs, in->magic, in->go_versions, in->found_by);
+        row(o, "functions", buf);
+        label(o, "init funcs");
+        if (o->all_inits) {
+            init_list(o, f, true);
+        } else {
+            size_t mine = 0;
+            for (size_t i = 0; i < f->n_inits; i++)
+                mine += main_module_init(f->inits[i], bi);
+            fprintf(fp, "%zu (%zu in the main module; --inits lists all)", f->n_inits, mine);
+            if (mine) {
+                fprintf(fp, "\n  %-*s", LABEL_W, "");
+                init_list(o, f, false);
+            }
+        }
+        fputc('\n', fp);
+    }
 }
 
 void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go)
@@ -271,13 +319,20 @@ void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go)
     FILE *fp = o->fp;
     if (!is_go && !x->n)
         return;
-    const char *absent = x->trimpath ? "-ldflags not recorded (built with -trimpath)" : "no -ldflags were given";
+    const char *absent = x->record == LP_XREC_TRIMPATH
+                             ? "-ldflags not recorded (built with -trimpath)"
+                         : x->record == LP_XREC_NO_SETTINGS
+                             ? "-ldflags not known (the build info records no build settings: "
+                               "Go 1.17 or older, or another build tool)"
+                         : x->record == LP_XREC_NO_BUILDINFO ? "-ldflags not known (no build info)"
+                                                             : "no -ldflags were given";
     if (!x->n) {
         label(o, "-X");
         if (x->ldflags_recorded)
             fputs("none in the recorded -ldflags\n", fp);
         else
-            fprintf(fp, "%s%s\n", absent, x->trimpath ? "; name targets with --var" : "");
+            fprintf(fp, "%s%s\n", absent,
+                    x->record != LP_XREC_KNOWN ? "; name targets with --var NAME=VALUE" : "");
         return;
     }
     if (!x->ldflags_recorded) {
@@ -289,8 +344,9 @@ void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go)
         label(o, i || !x->ldflags_recorded ? "" : "-X");
         const char *v = lp_xverdict_name(r->verdict);
         bool good = r->verdict == LP_XV_INJECTED;
+        bool unsure = r->verdict == LP_XV_UNCONFIRMED || r->verdict == LP_XV_UNVERIFIABLE;
         if (o->color)
-            fputs(good ? "\033[32m" : "\033[31m", fp);
+            fputs(good ? "\033[32m" : unsure ? "\033[33m" : "\033[31m", fp);
         fprintf(fp, "%-12s", v);
         if (o->color)
             fputs("\033[0m", fp);
