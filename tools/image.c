@@ -260,7 +260,7 @@ int cmd_image(int argc, char **argv)
                     status = LP_EXIT_USAGE;
                 json_decref(j);
             } else {
-                lp_out o = {stdout, lp_color_enabled(stdout, cm)};
+                lp_out o = {.fp = stdout, .color = lp_color_enabled(stdout, cm)};
                 lp_image_list_text(&o, &l);
             }
         }
