@@ -10,10 +10,9 @@
 
 #include "cli.h"
 #include "linkproof/fingerprint.h"
+#include "linkproof/limits.h"
 #include "linkproof/registry.h"
 #include "report/report.h"
-
-#define IMPORT_MAX ((size_t)1 << 30)
 
 void usage_registry(FILE *fp)
 {
@@ -68,33 +67,6 @@ static void print_list(const lp_reg_list *l, bool json, FILE *out)
                     e->added_at ? e->added_at : "-", e->code_sha256, e->go_build_id ? e->go_build_id : "-");
         }
     }
-}
-
-static char *slurp(FILE *f, size_t *len)
-{
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            if (cap >= IMPORT_MAX) {
-                free(buf);
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    *len = n;
-    return buf;
 }
 
 int cmd_registry(int argc, char **argv)
@@ -217,11 +189,15 @@ int cmd_registry(int argc, char **argv)
             printf("removed %zu entr%s\n", n, n == 1 ? "y" : "ies");
         }
     } else {
-        FILE *in = nargs ? fopen(args[0], "r") : stdin;
         size_t len = 0, added = 0;
-        char *text = in ? slurp(in, &len) : NULL;
-        if (!in || !text) {
-            lp_cli_error("registry import: cannot read '%s'", nargs ? args[0] : "(stdin)");
+        char *text = NULL;
+        /* a regular file opened non-blocking (or stdin), at most the import limit */
+        lp_code rc = nargs ? lp_file_read_all(args[0], "import file", lp_limit(LP_LIMIT_IMPORT),
+                                              LP_LIMIT_IMPORT, &text, &len, &err)
+                           : lp_fd_read_all(0, "(stdin)", lp_limit(LP_LIMIT_IMPORT), LP_LIMIT_IMPORT,
+                                            &text, &len, &err);
+        if (rc) {
+            lp_cli_error("registry import: %s (nothing was imported)", err.msg);
             status = LP_EXIT_USAGE;
         } else if (lp_registry_import(reg, text, len, nargs ? args[0] : "(stdin)", &added, &err) != LP_OK) {
             lp_cli_error("registry import: %s (nothing was imported)", err.msg);
@@ -230,8 +206,6 @@ int cmd_registry(int argc, char **argv)
             printf("imported %zu new entr%s\n", added, added == 1 ? "y" : "ies");
         }
         free(text);
-        if (in && in != stdin)
-            fclose(in);
     }
     lp_reg_list_release(&l);
     lp_registry_close(&reg);

@@ -8,6 +8,7 @@
  * the whole change or none of it.
  */
 #include "linkproof/registry.h"
+#include "util/jsonlimit.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -310,11 +311,36 @@ static bool label_ok(const char *l)
     return true;
 }
 
+/* Bounds on what one entry may hold, so that no row (and no list of rows) can be large. */
+static lp_code fields_fit(const row *e, const char *name, size_t line, lp_err *err)
+{
+    const struct {
+        const char *what, *v;
+        size_t max;
+    } f[] = {
+        {"label", e->label, LP_REGISTRY_LABEL_MAX},  {"path", e->path, LP_REGISTRY_PATH_MAX},
+        {"go_build_id", e->go_build_id, 256},        {"gnu_build_id", e->gnu_build_id, 256},
+        {"added_at", e->added_at, 64},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (f[i].v && strlen(f[i].v) > f[i].max)
+            return line ? lp_err_set(err, LP_ERR_LIMIT, "'%s': line %zu: a %s of %zu bytes, over the "
+                                     "limit of %zu",
+                                     name, line, f[i].what, strlen(f[i].v), f[i].max)
+                        : lp_err_set(err, LP_ERR_LIMIT, "a %s of %zu bytes, over the limit of %zu",
+                                     f[i].what, strlen(f[i].v), f[i].max);
+    return LP_OK;
+}
+
 lp_code lp_registry_add(lp_registry *r, const lp_fingerprint *f, const char *path, const char *label,
                         bool *added, lp_err *err)
 {
     if (!label_ok(label))
         return lp_err_set(err, LP_ERR_INVAL, "a label must be non-empty text without control characters");
+    lp_code frc = fields_fit(&(row){label, f->go_build_id, f->gnu_build_id, NULL, NULL, 0, path, NULL},
+                             NULL, 0, err);
+    if (frc)
+        return frc;
     char ts[32];
     now_iso(ts);
     const row e = {label, f->go_build_id, f->gnu_build_id, f->sha256, f->code_sha256, f->code_size, path, ts};
@@ -449,12 +475,16 @@ lp_code lp_registry_import(lp_registry *r, const char *text, size_t len, const c
             blank = p[i] == ' ' || p[i] == '\t' || p[i] == '\r';
         if (!blank) {
             json_error_t je;
-            json_t *o = json_loadb(p, n, 0, &je);
+            lp_err le;
+            lp_err_clear(&le);
+            json_t *o = lp_json_check(p, n, name, "line", &le) ? NULL : json_loadb(p, n, 0, &je);
             const char *label = o ? json_string_value(json_object_get(o, "label")) : NULL;
             const char *sha = o ? json_string_value(json_object_get(o, "sha256")) : NULL;
             const char *code = o ? json_string_value(json_object_get(o, "code_sha256")) : NULL;
             json_t *size = o ? json_object_get(o, "code_size") : NULL;
-            if (!o)
+            if (le.code)
+                rc = lp_err_set(err, le.code, "line %zu: %s", line, le.msg);
+            else if (!o)
                 rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': line %zu: not JSON: %s", name, line, je.text);
             else if (!label_ok(label) || !is_hex64(sha) || !is_hex64(code) || !json_is_integer(size) ||
                      json_integer_value(size) < 0)
@@ -473,7 +503,9 @@ lp_code lp_registry_import(lp_registry *r, const char *text, size_t len, const c
                                json_string_value(json_object_get(o, "path")),
                                at ? at : ts};
                 bool a = false;
-                rc = insert(r, &e, &a, err);
+                rc = fields_fit(&e, name, line, err);
+                if (!rc)
+                    rc = insert(r, &e, &a, err);
                 *added += a;
             }
             json_decref(o);
