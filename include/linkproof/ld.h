@@ -36,8 +36,8 @@ typedef struct lp_ldcache_entry {
     const char *hwcaps; /**< glibc-hwcaps subdirectory ("x86-64-v3"), or NULL */
 } lp_ldcache_entry;
 
-/** Largest ld.so.cache accepted (real ones are well under 1 MiB). */
-#define LP_LDCACHE_MAX (64u << 20)
+/** The default of the "ldcache" limit (linkproof/limits.h): real caches are well under 1 MiB. */
+#define LP_LDCACHE_MAX (4u << 20)
 
 /**
  * Parse an ld.so.cache image: the old "ld.so-1.7.0" format, the new

@@ -38,7 +38,13 @@
  * which is bytewise in the C locale ldconfig runs in under most setups).
  *
  * Invariants: every loop is over a file of at most LDCONF_MAX_TEXT bytes, a
- * directory listing (at most 65536 names), or a list capped above.
+ * directory listing (at most 65536 names), or a list capped above. Time is
+ * linear in what is read: a directory is listed once per read of the
+ * configuration however many patterns name it, a file or a pattern already
+ * taken at the same depth or shallower is not taken again (it could add
+ * nothing: its directories would be duplicates, its includes taken already),
+ * duplicates are found with a hash set, and the names compared with patterns
+ * in all are capped at LDCONF_MAX_MATCHES (LP_ERR_LIMIT beyond).
  */
 #include <fnmatch.h>
 #include <stdio.h>
@@ -46,11 +52,14 @@
 #include <string.h>
 
 #include "linkproof/ld.h"
+#include "util/smap.h"
 #include "util/strbuf.h"
 
 #define LDCONF_MAX_TEXT (1u << 20)
 #define LDCONF_MAX_FILES 1024u
 #define LDCONF_MAX_GLOB 4096u
+/* Names listed or compared with a pattern in one read of the configuration (real ones: a few hundred). */
+#define LDCONF_MAX_MATCHES (1u << 22)
 
 static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
 
@@ -126,6 +135,35 @@ static lp_code dirlist_add(lp_dirlist *l, size_t *cap, const char *dir, size_t d
 }
 
 /* ---- globbing ---- */
+
+/* A directory listed once per read (sorted names). */
+typedef struct listing {
+    char **names;
+    size_t n;
+} listing;
+
+static void listing_free(void *p)
+{
+    listing *l = p;
+    if (l) {
+        lp_root_names_free(&l->names, l->n);
+        free(l);
+    }
+}
+
+typedef struct conf_ctx {
+    lp_root *root;
+    lp_dirlist *out;
+    size_t cap;
+    char **canon; /* resolved path of each listed directory */
+    size_t canon_cap;
+    smap canon_set; /* the same, to find duplicates */
+    size_t files;
+    smap lists;     /* directory -> listing */
+    smap taken;     /* "f:FILE" / "p:PATTERN" -> the shallowest depth it was taken at, plus one */
+    uint64_t matches;
+    lp_err *err;
+} conf_ctx;
 
 typedef struct strvec {
     char **v;
@@ -208,8 +246,34 @@ static int cmp_str(const void *a, const void *b)
  * existence here (the caller's read fails on missing ones, as parse_conf's
  * fopen would).
  */
-static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, lp_err *err)
+/* The names in @p dir, listed once per read; NULL when it cannot be listed (*rc set on NOMEM/LIMIT). */
+static const listing *list_once(conf_ctx *x, const char *dir, lp_code *rc)
 {
+    *rc = LP_OK;
+    listing *l = smap_get(&x->lists, dir);
+    if (l)
+        return l->names ? l : NULL;
+    if (!(l = calloc(1, sizeof *l)) || !smap_put(&x->lists, dir, l)) {
+        free(l);
+        *rc = nomem(x->err);
+        return NULL;
+    }
+    lp_err le;
+    lp_err_clear(&le);
+    if (lp_root_list(x->root, dir, &l->names, &l->n, &le) != LP_OK) {
+        if (le.code == LP_ERR_NOMEM)
+            *rc = nomem(x->err);
+        l->names = NULL; /* not a directory, missing, unreadable: no match (GLOB_ABORTED is ignored) */
+        l->n = 0;
+        return NULL;
+    }
+    x->matches += l->n;
+    return l;
+}
+
+static lp_code glob_root(conf_ctx *x, const char *pattern, strvec *out)
+{
+    lp_err *err = x->err;
     strvec cur = {0}, next = {0};
     lp_code rc = strvec_push(&cur, strdup(""), err);
     const char *p = pattern;
@@ -230,19 +294,19 @@ static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, lp_err
                 rc = strvec_push(&next, join(cur.v[i], p, n, true), err);
                 continue;
             }
-            char **names = NULL;
-            size_t nn = 0;
-            lp_err le;
-            lp_err_clear(&le);
-            if (lp_root_list(root, cur.v[i][0] ? cur.v[i] : "/", &names, &nn, &le) != LP_OK) {
-                if (le.code == LP_ERR_NOMEM)
-                    rc = nomem(err);
-                continue; /* not a directory, missing, unreadable: no match (GLOB_ABORTED is ignored) */
+            const listing *l = list_once(x, cur.v[i][0] ? cur.v[i] : "/", &rc);
+            if (!l)
+                continue;
+            if (x->matches + l->n > LDCONF_MAX_MATCHES) {
+                rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': include patterns compared with more than %u "
+                                "names in all",
+                                pattern, LDCONF_MAX_MATCHES);
+                break;
             }
-            for (size_t k = 0; rc == LP_OK && k < nn; k++)
-                if (fnmatch(comp, names[k], FNM_PERIOD) == 0)
-                    rc = strvec_push(&next, join(cur.v[i], names[k], strlen(names[k]), false), err);
-            lp_root_names_free(&names, nn);
+            x->matches += l->n;
+            for (size_t k = 0; rc == LP_OK && k < l->n; k++)
+                if (fnmatch(comp, l->names[k], FNM_PERIOD) == 0)
+                    rc = strvec_push(&next, join(cur.v[i], l->names[k], strlen(l->names[k]), false), err);
         }
         free(comp);
         strvec_free(&cur);
@@ -265,16 +329,6 @@ static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, lp_err
 }
 
 /* ---- ld.so.conf ---- */
-
-typedef struct conf_ctx {
-    lp_root *root;
-    lp_dirlist *out;
-    size_t cap;
-    char **canon; /* resolved path of each listed directory, for duplicates */
-    size_t canon_cap;
-    size_t files;
-    lp_err *err;
-} conf_ctx;
 
 static lp_code parse_conf(conf_ctx *x, const char *file, unsigned depth, bool *present);
 
@@ -305,12 +359,11 @@ static lp_code add_dir(conf_ctx *x, const char *line, const char *file, size_t l
         free(canon);
         return LP_OK; /* ldconfig: "Can't stat", dropped */
     }
-    for (size_t i = 0; i < x->out->n; i++)
-        if (strcmp(x->canon[i], canon) == 0) {
-            free(dir);
-            free(canon);
-            return LP_OK; /* "Path given more than once": the first stays */
-        }
+    if (smap_has(&x->canon_set, canon)) {
+        free(dir);
+        free(canon);
+        return LP_OK; /* "Path given more than once": the first stays */
+    }
     if (x->out->n == x->canon_cap) {
         size_t nc = x->canon_cap ? x->canon_cap * 2 : 16;
         char **c = realloc(x->canon, nc * sizeof *c);
@@ -329,7 +382,31 @@ static lp_code add_dir(conf_ctx *x, const char *line, const char *file, size_t l
         return rc;
     }
     x->canon[x->out->n - 1] = canon;
-    return LP_OK;
+    return smap_put(&x->canon_set, canon, NULL) ? LP_OK : nomem(x->err);
+}
+
+/*
+ * Whether @p kind:@p name was taken already at @p depth or shallower (then
+ * taking it again adds nothing); records @p depth otherwise. *rc: NOMEM.
+ */
+static bool taken_before(conf_ctx *x, char kind, const char *name, unsigned depth, lp_code *rc)
+{
+    *rc = LP_OK;
+    lp_strbuf sb = {0};
+    lp_sb_addc(&sb, kind);
+    lp_sb_addc(&sb, ':');
+    lp_sb_adds(&sb, name);
+    char *key = lp_sb_take(&sb);
+    if (!key) {
+        *rc = nomem(x->err);
+        return true;
+    }
+    uintptr_t was = (uintptr_t)smap_get(&x->taken, key);
+    bool before = was && was - 1 <= depth;
+    if (!before && !smap_put(&x->taken, key, (void *)(uintptr_t)(depth + 1)))
+        *rc = nomem(x->err);
+    free(key);
+    return before;
 }
 
 /* parse_conf_include: one pattern of an include line. */
@@ -350,7 +427,9 @@ static lp_code include(conf_ctx *x, const char *file, const char *pat, size_t pl
     if (!pattern)
         return nomem(x->err);
     strvec m = {0};
-    lp_code rc = glob_root(x->root, pattern, &m, x->err);
+    lp_code rc = LP_OK;
+    if (!taken_before(x, 'p', pattern, depth, &rc) && !rc)
+        rc = glob_root(x, pattern, &m);
     free(pattern);
     for (size_t i = 0; rc == LP_OK && i < m.n; i++)
         rc = parse_conf(x, m.v[i], depth + 1, NULL);
@@ -360,6 +439,11 @@ static lp_code include(conf_ctx *x, const char *file, const char *pat, size_t pl
 
 static lp_code parse_conf(conf_ctx *x, const char *file, unsigned depth, bool *present)
 {
+    lp_code trc = LP_OK;
+    if (depth > 0 && taken_before(x, 'f', file, depth, &trc))
+        return trc;
+    if (trc)
+        return trc;
     if (++x->files > LDCONF_MAX_FILES)
         return lp_err_set(x->err, LP_ERR_LIMIT, "'%s': more than %u configuration files read",
                           file, LDCONF_MAX_FILES);
@@ -446,6 +530,9 @@ lp_code lp_ldconf_read(lp_root *root, const char *path, lp_dirlist *out, bool *p
     for (size_t i = 0; i < out->n; i++)
         free(x.canon[i]);
     free(x.canon);
+    smap_release(&x.canon_set, NULL);
+    smap_release(&x.lists, listing_free);
+    smap_release(&x.taken, NULL);
     if (rc != LP_OK) {
         lp_dirlist_release(out);
         return rc;

@@ -41,7 +41,7 @@ static const row rows[LP_LIMIT_COUNT] = {
                        "(and one value per 32 bytes of it)"},
     [LP_LIMIT_PATHS] = {"paths", 1000000, false, "paths in one flattened image"},
     [LP_LIMIT_FILE] = {"file", GIB, true, "the largest file read out of an image"},
-    [LP_LIMIT_LDCACHE] = {"ldcache", 16 * MIB, true, "an /etc/ld.so.cache"},
+    [LP_LIMIT_LDCACHE] = {"ldcache", 4 * MIB, true, "an /etc/ld.so.cache (real ones: well under 1 MiB)"},
     [LP_LIMIT_IMPORT] = {"import", 64 * MIB, true, "one registry import"},
 };
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "linkproof/ld.h"
+#include "util/strbuf.h"
 
 /* ------------------------------------------------------------------ */
 /* A cache writer, laid out as glibc's elf/cache.c save_cache does.    */
@@ -958,15 +959,45 @@ static void test_ldconf_glob_dirs(void **state)
 static void test_ldconf_limits(void **state)
 {
     (void)state;
-    put_text("lim/fork.conf", "include fork.conf fork.conf\n");
+    /* a file that includes itself twice: read once (taking it again could add nothing),
+     * not 2^16 times */
+    put_text("lim/fork.conf", "include fork.conf fork.conf\n/lim\n");
     lp_root *r = open_root();
     lp_dirlist l;
     bool present = false;
     lp_err e;
     lp_err_clear(&e);
-    assert_int_equal(lp_ldconf_read(r, "/lim/fork.conf", &l, &present, &e), LP_ERR_LIMIT);
+    assert_int_equal(lp_ldconf_read(r, "/lim/fork.conf", &l, &present, &e), LP_OK);
+    assert_int_equal(l.n, 1);
+    lp_dirlist_release(&l);
+    /* one directory listed for many patterns: listed once; the names compared with patterns
+     * in all are capped (4,096 names x 1,100 distinct patterns), an error naming the file */
+    mkdirs("lim/many");
+    for (int i = 0; i < 4096; i++) {
+        char n[64];
+        snprintf(n, sizeof n, "lim/many/f%d", i);
+        put_text(n, "");
+    }
+    lp_strbuf sb = {0};
+    for (int i = 0; i < 1100; i++)
+        lp_sb_addf(&sb, "include many/*.x%d\n", i);
+    char *conf = lp_sb_take(&sb);
+    put_text("lim/storm.conf", conf);
+    free(conf);
+    lp_root_refresh(r);
+    assert_int_equal(lp_ldconf_read(r, "/lim/storm.conf", &l, &present, &e), LP_ERR_LIMIT);
     assert_int_equal(l.n, 0);
-    assert_non_null(strstr(e.msg, "fork.conf"));
+    assert_non_null(strstr(e.msg, "lim/many"));
+    /* the same pattern 50,000 times (most of the 1 MiB a file may hold): expanded once */
+    sb = (lp_strbuf){0};
+    for (int i = 0; i < 50000; i++)
+        lp_sb_adds(&sb, "include many/*.x0\n");
+    conf = lp_sb_take(&sb);
+    put_text("lim/same.conf", conf);
+    free(conf);
+    lp_root_refresh(r);
+    assert_int_equal(lp_ldconf_read(r, "/lim/same.conf", &l, &present, &e), LP_OK);
+    lp_dirlist_release(&l);
     close_root(&r);
 }
 
