@@ -15,6 +15,7 @@
  * namespace) is used instead.
  */
 #include "linkproof/probe.h"
+#include "proc/proc_internal.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -461,11 +462,17 @@ lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err 
     int dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0)
         return sys_err(err, pid, "/proc entry", errno);
+    lp_code rc = lp_probe_read_dir(dirfd, pid, src, out, err);
+    close(dirfd);
+    return rc;
+}
+
+lp_code lp_probe_read_dir(int dirfd, int pid, lp_probe_source src, lp_probe **out, lp_err *err)
+{
+    *out = NULL;
     lp_probe *p = calloc(1, sizeof *p);
-    if (!p) {
-        close(dirfd);
+    if (!p)
         return nomem(err);
-    }
     p->pid = pid;
     uint64_t *inodes = NULL;
     size_t n_inodes = 0;
@@ -483,7 +490,6 @@ lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err 
         rc = read_sockets(dirfd, pid, src, p, inodes, n_inodes, err);
     }
     free(inodes);
-    close(dirfd);
     if (rc) {
         lp_probe_free(&p);
         return rc;
