@@ -27,21 +27,18 @@ typedef struct row {
 
 static const row rows[LP_LIMIT_COUNT] = {
     [LP_LIMIT_MEMORY] = {"memory", 64 * MIB, true,
-                         "file contents kept in memory, all images together (larger files are "
-                         "staged in an unlinked temporary file)"},
+                         "file contents kept in memory, all images together"},
     [LP_LIMIT_DECOMPRESSED] = {"decompressed", 32 * GIB, true,
-                               "bytes decompressed for one image, every layer and every pass"},
+                               "bytes decompressed for one image, every pass"},
     [LP_LIMIT_RATIO] = {"ratio", 200, false,
-                        "decompressed bytes per compressed byte of one gzip or zstd stream, "
-                        "judged once 64 MiB have come out"},
+                        "out:in bytes of one gzip/zstd stream (after 64 MiB)"},
     [LP_LIMIT_ZSTD_WINDOW] = {"zstd-window", 32 * MIB, true,
-                              "the window a zstd stream may make the decoder keep"},
+                              "the window a zstd frame may ask the decoder for"},
     [LP_LIMIT_JSON] = {"json", 8 * MIB, true,
-                       "one JSON document: an image's index, manifest or config, a policy "
-                       "(and one value per 32 bytes of it)"},
+                       "one JSON document (and one value per 32 bytes)"},
     [LP_LIMIT_PATHS] = {"paths", 1000000, false, "paths in one flattened image"},
     [LP_LIMIT_FILE] = {"file", GIB, true, "the largest file read out of an image"},
-    [LP_LIMIT_LDCACHE] = {"ldcache", 4 * MIB, true, "an /etc/ld.so.cache (real ones: well under 1 MiB)"},
+    [LP_LIMIT_LDCACHE] = {"ldcache", 4 * MIB, true, "an /etc/ld.so.cache (real ones: under 1 MiB)"},
     [LP_LIMIT_IMPORT] = {"import", 64 * MIB, true, "one registry import"},
 };
 
