@@ -250,7 +250,7 @@ const char *lp_problem_name(lp_problem_kind kind);
 typedef struct lp_problem {
     lp_problem_kind kind;
     size_t object;      /**< index of the object concerned in lp_deps.objs */
-    char *text;         /**< one line */
+    char *text;         /**< one sentence (names in it as the files have them: printers escape control bytes) */
     /* LP_PROB_VERSION_MISSING / WEAK_VERSION: */
     char *version;      /**< "GLIBC_2.34" */
     char *library;      /**< "libc.so.6" */
