@@ -36,7 +36,7 @@ static const row rows[LP_LIMIT_COUNT] = {
                               "the window a zstd frame may ask the decoder for"},
     [LP_LIMIT_JSON] = {"json", 8 * MIB, true,
                        "one JSON document (and one value per 32 bytes)"},
-    [LP_LIMIT_PATHS] = {"paths", 1000000, false, "paths in one flattened image"},
+    [LP_LIMIT_PATHS] = {"paths", 500000, false, "paths in one flattened image"},
     [LP_LIMIT_FILE] = {"file", GIB, true, "the largest file read out of an image"},
     [LP_LIMIT_LDCACHE] = {"ldcache", 4 * MIB, true, "an /etc/ld.so.cache (real ones: under 1 MiB)"},
     [LP_LIMIT_IMPORT] = {"import", 64 * MIB, true, "one registry import"},
