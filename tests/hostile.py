@@ -604,6 +604,16 @@ def rows_files(h):
     h.check("check --policy of two million {}", ["check", "--policy", pol, lp_true], ok=(2,),
             limit="json")
 
+    # regular expressions glibc's regcomp compiles in exponential memory (700 MB, 1.5 GB)
+    for rx in ("e" + "+" * 40, "(" * 20 + "e+" + ")+" * 20, "((((a{1,32}){1,32}){1,32}){1,32})"):
+        h.check("check --var NAME~%s..." % rx[:12], ["check", "--var", "main.v~" + rx, lp_true],
+                ok=(2,), want="regular expression")
+        p2 = h.path("re.json")
+        with open(p2, "w") as f:
+            json.dump({"var": ["main.v~" + rx]}, f)
+        h.check("policy var NAME~%s..." % rx[:12], ["check", "--policy", p2, lp_true], ok=(2,),
+                want="regular expression")
+
     # registry: a 50 MB label, a FIFO, /dev/zero as a file and as stdin, 1,000 rows of one code
     reg = h.path("reg.db")
     line = {"label": "x" * (50 * MiB), "sha256": "a" * 64, "code_sha256": "b" * 64, "code_size": 1}

@@ -10,6 +10,7 @@
 #include "linkproof/limits.h"
 #include "linkproof/source.h"
 #include "util/jsonlimit.h"
+#include "util/regexlimit.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -61,6 +62,11 @@ lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg, lp_err
             a.value = strdup(arg + nl + 1);
         if (arg[nl] == '~') {
             regex_t re;
+            lp_code brc = lp_regex_check(arg + nl + 1, arg, err); /* before regcomp's memory */
+            if (brc) {
+                free(a.name);
+                return brc;
+            }
             int rc = regcomp(&re, arg + nl + 1, REG_EXTENDED | REG_NOSUB);
             if (rc) {
                 char why[128];
