@@ -321,13 +321,15 @@ lp_code lp_fd_read_all(int fd, const char *name, uint64_t max, int limit, char *
                 return lp_limit_err(err, (lp_limit_id)limit, "'%s': more than %llu bytes", name,
                                     (unsigned long long)max);
             }
-            char *nb = realloc(buf, cap * 2 + 1);
+            /* never more than one byte past the limit: that byte is how going over is seen */
+            size_t ncap = max && cap * 2 > max + 1 ? (size_t)max + 1 : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
             if (!nb) {
                 free(buf);
                 return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
             }
             buf = nb;
-            cap *= 2;
+            cap = ncap;
         }
         ssize_t r = read(fd, buf + n, cap - n);
         if (r < 0 && errno == EINTR)
