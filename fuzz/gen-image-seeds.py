@@ -7,7 +7,9 @@ A seed's first byte picks the harness's mode: odd, the rest is layers separated
 by "\\n--\\n" (the harness wraps them in a docker-save tarball with the right
 digests): tar layers with files, directories, symbolic and hard links, whiteouts
 and opaque directories, one gzip-compressed; even, the rest is a whole image
-file: an OCI layout tarball and a docker-save tarball. Deterministic.
+file: an OCI layout tarball and a docker-save tarball; 2 (or 0x12, blobs/sha256 a link out of
+the layout), parts of an OCI layout directory with "@N"/"#N" for part N's digest and size: an
+index naming a nested index naming a manifest, its config and two layers. Deterministic.
 """
 import gzip
 import hashlib
@@ -115,6 +117,33 @@ def main():
                                             (gzip.compress(upper, mtime=0),
                                              "application/vnd.oci.image.layer.v1.tar+gzip")]),
     }
+    def oci_dir_parts():
+        mt = "application/vnd.oci.image.manifest.v1+json"
+        it = "application/vnd.oci.image.index.v1+json"
+        parts = [
+            json.dumps({"schemaVersion": 2, "manifests": [
+                {"mediaType": it, "digest": "@1", "size": 0,
+                 "annotations": {"org.opencontainers.image.ref.name": "1"}}]}),
+            json.dumps({"schemaVersion": 2, "mediaType": it, "manifests": [
+                {"mediaType": mt, "digest": "@2", "size": "#2",
+                 "platform": {"architecture": "amd64", "os": "linux"}},
+                {"mediaType": mt, "digest": "@2", "size": "#2",
+                 "platform": {"architecture": "arm64", "os": "linux"}}]}),
+            json.dumps({"schemaVersion": 2, "mediaType": mt,
+                        "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                   "digest": "@3", "size": "#3"},
+                        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                                    "digest": "@4", "size": "#4"},
+                                   {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                                    "digest": "@5", "size": "#5"}]}),
+            json.dumps({"architecture": "amd64", "os": "linux"}),
+        ]
+        text = [p.replace('"#2"', "#2").replace('"#3"', "#3").replace('"#4"', "#4")
+                .replace('"#5"', "#5").encode() for p in parts]
+        return b"\n--\n".join(text + [base, gzip.compress(upper, mtime=0)])
+
+    seeds["oci-dir-nested.bin"] = b"\x02" + oci_dir_parts()
+    seeds["oci-dir-escape.bin"] = b"\x12" + oci_dir_parts()
     for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)

@@ -8,7 +8,7 @@
 set -euo pipefail
 build=$1 fixtures=$2 secs=${3:-120}
 root=$(cd "$(dirname "$0")/.." && pwd)
-for name in elf buildinfo ldcache versions image xref; do
+for name in elf buildinfo ldcache versions image xref ld proc policy; do
   [ -x "$build/fuzz/fuzz-$name" ] || continue
   work=$root/fuzz/out/$name
   mkdir -p "$work"

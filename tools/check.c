@@ -86,15 +86,21 @@ static void xml_esc(FILE *fp, const char *s)
 /* GitHub workflow commands: %, CR, LF escaped in the message; also : and , in properties. */
 static void gh_esc(FILE *fp, const char *s, bool prop)
 {
-    for (; s && *s; s++) {
+    while (s && *s) {
+        /* the runs between GitHub's own escapes: other control bytes (ESC, BEL, C1) from the
+         * binary escaped as on every stream */
+        size_t run = strcspn(s, prop ? "%\r\n:," : "%\r\n");
+        lp_put_safe_n(fp, s, run);
+        s += run;
         switch (*s) {
         case '%': fputs("%25", fp); break;
         case '\r': fputs("%0D", fp); break;
         case '\n': fputs("%0A", fp); break;
-        case ':': fputs(prop ? "%3A" : ":", fp); break;
-        case ',': fputs(prop ? "%2C" : ",", fp); break;
-        default: fputc(*s, fp);
+        case ':': fputs("%3A", fp); break;
+        case ',': fputs("%2C", fp); break;
+        default: return;
         }
+        s++;
     }
 }
 

@@ -179,15 +179,21 @@ static int image_cat(lp_root *r, const char *path)
         lp_cli_error("image cat: %s", err.msg);
         return LP_EXIT_USAGE;
     }
-    lp_region reg;
+    /* in pieces: a file may be larger than what linkproof keeps in memory (a GNU sparse
+     * member of 1 GiB is read out of a temporary file) */
     int status = LP_EXIT_OK;
-    if (lp_src_region(src, 0, (size_t)lp_src_size(src), "file", &reg, &err) != LP_OK) {
-        lp_cli_error("image cat: %s", err.msg);
-        status = LP_EXIT_USAGE;
-    } else {
-        if (reg.len && fwrite(reg.data, 1, reg.len, stdout) != reg.len)
+    static uint8_t buf[1 << 16];
+    for (uint64_t off = 0, size = lp_src_size(src); off < size && status == LP_EXIT_OK;) {
+        size_t got = 0;
+        if (lp_src_read_upto(src, off, buf, sizeof buf, &got, &err) != LP_OK || !got) {
+            if (!got && !err.code)
+                lp_err_set(&err, LP_ERR_IO, "'%s': shorter than its size", lp_src_name(src));
+            lp_cli_error("image cat: %s", err.msg);
             status = LP_EXIT_USAGE;
-        lp_region_release(&reg);
+        } else if (fwrite(buf, 1, got, stdout) != got) {
+            status = LP_EXIT_USAGE;
+        }
+        off += got;
     }
     lp_src_free(&src);
     return status;

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "linkproof/proc.h"
+#include "linkproof/limits.h"
 
 static int cmd_help(int argc, char **argv);
 static void usage_help(FILE *fp);
@@ -45,12 +46,65 @@ static const lp_cmd commands[] = {
 
 void lp_cli_error(const char *fmt, ...)
 {
+    /* the message names inputs (tar entries, section names, labels): escaped as on stdout */
+    char *msg = NULL;
     va_list ap;
     va_start(ap, fmt);
-    fputs("linkproof: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
+    fputs("linkproof: ", stderr);
+    if (n >= 0 && msg)
+        lp_put_safe_n(stderr, msg, (size_t)n);
+    else
+        fputs("out of memory", stderr);
+    fputc('\n', stderr);
+    free(msg);
+}
+
+/*
+ * --limit NAME=VALUE (also --limit=NAME=VALUE) anywhere before a "--", and
+ * $LINKPROOF_LIMITS ("NAME=VALUE,NAME=VALUE"): taken out of argv here, for
+ * every command, before the command parses its own options.
+ */
+static bool take_limits(int *argc, char **argv)
+{
+    lp_err err;
+    lp_err_clear(&err);
+    const char *env = getenv("LINKPROOF_LIMITS");
+    if (env && *env) {
+        char *copy = strdup(env);
+        for (char *save = NULL, *t = copy ? strtok_r(copy, ", ", &save) : NULL; t;
+             t = strtok_r(NULL, ", ", &save))
+            if (lp_limit_set(t, &err) != LP_OK) {
+                lp_cli_error("$LINKPROOF_LIMITS: %s", err.msg);
+                free(copy);
+                return false;
+            }
+        free(copy);
+    }
+    int out = 1;
+    bool rest = false;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (!rest && strcmp(a, "--") == 0)
+            rest = true;
+        if (!rest && (strcmp(a, "--limit") == 0 || strncmp(a, "--limit=", 8) == 0)) {
+            const char *v = a[7] == '=' ? a + 8 : (i + 1 < *argc ? argv[++i] : NULL);
+            if (!v) {
+                lp_cli_error("--limit needs NAME=VALUE; see 'linkproof --help'");
+                return false;
+            }
+            if (lp_limit_set(v, &err) != LP_OK) {
+                lp_cli_error("%s", err.msg);
+                return false;
+            }
+            continue;
+        }
+        argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return true;
 }
 
 void lp_cli_bad_option(const char *cmd, char **argv)
@@ -112,8 +166,17 @@ static void usage_main(FILE *fp)
           "  verify: 0 ok, 3 rollback, 4 fuse, 2 cannot verify\n"
           "  (buildinfo follows `go version -m` instead; see 'linkproof help buildinfo')\n"
           "\n"
-          "options: --version, --help; 'linkproof help <command>' for a command's options\n",
+          "options: --version, --help; 'linkproof help <command>' for a command's options\n"
+          "\n"
+          "limits (any command; docs/limits.md): --limit NAME=VALUE, or $LINKPROOF_LIMITS\n"
+          "(\"NAME=VALUE,...\"); going over one is an error (exit 2) naming it. 0: no limit.\n",
           fp);
+    for (int i = 0; i < LP_LIMIT_COUNT; i++) {
+        char v[32];
+        fprintf(fp, "  %-13s %-9s %s\n", lp_limit_name((lp_limit_id)i),
+                lp_limit_format((lp_limit_id)i, lp_limit_default((lp_limit_id)i), v, sizeof v),
+                lp_limit_doc((lp_limit_id)i));
+    }
 }
 
 /*
@@ -183,6 +246,8 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (!take_limits(&argc, argv))
+        return LP_EXIT_USAGE;
     if (argc < 2) {
         usage_main(stderr);
         return LP_EXIT_USAGE;

@@ -16,10 +16,9 @@
 
 #include "cli.h"
 #include "linkproof/fingerprint.h"
+#include "linkproof/limits.h"
 #include "linkproof/registry.h"
 #include "report/report.h"
-
-#define IMPORT_MAX ((size_t)1 << 30)
 
 void usage_registry(FILE *fp)
 {
@@ -97,48 +96,6 @@ static void print_list(const lp_reg_list *l, bool json, FILE *out)
     }
 }
 
-/* The whole input; NULL with *why set when it cannot be read (a directory, a read error). */
-static char *slurp(FILE *f, size_t *len, const char **why)
-{
-    struct stat st;
-    *why = NULL;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        *why = "a directory";
-        return NULL;
-    }
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            if (cap >= IMPORT_MAX) {
-                free(buf);
-                *why = "over the import limit of 1 GiB";
-                return NULL;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        size_t r = fread(buf + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    if (buf && ferror(f)) {
-        free(buf);
-        *why = strerror(errno ? errno : EIO);
-        return NULL;
-    }
-    if (!buf && !*why)
-        *why = "out of memory";
-    *len = n;
-    return buf;
-}
-
 /* Remove a registry this command created (and its journal files) after a failure. */
 static void remove_new(const char *path)
 {
@@ -208,20 +165,20 @@ static int do_add(const char *path, const char *label, char **files, int nfiles)
 static int do_import(const char *path, const char *file)
 {
     const char *name = file ? file : "(stdin)";
-    FILE *in = file ? fopen(file, "r") : stdin;
     size_t len = 0, added = 0;
-    const char *why = NULL;
-    char *text = in ? slurp(in, &len, &why) : NULL;
-    if (in && in != stdin)
-        fclose(in);
-    if (!text) {
-        lp_cli_error("registry import: cannot read '%s': %s (nothing was imported)", name,
-                     why ? why : strerror(errno));
+    char *text = NULL;
+    lp_err err;
+    lp_err_clear(&err);
+    /* a regular file opened non-blocking (or stdin), at most the import limit */
+    lp_code rc = file ? lp_file_read_all(file, "import file", lp_limit(LP_LIMIT_IMPORT), LP_LIMIT_IMPORT,
+                                         &text, &len, &err)
+                      : lp_fd_read_all(0, name, lp_limit(LP_LIMIT_IMPORT), LP_LIMIT_IMPORT, &text, &len,
+                                       &err);
+    if (rc) {
+        lp_cli_error("registry import: %s (nothing was imported)", err.msg);
         return LP_EXIT_USAGE;
     }
     /* every line checked before the registry is opened: bad input creates nothing */
-    lp_err err;
-    lp_err_clear(&err);
     lp_reg_list l = {0};
     int status = LP_EXIT_OK;
     if (lp_registry_parse(text, len, name, &l, &err) != LP_OK) {

@@ -36,8 +36,8 @@ typedef struct lp_ldcache_entry {
     const char *hwcaps; /**< glibc-hwcaps subdirectory ("x86-64-v3"), or NULL */
 } lp_ldcache_entry;
 
-/** Largest ld.so.cache accepted (real ones are well under 1 MiB). */
-#define LP_LDCACHE_MAX (64u << 20)
+/** The default of the "ldcache" limit (linkproof/limits.h): real caches are well under 1 MiB. */
+#define LP_LDCACHE_MAX (4u << 20)
 
 /**
  * Parse an ld.so.cache image: the old "ld.so-1.7.0" format, the new
@@ -275,7 +275,7 @@ const char *lp_problem_name(lp_problem_kind kind);
 typedef struct lp_problem {
     lp_problem_kind kind;
     size_t object;      /**< index of the object concerned in lp_deps.objs */
-    char *text;         /**< one line */
+    char *text;         /**< one sentence (names in it as the files have them: printers escape control bytes) */
     /* LP_PROB_VERSION_MISSING / WEAK_VERSION: */
     char *version;      /**< "GLIBC_2.34" */
     char *library;      /**< "libc.so.6" */

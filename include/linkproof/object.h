@@ -152,7 +152,7 @@ lp_code lp_obj_section_data(lp_obj *obj, const lp_section *sec, lp_region *out, 
 lp_code lp_obj_find_note(lp_obj *obj, const char *name, uint32_t type, lp_region *desc,
                          lp_err *err);
 
-/** Read PT_INTERP and PT_DYNAMIC. Release with lp_dynamic_release(). */
+/** Read PT_INTERP and PT_DYNAMIC. Release with lp_dynamic_release(); on failure *out holds nothing. */
 lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err);
 void lp_dynamic_release(lp_dynamic *d);
 

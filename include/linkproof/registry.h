@@ -26,6 +26,10 @@ extern "C" {
 
 typedef struct lp_registry lp_registry;
 
+/** Longest label and path an entry may hold (LP_ERR_LIMIT beyond), so no row is large. */
+#define LP_REGISTRY_LABEL_MAX 1024u
+#define LP_REGISTRY_PATH_MAX 4096u
+
 typedef struct lp_reg_entry {
     int64_t id;
     char *label;

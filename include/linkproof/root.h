@@ -67,14 +67,12 @@ typedef struct lp_image_opts {
      *  the architecture itself. */
     const char *default_platform;
     /** keep the bytes of what a dynamic loader opens (lib*.so*, ld-*.so*, the loader's
-     *  configuration files) while the layers are indexed, up to LP_IMAGE_CACHE bytes in all:
-     *  a compressed layer cannot be read at random, so reading them later means
-     *  decompressing the layer again up to each file */
+     *  configuration files) while the layers are indexed, within the "memory" limit
+     *  (linkproof/limits.h, shared by every image the process has open): a compressed
+     *  layer cannot be read at random, so reading them later means decompressing the
+     *  layer again up to each file */
     bool prefetch_libraries;
 } lp_image_opts;
-
-/** Bytes of file contents an image view keeps (prefetched, and files read). */
-#define LP_IMAGE_CACHE ((uint64_t)256 << 20)
 
 /** One layer of an opened image. Strings are owned by the root. */
 typedef struct lp_image_layer {
@@ -105,14 +103,10 @@ typedef struct lp_image_meta {
     const char *choices_text;    /**< the same, "; "-separated, on one line */
 } lp_image_meta;
 
-/** Longest JSON document (index, manifest, config) read from an image. */
-#define LP_IMAGE_MAX_JSON (16u << 20)
-/** Paths in one flattened image before LP_ERR_LIMIT. */
-#define LP_IMAGE_MAX_PATHS 4000000u
-/** Layers in one image before LP_ERR_LIMIT. */
+/** Layers in one image before LP_ERR_LIMIT. JSON documents, paths, file sizes and
+ *  decompression are bounded by the limits of linkproof/limits.h ("json", "paths",
+ *  "file", "decompressed", "ratio", "zstd-window", "memory"). */
 #define LP_IMAGE_MAX_LAYERS 1024u
-/** Largest file lp_root_open() reads out of an image. */
-#define LP_IMAGE_MAX_FILE ((uint64_t)1 << 30)
 
 /**
  * Open a container image as a read-only root: a `docker save` tarball (the
@@ -124,13 +118,16 @@ typedef struct lp_image_meta {
  * gzip or zstd tar) and flattened as the OCI image spec says (whiteouts
  * ".wh.NAME" and opaque directories ".wh..wh..opq"), every blob's SHA-256
  * checked against its digest as it is read; only the paths are kept, and a
- * file's bytes are read from its layer when lp_root_open() asks for them.
- * Memory grows with the number of paths, not with the image's size.
+ * file's bytes are read from its layer when lp_root_open() asks for them
+ * (files over a quarter of the "memory" limit into an unlinked temporary file,
+ * not into memory). Memory grows with the number of paths, not with the
+ * image's size; time with the bytes decompressed.
  *
  * LP_ERR_IO: the file cannot be read; LP_ERR_FORMAT: not an image, a missing
  * blob, a digest that does not match, a layer that is not a tar, an entry with
  * ".." or an absolute path; LP_ERR_NOTFOUND: no image matches the tag or
- * platform (the message lists the choices); LP_ERR_LIMIT: over the limits above.
+ * platform (the message lists the choices); LP_ERR_LIMIT: over a limit (the
+ * message names it and the --limit that raises it).
  */
 lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts *opts,
                            lp_err *err);

@@ -65,6 +65,23 @@ lp_code lp_src_from_mem(lp_src **out, const uint8_t *buf, size_t len, const char
 lp_code lp_src_from_mem_release(lp_src **out, const uint8_t *buf, size_t len, const char *name,
                                 void (*release)(void *ctx), void *ctx, lp_err *err);
 
+/**
+ * Read the whole file @p path, named by a user or an input (a policy, a
+ * registry import): opened O_NONBLOCK, so a FIFO cannot hang the open, and
+ * refused unless it is a regular file (LP_ERR_INVAL, naming @p what); larger
+ * than @p max bytes: LP_ERR_LIMIT through lp_limit_err() with @p limit (a
+ * lp_limit_id). *out is NUL-terminated and owned by the caller.
+ */
+lp_code lp_file_read_all(const char *path, const char *what, uint64_t max, int limit, char **out,
+                         size_t *len, lp_err *err);
+
+/**
+ * Read descriptor @p fd (a pipe, a terminal, a file) to its end, refusing more
+ * than @p max bytes the same way; @p name names it in messages.
+ */
+lp_code lp_fd_read_all(int fd, const char *name, uint64_t max, int limit, char **out, size_t *len,
+                       lp_err *err);
+
 /** Close and free; sets *src to NULL. Safe on NULL and on *src == NULL. */
 void lp_src_free(lp_src **src);
 

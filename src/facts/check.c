@@ -7,6 +7,10 @@
  * happened, in one line each; the CLI only formats them.
  */
 #include "linkproof/check.h"
+#include "linkproof/limits.h"
+#include "linkproof/source.h"
+#include "util/jsonlimit.h"
+#include "util/regexlimit.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -58,6 +62,11 @@ lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg, lp_err
             a.value = strdup(arg + nl + 1);
         if (arg[nl] == '~') {
             regex_t re;
+            lp_code brc = lp_regex_check(arg + nl + 1, arg, err); /* before regcomp's memory */
+            if (brc) {
+                free(a.name);
+                return brc;
+            }
             int rc = regcomp(&re, arg + nl + 1, REG_EXTENDED | REG_NOSUB);
             if (rc) {
                 char why[128];
@@ -111,11 +120,19 @@ static lp_code bad_policy(lp_err *err, const char *path, const char *key, const 
 lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err)
 {
     json_error_t je;
-    FILE *probe = fopen(path, "r");
-    if (!probe)
-        return lp_err_set(err, LP_ERR_IO, "'%s': cannot open policy file: %s", path, strerror(errno));
-    fclose(probe);
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    /* non-blocking, a regular file, at most the json limit: a FIFO or /dev/zero cannot hang or fill memory */
+    char *text = NULL;
+    size_t len = 0;
+    lp_code lrc = lp_file_read_all(path, "policy file", lp_limit(LP_LIMIT_JSON), LP_LIMIT_JSON, &text,
+                                   &len, err);
+    if (!lrc)
+        lrc = lp_json_check(text, len, path, "policy file", err);
+    if (lrc) {
+        free(text);
+        return lrc;
+    }
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
     if (!root)
         return lp_err_set_at(err, LP_ERR_FORMAT, (uint64_t)je.position,
                              "'%s': not a valid JSON policy: %s at line %d, column %d (offset %d)",

@@ -29,17 +29,23 @@
  *    (dl_cache_hwcap_extension, the same mask in 2.33..current); the low 32
  *    bits index the glibc-hwcaps array.
  *
- * Invariants: the input is at most LP_LDCACHE_MAX bytes and is copied once;
+ * Invariants: the input is at most the "ldcache" limit (linkproof/limits.h)
+ * and is copied once;
  * every table is a checked product of a count and an entry size that lies
  * inside the file before anything is allocated for it; every string used is
  * NUL-terminated inside the file within LDC_MAX_STRING bytes (which bounds the
- * work per entry); every loop runs over a count so checked.
+ * work per entry); every loop runs over a count so checked. The runs of
+ * entries with one key are found once, when the file is parsed (a key shared
+ * by position is equal without comparing bytes), and a run longer than
+ * LDC_MAX_RUN makes the file unusable: so a lookup costs a binary search and
+ * at most LDC_MAX_RUN steps, whatever the names and the table.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "linkproof/ld.h"
+#include "linkproof/limits.h"
 #include "util/cursor.h"
 
 #define LDC_OLD_MAGIC "ld.so-1.7.0"
@@ -57,6 +63,8 @@
 #define LDC_MAX_STRING 4096u
 /* glibc-hwcaps names in one cache; real caches have a handful. */
 #define LDC_MAX_HWCAPS 65536u
+/* Entries for one name (under _dl_cache_libcmp); real caches have a few (ABIs, glibc-hwcaps). */
+#define LDC_MAX_RUN 4096u
 
 #define HWCAP_EXTENSION (1ull << 62)
 #define HWCAP_ISA_LEVEL_MASK 0x3ffull
@@ -88,6 +96,7 @@ struct lp_ldcache {
     size_t len;
     lp_ldcache_entry *ents;
     size_t n;
+    uint32_t *run_start; /* per entry: the first entry of its run of equal keys */
     const char *format;
     char *generator;
     char *ext_problem; /* why the extension directory was not used, or NULL */
@@ -448,6 +457,9 @@ static lp_code parse_old(ldc_parse *p)
     return LP_OK;
 }
 
+static int libcmp(const char *p1, const char *p2);
+static lp_code find_runs(lp_ldcache *c, const char *name, lp_err *err);
+
 lp_code lp_ldcache_parse(const uint8_t *buf, size_t len, const char *name, lp_ldcache **out,
                          lp_err *err)
 {
@@ -456,9 +468,9 @@ lp_code lp_ldcache_parse(const uint8_t *buf, size_t len, const char *name, lp_ld
     if (!out || (!buf && len))
         return lp_err_set(err, LP_ERR_INVAL, "'%s': bad arguments to lp_ldcache_parse", name);
     *out = NULL;
-    if (len > LP_LDCACHE_MAX)
-        return lp_err_set(err, LP_ERR_LIMIT, "'%s': %zu bytes, over the ld.so.cache limit of %u",
-                          name, len, LP_LDCACHE_MAX);
+    uint64_t max = lp_limit(LP_LIMIT_LDCACHE);
+    if (max && len > max)
+        return lp_limit_err(err, LP_LIMIT_LDCACHE, "'%s': an ld.so.cache of %zu bytes", name, len);
 
     lp_ldcache *cache = calloc(1, sizeof *cache);
     uint8_t *copy = malloc(len ? len : 1);
@@ -492,6 +504,8 @@ lp_code lp_ldcache_parse(const uint8_t *buf, size_t len, const char *name, lp_ld
                            "'%s': no ld.so.cache magic at offset 0x0", name);
     }
     free(p.hwcaps);
+    if (rc == LP_OK)
+        rc = find_runs(cache, name, err);
     if (rc != LP_OK) {
         lp_ldcache_free(&cache);
         return rc;
@@ -506,6 +520,7 @@ void lp_ldcache_free(lp_ldcache **cache)
         return;
     free((*cache)->data);
     free((*cache)->ents);
+    free((*cache)->run_start);
     free((*cache)->generator);
     free((*cache)->ext_problem);
     free(*cache);
@@ -650,13 +665,32 @@ static int libcmp(const char *p1, const char *p2)
     return *p1 - *p2;
 }
 
+/* Adjacent entries with equal keys, once: a key at the same place in the file needs no comparing. */
+static lp_code find_runs(lp_ldcache *c, const char *name, lp_err *err)
+{
+    c->run_start = malloc((c->n ? c->n : 1) * sizeof *c->run_start);
+    if (!c->run_start)
+        return nomem(err);
+    size_t start = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (i > 0 && c->ents[i].key != c->ents[i - 1].key && libcmp(c->ents[i].key, c->ents[i - 1].key) != 0)
+            start = i;
+        if (i - start >= LDC_MAX_RUN)
+            return lp_err_set(err, LP_ERR_LIMIT, "'%s': more than %u entries for the name '%.64s' "
+                              "(real caches have a few)",
+                              name, LDC_MAX_RUN, c->ents[i].key);
+        c->run_start[i] = (uint32_t)start;
+    }
+    return LP_OK;
+}
+
 /*
  * search_cache of elf/dl-cache.c (glibc 2.37 and later), over the run of
  * entries whose key equals soname (under _dl_cache_libcmp). As in glibc, the
  * run is found by binary search (ldconfig sorts the table in descending
- * _dl_cache_libcmp order), then followed back to its first entry: a table
- * that is not sorted answers what the loader would answer, not what a scan
- * would find.
+ * _dl_cache_libcmp order), then followed back to its first entry (the runs
+ * are found at parse time): a table that is not sorted answers what the
+ * loader would answer, not what a scan would find.
  *
  * Within the run, entries with acceptable flags are considered in order:
  *  - glibc-hwcaps entries (listed first by ldconfig) compete on the position
@@ -700,11 +734,13 @@ const lp_ldcache_entry *lp_ldcache_lookup_hw(const lp_ldcache *cache, const char
         else
             hi = mid;
     }
-    while (i > 0 && i < cache->n && libcmp(soname, cache->ents[i - 1].key) == 0)
-        i--;
+    if (i >= cache->n)
+        return NULL;
+    /* the run found at parse time: back to its first entry, forward to its last */
+    uint32_t run = cache->run_start[i];
     const lp_ldcache_entry *best = NULL;
     size_t best_prio = SIZE_MAX;
-    for (; i < cache->n && libcmp(soname, cache->ents[i].key) == 0; i++) {
+    for (i = run; i < cache->n && cache->run_start[i] == run; i++) {
         const lp_ldcache_entry *e = &cache->ents[i];
         if (!flags_ok(e->flags, required_flags))
             continue;

@@ -42,7 +42,13 @@
  * which is bytewise in the C locale ldconfig runs in under most setups).
  *
  * Invariants: every loop is over a file of at most LDCONF_MAX_TEXT bytes, a
- * directory listing (at most 65536 names), or a list capped above.
+ * directory listing (at most 65536 names), or a list capped above. Time is
+ * linear in what is read: a directory is listed once per read of the
+ * configuration however many patterns name it, a file or a pattern already
+ * taken at the same depth or shallower is not taken again (it could add
+ * nothing: its directories would be duplicates, its includes taken already),
+ * duplicates are found with a hash set, and the names compared with patterns
+ * in all are capped at LDCONF_MAX_MATCHES (LP_ERR_LIMIT beyond).
  */
 #include <fnmatch.h>
 #include <stdio.h>
@@ -50,11 +56,14 @@
 #include <string.h>
 
 #include "linkproof/ld.h"
+#include "util/smap.h"
 #include "util/strbuf.h"
 
 #define LDCONF_MAX_TEXT (1u << 20)
 #define LDCONF_MAX_FILES ((size_t)LP_LDCONF_MAX_FILES)
 #define LDCONF_MAX_GLOB ((size_t)LP_LDCONF_MAX_GLOB)
+/* Names listed or compared with a pattern in one read of the configuration (real ones: a few hundred). */
+#define LDCONF_MAX_MATCHES (1u << 22)
 
 static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
 
@@ -135,6 +144,43 @@ static lp_code dirlist_add(lp_dirlist *l, size_t *cap, const char *dir, size_t d
 }
 
 /* ---- globbing ---- */
+
+/* A directory listed once per read (sorted names). */
+typedef struct listing {
+    char **names;
+    size_t n;
+} listing;
+
+static void listing_free(void *p)
+{
+    listing *l = p;
+    if (l) {
+        lp_root_names_free(&l->names, l->n);
+        free(l);
+    }
+}
+
+/* What one limit made the reader skip: how many, and the first of them. */
+enum { SKIP_FILES, SKIP_DIRS, SKIP_GLOB, SKIP_DEPTH, SKIP_SIZE, SKIP_MATCHES, SKIP_KINDS };
+typedef struct skip_note {
+    size_t n;
+    char *first;
+} skip_note;
+
+typedef struct conf_ctx {
+    lp_root *root;
+    lp_dirlist *out;
+    size_t cap;
+    char **canon; /* resolved path of each listed directory */
+    size_t canon_cap;
+    smap canon_set; /* the same, to find duplicates */
+    size_t files;
+    smap lists;     /* directory -> listing */
+    smap taken;     /* "f:FILE" / "p:PATTERN" -> the shallowest depth it was taken at, plus one */
+    uint64_t matches;
+    skip_note skip[SKIP_KINDS];
+    lp_err *err;
+} conf_ctx;
 
 typedef struct strvec {
     char **v;
@@ -222,8 +268,33 @@ static lp_code push_capped(strvec *s, char *str, size_t *dropped, lp_err *err)
     return strvec_push(s, str, err);
 }
 
-static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, size_t *dropped, lp_err *err)
+/* The names in @p dir, listed once per read; NULL when it cannot be listed (*rc set on NOMEM/LIMIT). */
+static const listing *list_once(conf_ctx *x, const char *dir, lp_code *rc)
 {
+    *rc = LP_OK;
+    listing *l = smap_get(&x->lists, dir);
+    if (l)
+        return l->names ? l : NULL;
+    if (!(l = calloc(1, sizeof *l)) || !smap_put(&x->lists, dir, l)) {
+        free(l);
+        *rc = nomem(x->err);
+        return NULL;
+    }
+    lp_err le;
+    lp_err_clear(&le);
+    if (lp_root_list(x->root, dir, &l->names, &l->n, &le) != LP_OK) {
+        if (le.code == LP_ERR_NOMEM)
+            *rc = nomem(x->err);
+        l->names = NULL; /* not a directory, missing, unreadable: no match (GLOB_ABORTED is ignored) */
+        l->n = 0;
+        return NULL;
+    }
+    return l;
+}
+
+static lp_code glob_root(conf_ctx *x, const char *pattern, strvec *out, size_t *dropped)
+{
+    lp_err *err = x->err;
     strvec cur = {0}, next = {0};
     lp_code rc = strvec_push(&cur, strdup(""), err);
     const char *p = pattern;
@@ -244,19 +315,20 @@ static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, size_t
                 rc = push_capped(&next, join(cur.v[i], p, n, true), dropped, err);
                 continue;
             }
-            char **names = NULL;
-            size_t nn = 0;
-            lp_err le;
-            lp_err_clear(&le);
-            if (lp_root_list(root, cur.v[i][0] ? cur.v[i] : "/", &names, &nn, &le) != LP_OK) {
-                if (le.code == LP_ERR_NOMEM)
-                    rc = nomem(err);
-                continue; /* not a directory, missing, unreadable: no match (GLOB_ABORTED is ignored) */
+            const listing *l = list_once(x, cur.v[i][0] ? cur.v[i] : "/", &rc);
+            if (!l)
+                continue;
+            if (x->matches + l->n > LDCONF_MAX_MATCHES) {
+                rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': include patterns compared with more than %u "
+                                "names in all",
+                                pattern, LDCONF_MAX_MATCHES);
+                break;
             }
-            for (size_t k = 0; rc == LP_OK && k < nn; k++)
-                if (fnmatch(comp, names[k], FNM_PERIOD) == 0)
-                    rc = push_capped(&next, join(cur.v[i], names[k], strlen(names[k]), false), dropped, err);
-            lp_root_names_free(&names, nn);
+            x->matches += l->n;
+            for (size_t k = 0; rc == LP_OK && k < l->n; k++)
+                if (fnmatch(comp, l->names[k], FNM_PERIOD) == 0)
+                    rc = push_capped(&next, join(cur.v[i], l->names[k], strlen(l->names[k]), false),
+                                     dropped, err);
         }
         free(comp);
         strvec_free(&cur);
@@ -279,24 +351,6 @@ static lp_code glob_root(lp_root *root, const char *pattern, strvec *out, size_t
 }
 
 /* ---- ld.so.conf ---- */
-
-/* What one limit made the reader skip: how many, and the first of them. */
-enum { SKIP_FILES, SKIP_DIRS, SKIP_GLOB, SKIP_DEPTH, SKIP_SIZE, SKIP_KINDS };
-typedef struct skip_note {
-    size_t n;
-    char *first;
-} skip_note;
-
-typedef struct conf_ctx {
-    lp_root *root;
-    lp_dirlist *out;
-    size_t cap;
-    char **canon; /* resolved path of each listed directory, for duplicates */
-    size_t canon_cap;
-    size_t files;
-    skip_note skip[SKIP_KINDS];
-    lp_err *err;
-} conf_ctx;
 
 static void note_skip(conf_ctx *x, int kind, size_t n, const char *first)
 {
@@ -333,6 +387,11 @@ static lp_code skip_lines(conf_ctx *x, lp_err *err)
             lp_sb_addf(&sb, "%zu include%s nested deeper than %u levels not followed (an include loop?): "
                        "the first in '%s'",
                        sn->n, sn->n == 1 ? "" : "s", LP_LDCONF_MAX_DEPTH, first);
+            break;
+        case SKIP_MATCHES:
+            lp_sb_addf(&sb, "%zu include pattern%s not expanded (over the limit of %u names compared "
+                       "with patterns in all): from '%s' on",
+                       sn->n, sn->n == 1 ? "" : "s", LDCONF_MAX_MATCHES, first);
             break;
         default:
             lp_sb_addf(&sb, "%zu configuration file%s larger than %u KiB not read: '%s'", sn->n,
@@ -380,12 +439,11 @@ static lp_code add_dir(conf_ctx *x, const char *line, const char *file, size_t l
         free(canon);
         return LP_OK; /* ldconfig: "Can't stat", dropped */
     }
-    for (size_t i = 0; i < x->out->n; i++)
-        if (strcmp(x->canon[i], canon) == 0) {
-            free(dir);
-            free(canon);
-            return LP_OK; /* "Path given more than once": the first stays */
-        }
+    if (smap_has(&x->canon_set, canon)) {
+        free(dir);
+        free(canon);
+        return LP_OK; /* "Path given more than once": the first stays */
+    }
     if (x->out->n == x->canon_cap) {
         size_t nc = x->canon_cap ? x->canon_cap * 2 : 16;
         char **c = realloc(x->canon, nc * sizeof *c);
@@ -412,7 +470,31 @@ static lp_code add_dir(conf_ctx *x, const char *line, const char *file, size_t l
         return rc;
     }
     x->canon[x->out->n - 1] = canon;
-    return LP_OK;
+    return smap_put(&x->canon_set, canon, NULL) ? LP_OK : nomem(x->err);
+}
+
+/*
+ * Whether @p kind:@p name was taken already at @p depth or shallower (then
+ * taking it again adds nothing); records @p depth otherwise. *rc: NOMEM.
+ */
+static bool taken_before(conf_ctx *x, char kind, const char *name, unsigned depth, lp_code *rc)
+{
+    *rc = LP_OK;
+    lp_strbuf sb = {0};
+    lp_sb_addc(&sb, kind);
+    lp_sb_addc(&sb, ':');
+    lp_sb_adds(&sb, name);
+    char *key = lp_sb_take(&sb);
+    if (!key) {
+        *rc = nomem(x->err);
+        return true;
+    }
+    uintptr_t was = (uintptr_t)smap_get(&x->taken, key);
+    bool before = was && was - 1 <= depth;
+    if (!before && !smap_put(&x->taken, key, (void *)(uintptr_t)(depth + 1)))
+        *rc = nomem(x->err);
+    free(key);
+    return before;
 }
 
 /* parse_conf_include: one pattern of an include line. */
@@ -436,9 +518,15 @@ static lp_code include(conf_ctx *x, const char *file, const char *pat, size_t pl
         return nomem(x->err);
     strvec m = {0};
     size_t dropped = 0;
-    lp_code rc = glob_root(x->root, pattern, &m, &dropped, x->err);
+    lp_code rc = LP_OK;
+    if (!taken_before(x, 'p', pattern, depth, &rc) && !rc)
+        rc = glob_root(x, pattern, &m, &dropped);
     if (dropped)
         note_skip(x, SKIP_GLOB, dropped, pattern);
+    if (rc == LP_ERR_LIMIT) { /* the pattern budget: this pattern is skipped, not the configuration */
+        note_skip(x, SKIP_MATCHES, 1, pattern);
+        rc = LP_OK;
+    }
     free(pattern);
     for (size_t i = 0; rc == LP_OK && i < m.n; i++)
         rc = parse_conf(x, m.v[i], depth + 1, NULL);
@@ -448,6 +536,11 @@ static lp_code include(conf_ctx *x, const char *file, const char *pat, size_t pl
 
 static lp_code parse_conf(conf_ctx *x, const char *file, unsigned depth, bool *present)
 {
+    lp_code trc = LP_OK;
+    if (depth > 0 && taken_before(x, 'f', file, depth, &trc))
+        return trc;
+    if (trc)
+        return trc;
     if (++x->files > LDCONF_MAX_FILES) {
         note_skip(x, SKIP_FILES, 1, file);
         return LP_OK;
@@ -545,6 +638,9 @@ lp_code lp_ldconf_read(lp_root *root, const char *path, lp_dirlist *out, bool *p
     free(x.canon);
     for (int k = 0; k < SKIP_KINDS; k++)
         free(x.skip[k].first);
+    smap_release(&x.canon_set, NULL);
+    smap_release(&x.lists, listing_free);
+    smap_release(&x.taken, NULL);
     if (rc != LP_OK) {
         lp_dirlist_release(out);
         return rc;

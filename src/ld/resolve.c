@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "ld/cpu.h"
+#include "linkproof/limits.h"
 #include "util/smap.h"
 #include "util/strbuf.h"
 
@@ -430,7 +431,11 @@ static void read_glibc_config(lp_ld *ld)
     lp_ftype t = LP_FT_NONE;
     lp_root_lstat(ld->root, "/etc/ld.so.cache", &t, &e);
     if (t != LP_FT_NONE) {
-        lp_code rc = lp_root_read_text(ld->root, "/etc/ld.so.cache", LP_LDCACHE_MAX, &buf, &len, &e);
+        uint64_t max = lp_limit(LP_LIMIT_LDCACHE);
+        lp_code rc = lp_root_read_text(ld->root, "/etc/ld.so.cache", max ? (size_t)max : SIZE_MAX - 1,
+                                       &buf, &len, &e);
+        if (rc == LP_ERR_LIMIT) /* reported with the limit's name and option */
+            lp_limit_err(&e, LP_LIMIT_LDCACHE, "%s", e.msg);
         if (rc == LP_OK)
             rc = lp_ldcache_parse((const uint8_t *)buf, len, "/etc/ld.so.cache", &ld->cache, &e);
         if (rc != LP_OK)

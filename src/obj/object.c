@@ -148,7 +148,10 @@ lp_code lp_obj_find_note(lp_obj *obj, const char *name, uint32_t type, lp_region
 lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err)
 {
     memset(out, 0, sizeof *out);
-    return obj->ops->dynamic ? obj->ops->dynamic(obj, out, err) : LP_OK;
+    lp_code rc = obj->ops->dynamic ? obj->ops->dynamic(obj, out, err) : LP_OK;
+    if (rc)
+        lp_dynamic_release(out); /* a reader that failed half-way leaves nothing to release */
+    return rc;
 }
 
 lp_code lp_obj_dynstr(lp_obj *obj, uint64_t at, const char **s, size_t *len, lp_err *err)

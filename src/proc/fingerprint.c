@@ -12,6 +12,7 @@
  * contents are mapped when large, read otherwise.
  */
 #include "linkproof/fingerprint.h"
+#include "proc/proc_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,26 +138,13 @@ static lp_code proc_err(lp_err *err, int pid, const char *what, int e)
  * address. The mapping is found by inode, else by path: on overlayfs (most
  * containers) /proc/PID/maps shows the lower file's inode, not the one stat sees.
  */
-static bool load_bias(int dirfd, ino_t ino, const char *exe, const lp_obj *obj, uint64_t *bias)
+/* The load bias from a maps file: the mapping of file offset 0 of the executable (by inode,
+   else by path), against the vaddr of its first segment. Also the fuzz harness's entry. */
+bool lp_maps_bias(FILE *f, uint64_t ino, const char *exe, uint64_t seg_vaddr, uint64_t *bias)
 {
-    int fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
-    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
-        return false;
-    }
-    uint64_t seg_vaddr = UINT64_MAX;
-    for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
-        const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type == 1 && s->off == 0) {
-            seg_vaddr = s->vaddr;
-            break;
-        }
-    }
     char line[4352];
     bool found = false;
-    /* bounded by the file: one line per mapping */
+    /* bounded by the file: one line per mapping (a longer line is read as several) */
     while (!found && seg_vaddr != UINT64_MAX && fgets(line, sizeof line, f)) {
         unsigned long long start, end, offset, inode;
         char perms[8], dev[16];
@@ -173,9 +161,30 @@ static bool load_bias(int dirfd, ino_t ino, const char *exe, const lp_obj *obj, 
             if (strncmp(mapped, exe, el) != 0 || (mapped[el] && strcmp(mapped + el, " (deleted)") != 0))
                 continue;
         }
-        *bias = start - (seg_vaddr & ~(uint64_t)0xfff);
+        *bias = (uint64_t)start - (seg_vaddr & ~(uint64_t)0xfff);
         found = true;
     }
+    return found;
+}
+
+static bool load_bias(int dirfd, ino_t ino, const char *exe, const lp_obj *obj, uint64_t *bias)
+{
+    int fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    if (!f) {
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    uint64_t seg_vaddr = UINT64_MAX;
+    for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
+        const lp_segment *s = lp_obj_segment_at(obj, i);
+        if (s->type == LP_PT_LOAD && s->off == 0) {
+            seg_vaddr = s->vaddr;
+            break;
+        }
+    }
+    bool found = lp_maps_bias(f, (uint64_t)ino, exe, seg_vaddr, bias);
     fclose(f);
     return found;
 }

@@ -19,6 +19,7 @@
  * namespace) is used instead.
  */
 #include "linkproof/probe.h"
+#include "proc/proc_internal.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -528,8 +529,25 @@ lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err 
 
 lp_code lp_probe_read_proc(lp_proc *proc, lp_probe_source src, lp_probe **out, lp_err *err)
 {
+    lp_code rc = lp_probe_read_dir(lp_proc_dirfd(proc), lp_proc_pid(proc), src, out, err);
+    if (rc)
+        return rc;
+    /* one process from the first read to the last, or no reading */
+    lp_err changed;
+    lp_err_clear(&changed);
+    if (lp_proc_check(proc, &changed) != LP_OK) {
+        if (err)
+            *err = changed;
+        lp_probe_free(out);
+        return changed.code;
+    }
+    return LP_OK;
+}
+
+/* The readings of one /proc/PID directory (the fuzz harness gives a made-up one). */
+lp_code lp_probe_read_dir(int dirfd, int pid, lp_probe_source src, lp_probe **out, lp_err *err)
+{
     *out = NULL;
-    int pid = lp_proc_pid(proc), dirfd = lp_proc_dirfd(proc);
     lp_probe *p = calloc(1, sizeof *p);
     if (!p)
         return nomem(err);
@@ -560,14 +578,6 @@ lp_code lp_probe_read_proc(lp_proc *proc, lp_probe_source src, lp_probe **out, l
             p->unclassified++;
     }
     free(socks);
-    /* one process from the first read to the last, or no reading */
-    lp_err changed;
-    lp_err_clear(&changed);
-    if (lp_proc_check(proc, &changed) != LP_OK) {
-        if (err)
-            *err = changed;
-        rc = changed.code;
-    }
     if (rc) {
         lp_probe_free(&p);
         return rc;

@@ -42,8 +42,10 @@ void lp_xreport_text(lp_out *o, const lp_xreport *x, bool is_go);
 /* One compact JSON line; false on allocation or write failure. */
 bool lp_json_write_line(FILE *fp, json_t *obj);
 
-/* Print s with control bytes as \xNN, so text from a file or binary cannot forge lines. */
+/* Print s with control bytes (C0, DEL, C1, bidi overrides) and bytes that are not UTF-8 as
+ * \xNN, so text from a file or binary cannot forge lines or drive the terminal (escape.c). */
 void lp_put_safe(FILE *fp, const char *s);
+void lp_put_safe_n(FILE *fp, const char *s, size_t n);
 
 /* deps: a tree (libtree-like), an ldd-like list (problems to problems_fp), JSON (docs/deps.md). */
 void lp_deps_text(lp_out *o, const lp_deps *d);

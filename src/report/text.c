@@ -42,16 +42,6 @@ bool lp_color_enabled(FILE *fp, lp_color_mode mode)
     return isatty(fileno(fp)) == 1;
 }
 
-void lp_put_safe(FILE *fp, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
-        if (*p < 0x20 || *p == 0x7f)
-            fprintf(fp, "\\x%02x", *p);
-        else
-            fputc(*p, fp);
-    }
-}
-
 static void label(lp_out *o, const char *l)
 {
     if (o->color)

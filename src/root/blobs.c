@@ -2,44 +2,54 @@
  * blobs.c - an image's blobs, from an OCI layout directory or a tarball.
  *
  * Owns: the member list of a tarball (one pass at open, through libarchive,
- * keeping the bytes of small members, the JSON documents), member symbolic
- * links (docker save shares identical layers that way), and streams over one
- * member with SHA-256 computed on the way.
+ * keeping the bytes of small members, the JSON documents, and where every
+ * other member's bytes are), member symbolic links (docker save shares
+ * identical layers that way), and streams over one member with SHA-256
+ * computed on the way.
  *
  * Invariants: a member name is relative, has no "." or ".." component and no
- * empty one, so a directory store never opens anything outside its directory
- * (openat on its descriptor, O_NOFOLLOW on the last component); a tarball is
- * never extracted: a member is read by streaming the tarball again up to it
- * (libarchive seeks over what it skips when the tarball is not compressed);
- * every count and size read from the tarball is bounded before it is used.
+ * empty one; a directory store opens every component of it relative to the
+ * layout's descriptor with O_NOFOLLOW (so a symbolic link anywhere on the way,
+ * "blobs" or "blobs/sha256" included, is never followed out of the layout)
+ * and O_NONBLOCK, and reads only regular files; a tarball is opened once,
+ * non-blocking and checked to be a regular file, never extracted: a member is
+ * read at its offset with pread (a gzip or zstd tarball is decompressed once,
+ * into an unlinked temporary file, under the decompression limits, so that
+ * this holds for it too); every count and size read from the tarball is
+ * bounded before it is used.
  */
 #include "root/blobs.h"
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "root/tmpfile.h"
+
 #define BUF_SIZE (64u * 1024u)
 #define MAX_LINK_HOPS 8
 
 typedef struct member {
     uint64_t size;
-    uint64_t ordinal;  /* position in the tarball (the last entry of that name wins) */
+    uint64_t data_off; /* where its bytes start in the (decompressed) tarball */
     uint8_t *data;     /* small members: the bytes */
     char *link;        /* a symbolic link: its target as a member name */
     bool is_dir;
+    bool sparse;       /* a GNU/pax sparse entry: its bytes are not one run of the file */
 } member;
 
 struct lp_blobs {
     char *path;
     bool dir;
-    int dirfd;
-    smap members; /* tarballs: name -> member */
+    int fd;            /* the layout directory, or the tarball (the temporary copy when spooled) */
+    uint64_t size;     /* tarball bytes */
+    smap members;      /* tarballs: name -> member */
     uint64_t cached;
 };
 
@@ -47,15 +57,53 @@ struct lp_bstream {
     lp_blobs *b;
     char *name;
     char *what;
-    int fd;                 /* directory store */
-    struct archive *outer;  /* tarball store, positioned at the member's data */
+    int fd;                 /* directory store: the blob */
+    uint64_t off, end;      /* tarball store: the member's bytes in b->fd */
     const uint8_t *mem;     /* tarball store, a member kept when it was listed */
-    uint64_t left;          /* tarball: the member's bytes not read yet */
+    uint64_t left;          /* memory: bytes not read yet */
     bool hash;
     lp_sha256 sha;
     uint64_t total;
     uint8_t buf[BUF_SIZE];
 };
+
+/* libarchive over a descriptor read with pread, so that several readers of one
+ * file never share an offset, and skips are seeks. */
+typedef struct fdin {
+    int fd;
+    uint64_t off, size;
+    uint8_t buf[BUF_SIZE];
+    int err;
+} fdin;
+
+static la_ssize_t fd_read(struct archive *a, void *client, const void **buf)
+{
+    (void)a;
+    fdin *in = client;
+    ssize_t r;
+    do
+        r = pread(in->fd, in->buf, sizeof in->buf, (off_t)in->off);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
+        in->err = errno;
+        return -1;
+    }
+    in->off += (uint64_t)r;
+    *buf = in->buf;
+    return r;
+}
+
+static la_int64_t fd_skip(struct archive *a, void *client, la_int64_t request)
+{
+    (void)a;
+    fdin *in = client;
+    uint64_t room = in->size > in->off ? in->size - in->off : 0;
+    uint64_t k = request > 0 ? (uint64_t)request : 0;
+    if (k > room)
+        k = room;
+    in->off += k;
+    return (la_int64_t)k;
+}
 
 const char *lp_blobs_path(const lp_blobs *b) { return b->path; }
 
@@ -108,18 +156,6 @@ static void member_free(void *p)
         free(m->link);
         free(m);
     }
-}
-
-static struct archive *new_reader(void)
-{
-    struct archive *a = archive_read_new();
-    if (!a)
-        return NULL;
-    archive_read_support_format_tar(a);
-    archive_read_support_filter_none(a);
-    archive_read_support_filter_gzip(a);
-    archive_read_support_filter_zstd(a);
-    return a;
 }
 
 static lp_code arch_err(lp_blobs *b, struct archive *a, const char *what, lp_err *err)
@@ -183,13 +219,23 @@ static char *link_member(const char *name, const char *target)
 
 static lp_code index_tarball(lp_blobs *b, lp_err *err)
 {
-    struct archive *a = new_reader();
-    if (!a)
+    struct archive *a = archive_read_new();
+    fdin *in = calloc(1, sizeof *in);
+    if (!a || !in) {
+        if (a)
+            archive_read_free(a);
+        free(in);
         return nomem(err);
+    }
+    archive_read_support_format_tar(a);
+    archive_read_support_filter_none(a);
+    in->fd = b->fd;
+    in->size = b->size;
     lp_code rc = LP_OK;
-    if (archive_read_open_filename(a, b->path, BUF_SIZE) != ARCHIVE_OK) {
+    if (archive_read_open2(a, in, NULL, fd_read, fd_skip, NULL) != ARCHIVE_OK) {
         rc = arch_err(b, a, "cannot read as a tarball", err);
         archive_read_free(a);
+        free(in);
         return rc;
     }
     struct archive_entry *e;
@@ -217,7 +263,6 @@ static lp_code index_tarball(lp_blobs *b, lp_err *err)
             rc = nomem(err);
             break;
         }
-        m->ordinal = ordinal;
         mode_t ft = archive_entry_filetype(e);
         const char *hl = archive_entry_hardlink(e);
         if (ft == AE_IFLNK || hl) {
@@ -229,6 +274,16 @@ static lp_code index_tarball(lp_blobs *b, lp_err *err)
         } else if (ft == AE_IFREG) {
             int64_t sz = archive_entry_size(e);
             m->size = sz > 0 ? (uint64_t)sz : 0;
+            /* the format reader has consumed the headers: what follows is the data */
+            int64_t at = archive_filter_bytes(a, 0);
+            m->data_off = at > 0 ? (uint64_t)at : 0;
+            m->sparse = archive_entry_sparse_count(e) > 0;
+            if (!m->sparse && (m->data_off > b->size || m->size > b->size - m->data_off)) {
+                member_free(m);
+                free(name);
+                rc = arch_err(b, a, "truncated or corrupt tarball", err);
+                break;
+            }
             if (m->size <= LP_BLOBS_SMALL && b->cached + m->size <= LP_BLOBS_SMALL_TOTAL) {
                 m->data = malloc(m->size + 1);
                 if (!m->data) {
@@ -262,38 +317,111 @@ static lp_code index_tarball(lp_blobs *b, lp_err *err)
         }
         free(name);
     }
+    if (!rc && in->err)
+        rc = lp_err_set(err, LP_ERR_IO, "'%s': cannot read: %s", b->path, strerror(in->err));
     archive_read_free(a);
+    free(in);
     return rc;
 }
 
-lp_code lp_blobs_open(const char *path, lp_blobs **out, bool *is_dir, lp_err *err)
+/* Reads the original tarball for the decompressor. */
+typedef struct spool_src {
+    int fd;
+    const char *path;
+    uint8_t buf[BUF_SIZE];
+} spool_src;
+
+static long spool_read(void *ctx, const void **p, lp_err *err)
 {
-    *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0) {
+    spool_src *s = ctx;
+    ssize_t r;
+    do
+        r = read(s->fd, s->buf, sizeof s->buf);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) {
         int e = errno;
-        lp_code rc = lp_err_set(err, LP_ERR_IO, "'%s': cannot open image: %s", path, strerror(e));
-        if (err)
-            err->sys_errno = e;
+        lp_err_set(err, LP_ERR_IO, "'%s': cannot read: %s", s->path, strerror(e));
+        return -1;
+    }
+    *p = s->buf;
+    return (long)r;
+}
+
+/*
+ * A gzip or zstd tarball: decompressed once into an unlinked temporary file,
+ * which then stands for it (b->fd); reading a member is then a pread, where
+ * it would otherwise mean decompressing the tarball again up to it.
+ */
+static lp_code spool(lp_blobs *b, lp_dbudget *budget, lp_err *err)
+{
+    uint8_t magic[4] = {0};
+    ssize_t got = pread(b->fd, magic, sizeof magic, 0);
+    bool gz = got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    bool zst = got >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd;
+    if (!gz && !zst)
+        return LP_OK;
+    char what[300];
+    snprintf(what, sizeof what, "'%s'", b->path);
+    int tmp = lp_tmpfile(what, err);
+    if (tmp < 0)
+        return err && err->code ? err->code : LP_ERR_IO;
+    spool_src *src = calloc(1, sizeof *src);
+    lp_dstream *d = NULL;
+    lp_code rc = src ? lp_dstream_open(&d, spool_read, src, what, budget, err) : nomem(err);
+    if (src) {
+        src->fd = b->fd;
+        src->path = b->path;
+    }
+    uint64_t off = 0;
+    while (!rc) {
+        const void *p;
+        long n = lp_dstream_read(d, &p, err);
+        if (n < 0) {
+            rc = err && err->code ? err->code : LP_ERR_FORMAT;
+            break;
+        }
+        if (n == 0)
+            break;
+        rc = lp_tmpfile_write(tmp, off, p, (size_t)n, what, err);
+        off += (uint64_t)n;
+    }
+    lp_dstream_close(&d);
+    free(src);
+    if (rc) {
+        close(tmp);
         return rc;
     }
+    close(b->fd);
+    b->fd = tmp;
+    b->size = off;
+    return LP_OK;
+}
+
+lp_code lp_blobs_open(const char *path, lp_dbudget *budget, lp_blobs **out, bool *is_dir,
+                      lp_err *err)
+{
+    *out = NULL;
     lp_blobs *b = calloc(1, sizeof *b);
     if (!b || !(b->path = strdup(path))) {
         free(b);
         return nomem(err);
     }
-    b->dirfd = -1;
+    /* once, non-blocking: what is read is what was type-checked, and a FIFO cannot hang us */
+    b->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    struct stat st;
     lp_code rc = LP_OK;
-    if (S_ISDIR(st.st_mode)) {
+    if (b->fd < 0 || fstat(b->fd, &st) != 0) {
+        int e = errno;
+        rc = lp_err_set(err, LP_ERR_IO, "'%s': cannot open image: %s", path, strerror(e));
+        if (err)
+            err->sys_errno = e;
+    } else if (S_ISDIR(st.st_mode)) {
         b->dir = true;
-        b->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (b->dirfd < 0) {
-            int e = errno;
-            rc = lp_err_set(err, LP_ERR_IO, "'%s': cannot open image directory: %s", path,
-                            strerror(e));
-        }
     } else if (S_ISREG(st.st_mode)) {
-        rc = index_tarball(b, err);
+        b->size = (uint64_t)st.st_size;
+        rc = spool(b, budget, err);
+        if (!rc)
+            rc = index_tarball(b, err);
     } else {
         rc = lp_err_set(err, LP_ERR_INVAL, "'%s': not a file or a directory", path);
     }
@@ -311,12 +439,54 @@ void lp_blobs_free(lp_blobs **pb)
     if (!pb || !*pb)
         return;
     lp_blobs *b = *pb;
-    if (b->dirfd >= 0)
-        close(b->dirfd);
+    if (b->fd >= 0)
+        close(b->fd);
     smap_release(&b->members, member_free);
     free(b->path);
     free(b);
     *pb = NULL;
+}
+
+/*
+ * Open member @p name of a directory store: every directory on the way opened
+ * relative to the last with O_NOFOLLOW, then the blob itself with O_NOFOLLOW
+ * and O_NONBLOCK. -1 (errno set) when any of it is missing or a link.
+ */
+static int open_beneath(int dirfd, const char *name)
+{
+    int cur = dirfd;
+    const char *p = name;
+    for (;;) {
+        const char *slash = strchr(p, '/');
+        if (!slash) {
+            int fd = openat(cur, p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+            int e = errno;
+            if (cur != dirfd)
+                close(cur);
+            errno = e;
+            return fd;
+        }
+        char comp[256];
+        size_t n = (size_t)(slash - p);
+        if (n >= sizeof comp) {
+            if (cur != dirfd)
+                close(cur);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(comp, p, n);
+        comp[n] = '\0';
+        int next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        int e = errno;
+        if (cur != dirfd)
+            close(cur);
+        if (next < 0) {
+            errno = e == ELOOP || e == ENOTDIR ? ENOENT : e; /* a link on the way: not in the layout */
+            return -1;
+        }
+        cur = next;
+        p = slash + 1;
+    }
 }
 
 /* The member (links followed) for a tarball store; NULL when absent. */
@@ -347,8 +517,11 @@ uint64_t lp_blobs_size(lp_blobs *b, const char *name)
     uint64_t size = UINT64_MAX;
     if (b->dir) {
         struct stat st;
-        if (fstatat(b->dirfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+        int fd = open_beneath(b->fd, n);
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
             size = (uint64_t)st.st_size;
+        if (fd >= 0)
+            close(fd);
     } else {
         const char *f;
         member *m = find_member(b, n, &f);
@@ -389,7 +562,7 @@ lp_code lp_bstream_open(lp_blobs *b, const char *name, const char *what, bool ha
     if (!s->what) {
         rc = nomem(err);
     } else if (b->dir) {
-        s->fd = openat(b->dirfd, n, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        s->fd = open_beneath(b->fd, n);
         struct stat st;
         if (s->fd < 0 || fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode))
             rc = errno == ENOENT || s->fd >= 0 ? missing(b, n, what, err)
@@ -401,30 +574,15 @@ lp_code lp_bstream_open(lp_blobs *b, const char *name, const char *what, bool ha
         if (!m || m->is_dir) {
             rc = missing(b, n, what, err);
         } else if (m->data) {
-            s->mem = m->data; /* kept when the tarball was listed: no second pass over it */
+            s->mem = m->data; /* kept when the tarball was listed */
             s->left = m->size;
+        } else if (m->sparse) {
+            rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': %s ('%s') is a sparse tar member, which no "
+                            "image writer makes",
+                            b->path, what, n);
         } else {
-            s->outer = new_reader();
-            if (!s->outer) {
-                rc = nomem(err);
-            } else if (archive_read_open_filename(s->outer, b->path, BUF_SIZE) != ARCHIVE_OK) {
-                rc = arch_err(b, s->outer, "cannot read as a tarball", err);
-            } else {
-                struct archive_entry *e;
-                for (uint64_t i = 0; !rc; i++) {
-                    int r = archive_read_next_header(s->outer, &e);
-                    if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-                        rc = r == ARCHIVE_EOF ? missing(b, n, what, err)
-                                              : arch_err(b, s->outer, "truncated or corrupt tarball", err);
-                        break;
-                    }
-                    if (i == m->ordinal) {
-                        int64_t sz = archive_entry_size(e);
-                        s->left = sz > 0 ? (uint64_t)sz : 0;
-                        break;
-                    }
-                }
-            }
+            s->off = m->data_off;
+            s->end = m->data_off + m->size;
         }
     }
     if (rc) {
@@ -456,20 +614,23 @@ long lp_bstream_read(lp_bstream *s, const void **p, lp_err *err)
         s->left -= want;
         got = (long)want;
     } else {
-        if (!s->left)
+        if (s->off >= s->end)
             return 0;
-        size_t want = s->left < sizeof s->buf ? (size_t)s->left : sizeof s->buf;
-        la_ssize_t r = archive_read_data(s->outer, s->buf, want);
-        if (r < 0) {
-            arch_err(s->b, s->outer, "truncated or corrupt tarball", err);
+        size_t want = s->end - s->off < sizeof s->buf ? (size_t)(s->end - s->off) : sizeof s->buf;
+        ssize_t r;
+        do
+            r = pread(s->b->fd, s->buf, want, (off_t)s->off);
+        while (r < 0 && errno == EINTR);
+        if (r <= 0) {
+            if (r < 0)
+                lp_err_set(err, LP_ERR_IO, "'%s': cannot read %s '%s': %s", s->b->path, s->what,
+                           s->name, strerror(errno));
+            else
+                lp_err_set(err, LP_ERR_FORMAT, "'%s': %s '%s' is truncated", s->b->path, s->what,
+                           s->name);
             return -1;
         }
-        if (r == 0) {
-            lp_err_set(err, LP_ERR_FORMAT, "'%s': %s '%s' is truncated", s->b->path, s->what,
-                       s->name);
-            return -1;
-        }
-        s->left -= (uint64_t)r;
+        s->off += (uint64_t)r;
         got = (long)r;
     }
     if (s->hash && got > 0)
@@ -482,16 +643,27 @@ long lp_bstream_read(lp_bstream *s, const void **p, lp_err *err)
 int64_t lp_bstream_skip(lp_bstream *s, int64_t n, lp_err *err)
 {
     (void)err;
-    if (n <= 0 || s->hash || s->fd < 0)
-        return 0; /* the reader reads what it skips (so it is hashed, or there is no seeking) */
-    off_t cur = lseek(s->fd, 0, SEEK_CUR);
-    struct stat st;
-    if (cur < 0 || fstat(s->fd, &st) != 0)
-        return 0;
-    int64_t room = (int64_t)st.st_size - (int64_t)cur;
-    int64_t k = n < room ? n : (room > 0 ? room : 0);
-    if (lseek(s->fd, (off_t)k, SEEK_CUR) < 0)
-        return 0;
+    if (n <= 0 || s->hash)
+        return 0; /* the reader reads what it skips, so that it is hashed */
+    int64_t k = 0;
+    if (s->fd >= 0) {
+        off_t cur = lseek(s->fd, 0, SEEK_CUR);
+        struct stat st;
+        if (cur < 0 || fstat(s->fd, &st) != 0)
+            return 0;
+        int64_t room = (int64_t)st.st_size - (int64_t)cur;
+        k = n < room ? n : (room > 0 ? room : 0);
+        if (lseek(s->fd, (off_t)k, SEEK_CUR) < 0)
+            return 0;
+    } else if (s->mem) {
+        k = (uint64_t)n < s->left ? n : (int64_t)s->left;
+        s->mem += k;
+        s->left -= (uint64_t)k;
+    } else {
+        uint64_t room = s->end - s->off;
+        k = (uint64_t)n < room ? n : (int64_t)room;
+        s->off += (uint64_t)k;
+    }
     s->total += (uint64_t)k;
     return k;
 }
@@ -520,8 +692,6 @@ void lp_bstream_close(lp_bstream **ps)
     lp_bstream *s = *ps;
     if (s->fd >= 0)
         close(s->fd);
-    if (s->outer)
-        archive_read_free(s->outer);
     free(s->name);
     free(s->what);
     free(s);

@@ -11,13 +11,14 @@
 #include <stdint.h>
 
 #include "linkproof/error.h"
+#include "root/decomp.h"
 #include "util/sha256.h"
 #include "util/smap.h"
 
 /* Members of a tarball before LP_ERR_LIMIT, and what is kept of small ones. */
 #define LP_BLOBS_MAX_MEMBERS 200000u
-#define LP_BLOBS_SMALL (1u << 20)
-#define LP_BLOBS_SMALL_TOTAL (64u << 20)
+#define LP_BLOBS_SMALL (256u << 10)
+#define LP_BLOBS_SMALL_TOTAL (8u << 20)
 
 typedef struct lp_blobs lp_blobs;
 typedef struct lp_bstream lp_bstream;
@@ -25,9 +26,12 @@ typedef struct lp_bstream lp_bstream;
 /*
  * Open @p path: a directory (an OCI layout; blobs are files under it) or a
  * tarball, whose member names are listed once here (and the bytes of the
- * small ones, the JSON documents, kept). @p is_dir tells which it was.
+ * small ones, the JSON documents, kept). @p is_dir tells which it was. A
+ * gzip or zstd tarball is decompressed once, into an unlinked temporary file
+ * (drawing on @p budget), so that every member is then read at its offset.
  */
-lp_code lp_blobs_open(const char *path, lp_blobs **out, bool *is_dir, lp_err *err);
+lp_code lp_blobs_open(const char *path, lp_dbudget *budget, lp_blobs **out, bool *is_dir,
+                      lp_err *err);
 void lp_blobs_free(lp_blobs **b);
 
 /* Whether member @p name exists ("index.json", "blobs/sha256/HEX", "ID/layer.tar"). */

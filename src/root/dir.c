@@ -76,7 +76,9 @@ static lp_code d_open(lp_root *r, const char *canon, const char *display, lp_src
                       lp_err *err)
 {
     dir_root *d = r->priv;
-    int fd = openat(d->fd, rel(canon), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: the walk saw a regular file, but a FIFO put there since must not hang
+     * the open; the fstat below then refuses it */
+    int fd = openat(d->fd, rel(canon), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         lp_code rc = lp_err_set(err, LP_ERR_IO, "'%s': cannot open: %s", display, strerror(e));
@@ -95,7 +97,7 @@ static lp_code d_open(lp_root *r, const char *canon, const char *display, lp_src
 static lp_code d_list(lp_root *r, const char *canon, char ***names, size_t *n, lp_err *err)
 {
     dir_root *d = r->priv;
-    int fd = openat(d->fd, rel(canon), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(d->fd, rel(canon), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return io_err(err, errno, r, canon, "open directory");
     DIR *dp = fdopendir(fd);
@@ -175,7 +177,7 @@ static const lp_root_ops dir_ops = {
 lp_code lp_root_open_dir(lp_root **out, const char *dir, lp_err *err)
 {
     *out = NULL;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
         lp_code code = e == ENOTDIR ? LP_ERR_INVAL : LP_ERR_IO;

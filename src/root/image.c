@@ -5,18 +5,28 @@
  * platforms, docker save's manifest.json; a tag or digest selector), the
  * flattening of the layers into one tree of paths as the OCI image spec says
  * (".wh.NAME" hides NAME of the lower layers, ".wh..wh..opq" hides every
- * lower entry of its directory, both before the layer's own entries are
- * added), and reading a file's bytes back out of its layer on demand.
+ * lower entry of its directory; entries of the same layer are never hidden
+ * by its own whiteouts, wherever they come in the tar), and reading a file's
+ * bytes back out of its layer on demand.
  *
  * Invariants: every blob read while opening is checked against its SHA-256
- * digest (the layers while they are indexed); the tree holds paths and
- * metadata only (a node per path: type, mode, size, link target, and where
- * its bytes are: layer and entry number), so memory grows with the number of
- * paths; a path in the tree is canonical (no "", "." or ".." component), and
- * a tar entry that is absolute or has ".." is an error, never a path; every
- * loop over image data is bounded by the LP_IMAGE_* limits; file bytes are
- * read by streaming the layer to the entry (forward from where the last read
- * stopped, else from the start) and kept in a bounded cache.
+ * digest (the layers while they are indexed); each nested index is read once,
+ * and a config only when a platform or the chosen image needs it (once per
+ * blob); the tree holds paths and metadata only (a node per path: type, mode,
+ * size, link target, and where its bytes are: layer and entry number), so
+ * memory grows with the number of paths ("paths" limit), and a layer is
+ * applied as it streams (no entry is kept between tar headers, so a layer of
+ * whiteouts costs nothing to hold); a whiteout visits a node at most once per
+ * layer, so whiteout storms stay linear; a path in the tree is canonical (no
+ * "", "." or ".." component), and a tar entry that is absolute or has ".." is
+ * an error, never a path; every loop over image data is bounded by the
+ * LP_IMAGE_* and linkproof/limits.h limits; decompression goes through
+ * decomp.c (its limits, one budget per image); file bytes are read by
+ * streaming the layer to the entry (forward from where the last read
+ * stopped, else from the start), at most OPEN_READERS layer readers open in
+ * the process, and kept in one cache for every open image ("memory" limit),
+ * or, past a quarter of it, in an unlinked temporary file (GNU sparse holes
+ * stay holes).
  */
 #include "root/root_internal.h"
 
@@ -29,13 +39,21 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include <errno.h>
+#include <unistd.h>
+
+#include "linkproof/limits.h"
 #include "root/blobs.h"
+#include "root/decomp.h"
+#include "root/tmpfile.h"
+#include "util/jsonlimit.h"
 #include "util/strbuf.h"
 
 #define MAX_INDEX_DEPTH 4
 #define MAX_CANDIDATES 4096
-#define CACHE_BUDGET LP_IMAGE_CACHE
-#define CACHE_ONE_MAX ((uint64_t)64 << 20)
+/* Layer readers open at once, in the whole process: each holds a decoder (a zstd
+ * window of up to the "zstd-window" limit). */
+#define OPEN_READERS 2
 /* Prefetched while indexing: smaller files first come, so that one big library
  * (LLVM's is 100 MB) does not take the room of a hundred the loader needs. */
 #define PREFETCH_ONE_MAX ((uint64_t)16 << 20)
@@ -58,6 +76,7 @@ typedef struct node {
     uint64_t entry;      /* its number in that layer's tar (regular files: where the bytes are) */
     int data_layer;      /* hard links: the layer and entry of the bytes */
     uint64_t data_entry;
+    int wh_layer;        /* the layer whose whiteouts last cleared this subtree (-1: none) */
     struct node *parent;
     smap kids;           /* directories: name -> node */
 } node;
@@ -78,18 +97,25 @@ static void node_free(void *p)
 /* ------------------------------------------------------------------ */
 /* The view                                                            */
 
+struct image;
+
 typedef struct content {
     size_t refs;
     size_t len;
     uint8_t *data;
     char *key;
+    struct image *owner;            /* while cached */
+    struct content *prev, *next;    /* the process-wide cache, least recently used first */
 } content;
 
 typedef struct layer_reader {
     lp_bstream *s;
+    lp_dstream *d;
     struct archive *a;
     uint64_t next;       /* the number of the next entry the reader gives */
     lp_err err;          /* what went wrong inside a callback */
+    bool plain;          /* not compressed: skips may seek */
+    uint64_t used;       /* when it was last used (the process-wide clock) */
 } layer_reader;
 
 typedef struct image {
@@ -100,10 +126,8 @@ typedef struct image {
     lp_image_layer *layers;
     char **layer_members;       /* where each layer's blob is */
     layer_reader *readers;      /* per layer, opened on demand */
-    smap cache;                 /* "L:E" -> content */
-    char **cache_order;         /* keys, oldest first (FIFO eviction) */
-    size_t cache_n, cache_cap;
-    uint64_t cache_bytes;
+    smap cache;                 /* "L:E" -> content (also in the process-wide list) */
+    lp_dbudget budget;          /* bytes decompressed for this image */
     /* storage for meta strings */
     char *s_path, *s_layout, *s_ref, *s_mdigest, *s_cdigest, *s_os, *s_arch, *s_variant;
     char **choices;
@@ -113,6 +137,16 @@ typedef struct image {
     size_t n_pool, cap_pool;
     bool prefetch;              /* keep loader files' bytes while indexing */
 } image;
+
+/* The file-contents cache of every open image: one budget (the "memory" limit). */
+static struct {
+    content *head, *tail;
+    uint64_t bytes;
+} g_cache;
+
+/* The layer readers open in the process (OPEN_READERS at most), and a clock for LRU. */
+static layer_reader *g_open[OPEN_READERS];
+static uint64_t g_clock;
 
 /* A copy of s kept until the image is freed (NULL stays NULL); *ok false when out of memory. */
 static const char *keep_str(image *im, const char *s, bool *ok)
@@ -295,9 +329,21 @@ static lp_code load_json(lp_blobs *b, const char *member, const char *what, cons
 {
     uint8_t *data = NULL;
     size_t len = 0;
-    lp_code rc = lp_blobs_read(b, member, what, hex, LP_IMAGE_MAX_JSON, &data, &len, err);
-    if (rc)
+    uint64_t max = lp_limit(LP_LIMIT_JSON);
+    lp_code rc = lp_blobs_read(b, member, what, hex, max && max < SIZE_MAX ? (size_t)max : SIZE_MAX - 1,
+                               &data, &len, err);
+    if (rc == LP_ERR_LIMIT) /* the one message that names the limit and its option */
+        rc = lp_limit_err(err, LP_LIMIT_JSON, "'%s': %s ('%s') is larger", lp_blobs_path(b), what,
+                          member);
+    if (!rc) {
+        char w[128];
+        snprintf(w, sizeof w, "%s ('%s')", what, member);
+        rc = lp_json_check((const char *)data, len, lp_blobs_path(b), w, err);
+    }
+    if (rc) {
+        free(data);
         return rc;
+    }
     json_error_t je;
     json_t *j = json_loadb((const char *)data, len, JSON_REJECT_DUPLICATES, &je);
     free(data);
@@ -323,9 +369,14 @@ static bool is_index_type(const char *mt)
     return mt && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0);
 }
 
-/* Descriptors of an OCI index (index.json or a nested index), flattened into candidates. */
+/*
+ * Descriptors of an OCI index (index.json or a nested index), flattened into
+ * candidates. @p seen holds the nested indexes already read: one that comes
+ * again (at any depth) adds nothing new, so it is read once, and a tree of N
+ * entries per level costs N loads per level, not N to the power of the depth.
+ */
 static lp_code oci_collect(lp_blobs *b, json_t *index, const char *parent, const char *const *prefs,
-                           int depth, cands *out, lp_err *err)
+                           int depth, smap *seen, cands *out, lp_err *err)
 {
     json_t *ms = json_object_get(index, "manifests");
     if (!json_is_array(ms))
@@ -352,12 +403,16 @@ static lp_code oci_collect(lp_blobs *b, json_t *index, const char *parent, const
             if (depth >= MAX_INDEX_DEPTH)
                 return lp_err_set(err, LP_ERR_LIMIT, "'%s': image indexes nested deeper than %d",
                                   lp_blobs_path(b), MAX_INDEX_DEPTH);
+            if (smap_has(seen, hex))
+                continue;
+            if (!smap_put(seen, hex, NULL))
+                return nomem(err);
             char *m = blob_member(hex);
             json_t *sub = NULL;
             lp_code rc = m ? load_json(b, m, "image index", hex, &sub, err) : nomem(err);
             free(m);
             if (!rc)
-                rc = oci_collect(b, sub, digest, refs, depth + 1, out, err);
+                rc = oci_collect(b, sub, digest, refs, depth + 1, seen, out, err);
             json_decref(sub);
             if (rc)
                 return rc;
@@ -456,8 +511,8 @@ static lp_code choice_error(lp_blobs *b, const cands *c, const bool *keep, lp_co
     return rc;
 }
 
-/* Does selector sel (NULL: none) name candidate x: by digest (its own or its index's) or by reference? */
-static bool selected(const cand *x, const char *sel)
+/* Whether selector @p sel (a tag, a name, a digest; NULL: anything) names candidate @p x. */
+static bool sel_keeps(const char *sel, const cand *x)
 {
     if (!sel)
         return true;
@@ -491,6 +546,67 @@ static bool several_images(const cands *c, const bool *keep)
     return left > 1 && !platforms;
 }
 
+/* A config's platform, read once per config blob however many images name it. */
+typedef struct cfg_plat {
+    char *os, *arch, *variant;
+    bool ok;
+} cfg_plat;
+
+static void cfg_plat_free(void *p)
+{
+    cfg_plat *c = p;
+    if (c) {
+        free(c->os);
+        free(c->arch);
+        free(c->variant);
+        free(c);
+    }
+}
+
+/*
+ * docker save: the platforms come from the configs. Only the candidates the
+ * selector keeps need one (the others are listed without), and each config
+ * blob is read once, also when thousands of images share it or it cannot be
+ * read (that error is the chosen image's to report, when it is chosen).
+ */
+static lp_code legacy_platforms(lp_blobs *b, cands *c, const char *sel, lp_err *err)
+{
+    smap memo = {0};
+    lp_code rc = LP_OK;
+    for (size_t i = 0; !rc && i < c->n; i++) {
+        if (!sel_keeps(sel, &c->v[i]))
+            continue;
+        const char *config = jstr(c->v[i].legacy, "Config");
+        cfg_plat *p = smap_get(&memo, config);
+        if (!p) {
+            if (!(p = calloc(1, sizeof *p)) || !smap_put(&memo, config, p)) {
+                free(p);
+                rc = nomem(err);
+                break;
+            }
+            json_t *cfg = NULL;
+            lp_err e2;
+            lp_err_clear(&e2);
+            if (load_json(b, config, "config", NULL, &cfg, &e2) == LP_OK) {
+                p->ok = true;
+                p->os = xstrdup(jstr(cfg, "os"));
+                p->arch = xstrdup(jstr(cfg, "architecture"));
+                p->variant = xstrdup(jstr(cfg, "variant"));
+            } else if (e2.code == LP_ERR_NOMEM) {
+                rc = nomem(err);
+            }
+            json_decref(cfg);
+        }
+        if (p->ok) {
+            c->v[i].os = xstrdup(p->os);
+            c->v[i].arch = xstrdup(p->arch);
+            c->v[i].variant = xstrdup(p->variant);
+        }
+    }
+    smap_release(&memo, cfg_plat_free);
+    return rc;
+}
+
 /*
  * Pick one candidate: by selector (tag or digest), then, when what is left is
  * one image for several platforms, by platform.
@@ -505,7 +621,7 @@ static lp_code choose(lp_blobs *b, cands *c, const char *sel, const lp_image_opt
         return nomem(err);
     size_t left = 0;
     for (size_t i = 0; i < c->n; i++) {
-        keep[i] = selected(&c->v[i], sel);
+        keep[i] = sel_keeps(sel, &c->v[i]);
         left += keep[i];
     }
     lp_code rc = LP_OK;
@@ -579,6 +695,7 @@ static node *node_new(const char *name, lp_ftype type, int layer, uint64_t entry
     n->entry = entry;
     n->data_layer = layer;
     n->data_entry = entry;
+    n->wh_layer = -1;
     return n;
 }
 
@@ -608,6 +725,16 @@ typedef struct build {
     const char *layer_name;  /* for messages: "layer 2 (sha256:...)" */
     lp_err *err;
 } build;
+
+/* LP_OK while the image has room for one more path ("paths" limit). */
+static lp_code paths_room(build *bd)
+{
+    uint64_t max = lp_limit(LP_LIMIT_PATHS);
+    if (max && bd->im->n_paths >= max)
+        return lp_limit_err(bd->err, LP_LIMIT_PATHS, "'%s': %s: more than %llu paths",
+                            lp_blobs_path(bd->im->blobs), bd->layer_name, (unsigned long long)max);
+    return LP_OK;
+}
 
 static lp_code entry_err(build *bd, const char *path, const char *what)
 {
@@ -686,6 +813,7 @@ static lp_code resolve_in_view(lp_root *r, image *im, const char *path, node **o
 static lp_code parent_dir(build *bd, lp_root *r, char **comps, size_t n, bool create, node **out)
 {
     image *im = bd->im;
+    lp_code rc0;
     node *cur = im->root;
     for (size_t i = 0; i < n; i++) {
         node *k = smap_get(&cur->kids, comps[i]);
@@ -694,9 +822,8 @@ static lp_code parent_dir(build *bd, lp_root *r, char **comps, size_t n, bool cr
                 *out = NULL;
                 return LP_OK;
             }
-            if (im->n_paths >= LP_IMAGE_MAX_PATHS)
-                return lp_err_set(bd->err, LP_ERR_LIMIT, "'%s': more than %u paths",
-                                  lp_blobs_path(im->blobs), LP_IMAGE_MAX_PATHS);
+            if ((rc0 = paths_room(bd)))
+                return rc0;
             k = node_new(comps[i], LP_FT_DIR, bd->layer, 0);
             if (!k || !smap_put(&cur->kids, comps[i], k)) {
                 node_free(k);
@@ -734,168 +861,184 @@ static lp_code parent_dir(build *bd, lp_root *r, char **comps, size_t n, bool cr
     return LP_OK;
 }
 
-/* One tar entry, as the layer gave it. */
+/* One tar entry, as the layer gave it (its strings live until the next header). */
 typedef struct lentry {
-    char *path;
+    const char *path;
     lp_ftype type;
     uint32_t mode;
     uint64_t size;
-    char *target;    /* symbolic link */
-    char *hardlink;  /* hard link: the path it names */
+    const char *target;    /* symbolic link */
+    const char *hardlink;  /* hard link: the path it names */
     uint64_t entry;
 } lentry;
 
-static void lentries_free(lentry *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(v[i].path);
-        free(v[i].target);
-        free(v[i].hardlink);
-    }
-    free(v);
-}
-
 #define MAX_COMPS 2048
 
-/* Whiteouts and opaque directories of one layer, applied to the layers below it. */
-static lp_code apply_whiteouts(build *bd, lp_root *r, lentry *v, size_t n)
+static void prune_kids(image *im, node *d, int layer);
+
+/*
+ * Hide what the layers below @p layer put at and under @p n. This layer's own
+ * nodes stay (the spec: a whiteout only applies to lower layers, wherever it
+ * comes in the tar), and a lower directory that still holds some of them
+ * becomes this layer's, as if made for them. True when @p n itself goes.
+ * Every node visited is marked with the layer, and a marked node is not
+ * visited again by this layer: under it nothing of the lower layers is left.
+ */
+static bool prune(image *im, node *n, int layer)
 {
-    char buf[LP_ROOT_PATH_MAX + 2];
-    char *comps[MAX_COMPS];
-    for (size_t i = 0; i < n; i++) {
-        size_t nc;
-        lp_code rc = split_path(bd, v[i].path, buf, sizeof buf, comps, MAX_COMPS, &nc);
-        if (rc)
-            return rc;
-        if (!nc)
-            continue;
-        const char *base = comps[nc - 1];
-        if (strncmp(base, ".wh.", 4) != 0)
-            continue;
-        node *dir = NULL;
-        /* a whiteout in a directory the layers below do not have hides nothing, and makes
-         * no directory (as umoci's unpack; the layer's own entries make it if it has any) */
-        if ((rc = parent_dir(bd, r, comps, nc - 1, false, &dir)))
-            return rc;
-        if (!dir || dir->type != LP_FT_DIR)
-            continue;
-        if (strcmp(base, ".wh..wh..opq") == 0) {
-            /* everything the lower layers put in this directory */
-            char **names = calloc(dir->kids.n ? dir->kids.n : 1, sizeof *names);
-            size_t nn = 0;
-            if (!names)
-                return nomem(bd->err);
-            for (size_t k = 0; k < dir->kids.cap; k++)
-                if (dir->kids.keys[k] && ((node *)dir->kids.vals[k])->layer < bd->layer)
-                    names[nn++] = dir->kids.keys[k];
-            for (size_t k = 0; k < nn; k++) {
-                char *name = strdup(names[k]);
-                if (!name) {
-                    free(names);
-                    return nomem(bd->err);
-                }
-                names[k] = name; /* the table's copy goes away with the entry */
-            }
-            for (size_t k = 0; k < nn; k++) {
-                remove_child(bd->im, dir, names[k]);
-                free(names[k]);
-            }
-            free(names);
-        } else if (strncmp(base, ".wh..wh.", 8) != 0) {
-            node *k = smap_get(&dir->kids, base + 4);
-            if (k && k->layer < bd->layer)
-                remove_child(bd->im, dir, base + 4);
-        }
+    if (n->wh_layer == layer)
+        return false;
+    if (n->type == LP_FT_DIR)
+        prune_kids(im, n, layer);
+    n->wh_layer = layer;
+    if (n->layer >= layer)
+        return false;
+    if (n->type == LP_FT_DIR && n->kids.n) {
+        n->layer = n->data_layer = layer;
+        n->entry = n->data_entry = 0;
+        n->mode = 0755;
+        return false;
+    }
+    return true;
+}
+
+static void prune_kids(image *im, node *d, int layer)
+{
+    if (d->wh_layer == layer)
+        return;
+    d->wh_layer = layer;
+    if (!d->kids.n)
+        return;
+    char **gone = malloc(d->kids.n * sizeof *gone);
+    size_t ng = 0;
+    for (size_t k = 0; k < d->kids.cap; k++)
+        if (d->kids.keys[k] && prune(im, d->kids.vals[k], layer) && gone)
+            gone[ng++] = d->kids.keys[k];
+    for (size_t k = 0; k < ng; k++) {
+        /* the table's copy of the name goes with the entry: look it up by a copy */
+        char *name = strdup(gone[k]);
+        if (name)
+            remove_child(im, d, name);
+        free(name);
+    }
+    free(gone);
+}
+
+/* A whiteout entry (".wh.NAME" or ".wh..wh..opq"), applied as it comes. */
+static lp_code whiteout(build *bd, lp_root *r, char **comps, size_t nc)
+{
+    const char *base = comps[nc - 1];
+    node *dir = NULL;
+    /* a whiteout in a directory the layers below do not have hides nothing, and makes
+     * no directory (as umoci's unpack; the layer's own entries make it if it has any) */
+    lp_code rc = parent_dir(bd, r, comps, nc - 1, false, &dir);
+    if (rc || !dir || dir->type != LP_FT_DIR)
+        return rc;
+    if (strcmp(base, ".wh..wh..opq") == 0) {
+        prune_kids(bd->im, dir, bd->layer);
+    } else if (strncmp(base, ".wh..wh.", 8) != 0) {
+        node *k = smap_get(&dir->kids, base + 4);
+        if (k && prune(bd->im, k, bd->layer))
+            remove_child(bd->im, dir, base + 4);
     }
     return LP_OK;
 }
 
-/* The layer's own entries, in tar order, added over the layers below. */
-static lp_code add_entries(build *bd, lp_root *r, lentry *v, size_t n)
+/* One entry of the layer, over what is there: a whiteout applied, anything else added. */
+static lp_code add_entry(build *bd, lp_root *r, lentry *e)
 {
     image *im = bd->im;
-    char buf[LP_ROOT_PATH_MAX + 2], hbuf[LP_ROOT_PATH_MAX + 2];
-    char *comps[MAX_COMPS], *hcomps[MAX_COMPS];
-    for (size_t i = 0; i < n; i++) {
-        lentry *e = &v[i];
-        size_t nc;
-        lp_code rc = split_path(bd, e->path, buf, sizeof buf, comps, MAX_COMPS, &nc);
-        if (rc)
-            return rc;
-        if (!nc) {
-            if (e->type == LP_FT_DIR)
-                im->root->mode = e->mode;
-            continue;
-        }
-        if (strncmp(comps[nc - 1], ".wh.", 4) == 0)
-            continue; /* applied already, never a path */
-        node *dir = NULL;
-        if ((rc = parent_dir(bd, r, comps, nc - 1, true, &dir)))
-            return rc;
-        const char *name = comps[nc - 1];
-        node *old = smap_get(&dir->kids, name);
-        lp_ftype type = e->type;
-        uint64_t size = e->size;
-        int dl = bd->layer;
-        uint64_t de = e->entry;
-        if (e->hardlink) {
-            size_t hn;
-            if ((rc = split_path(bd, e->hardlink, hbuf, sizeof hbuf, hcomps, MAX_COMPS, &hn)))
-                return rc;
-            node *hd = NULL;
-            if ((rc = parent_dir(bd, r, hcomps, hn ? hn - 1 : 0, false, &hd)))
-                return rc;
-            node *t = hd && hn ? smap_get(&hd->kids, hcomps[hn - 1]) : NULL;
-            if (!t || t->type == LP_FT_DIR)
-                return entry_err(bd, e->path, "is a hard link to a file the image does not have");
-            type = t->type;
-            size = t->size;
-            dl = t->data_layer;
-            de = t->data_entry;
-            e->mode = t->mode; /* one inode: the target's mode, whatever the link's header says */
-            if (t->type == LP_FT_LNK && !e->target && !(e->target = xstrdup(t->target)))
-                return nomem(bd->err);
-        }
-        if (old && old->type == LP_FT_DIR && type == LP_FT_DIR) {
-            old->mode = e->mode; /* the directory again: its metadata, its entries kept */
-            old->layer = bd->layer;
-            old->entry = e->entry;
-            continue;
-        }
-        if (old)
-            remove_child(im, dir, name);
-        if (im->n_paths >= LP_IMAGE_MAX_PATHS)
-            return lp_err_set(bd->err, LP_ERR_LIMIT, "'%s': more than %u paths",
-                              lp_blobs_path(im->blobs), LP_IMAGE_MAX_PATHS);
-        node *k = node_new(name, type, bd->layer, e->entry);
-        if (!k)
-            return nomem(bd->err);
-        k->mode = type == LP_FT_LNK ? 0777 : e->mode; /* as lstat shows any link on Linux */
-        k->size = type == LP_FT_REG ? size : 0;
-        k->data_layer = dl;
-        k->data_entry = de;
-        if (type == LP_FT_LNK && !(k->target = xstrdup(e->target ? e->target : ""))) {
-            node_free(k);
-            return nomem(bd->err);
-        }
-        if (!smap_put(&dir->kids, name, k)) {
-            node_free(k);
-            return nomem(bd->err);
-        }
-        k->parent = dir;
-        im->n_paths++;
+    char buf[LP_ROOT_PATH_MAX + 2];
+    char *comps[MAX_COMPS];
+    size_t nc;
+    lp_code rc = split_path(bd, e->path, buf, sizeof buf, comps, MAX_COMPS, &nc);
+    if (rc)
+        return rc;
+    if (!nc) {
+        if (e->type == LP_FT_DIR)
+            im->root->mode = e->mode;
+        return LP_OK;
     }
+    if (strncmp(comps[nc - 1], ".wh.", 4) == 0)
+        return whiteout(bd, r, comps, nc);
+    node *dir = NULL;
+    if ((rc = parent_dir(bd, r, comps, nc - 1, true, &dir)))
+        return rc;
+    const char *name = comps[nc - 1];
+    node *old = smap_get(&dir->kids, name);
+    lp_ftype type = e->type;
+    uint64_t size = e->size;
+    int dl = bd->layer;
+    uint64_t de = e->entry;
+    const char *target = e->target;
+    uint32_t mode = e->mode;
+    if (e->hardlink) {
+        char hbuf[LP_ROOT_PATH_MAX + 2];
+        char *hcomps[MAX_COMPS];
+        size_t hn;
+        if ((rc = split_path(bd, e->hardlink, hbuf, sizeof hbuf, hcomps, MAX_COMPS, &hn)))
+            return rc;
+        node *hd = NULL;
+        if ((rc = parent_dir(bd, r, hcomps, hn ? hn - 1 : 0, false, &hd)))
+            return rc;
+        node *t = hd && hn ? smap_get(&hd->kids, hcomps[hn - 1]) : NULL;
+        if (!t || t->type == LP_FT_DIR)
+            return entry_err(bd, e->path, "is a hard link to a file the image does not have");
+        type = t->type;
+        size = t->size;
+        dl = t->data_layer;
+        de = t->data_entry;
+        mode = t->mode; /* one inode: the target's mode, whatever the link's header says */
+        if (t->type == LP_FT_LNK && !target)
+            target = t->target;
+    }
+    if (old && old->type == LP_FT_DIR && type == LP_FT_DIR) {
+        old->mode = mode; /* the directory again: its metadata, its entries kept */
+        old->layer = bd->layer;
+        old->entry = e->entry;
+        return LP_OK;
+    }
+    char *tcopy = NULL;
+    if (type == LP_FT_LNK && !(tcopy = xstrdup(target ? target : "")))
+        return nomem(bd->err); /* copied before the old node (maybe its owner) goes */
+    if (old)
+        remove_child(im, dir, name);
+    if ((rc = paths_room(bd))) {
+        free(tcopy);
+        return rc;
+    }
+    node *k = node_new(name, type, bd->layer, e->entry);
+    if (!k) {
+        free(tcopy);
+        return nomem(bd->err);
+    }
+    k->mode = type == LP_FT_LNK ? 0777 : mode; /* as lstat shows any link on Linux */
+    k->size = type == LP_FT_REG ? size : 0;
+    k->data_layer = dl;
+    k->data_entry = de;
+    k->target = tcopy;
+    if (!smap_put(&dir->kids, name, k)) {
+        node_free(k);
+        return nomem(bd->err);
+    }
+    k->parent = dir;
+    im->n_paths++;
     return LP_OK;
 }
 
 /* ------------------------------------------------------------------ */
 /* Reading layers                                                      */
 
+static long blob_cb(void *ctx, const void **p, lp_err *err)
+{
+    return lp_bstream_read(ctx, p, err);
+}
+
 static la_ssize_t rd_cb(struct archive *a, void *client, const void **buf)
 {
     (void)a;
     layer_reader *lr = client;
-    long got = lp_bstream_read(lr->s, buf, &lr->err);
+    long got = lp_dstream_read(lr->d, buf, &lr->err);
     return got < 0 ? -1 : (la_ssize_t)got;
 }
 
@@ -903,8 +1046,41 @@ static la_int64_t skip_cb(struct archive *a, void *client, la_int64_t request)
 {
     (void)a;
     layer_reader *lr = client;
+    /* only bytes that are not decompressed can be skipped without reading them */
+    if (!lp_dstream_is_plain(lr->d))
+        return 0;
     int64_t k = lp_bstream_skip(lr->s, request, &lr->err);
     return k < 0 ? 0 : k;
+}
+
+static void reader_close(layer_reader *lr)
+{
+    for (size_t k = 0; k < OPEN_READERS; k++)
+        if (g_open[k] == lr)
+            g_open[k] = NULL;
+    if (lr->a)
+        archive_read_free(lr->a);
+    lp_dstream_close(&lr->d);
+    lp_bstream_close(&lr->s);
+    memset(lr, 0, sizeof *lr);
+}
+
+/* A place among the open readers for @p lr, closing the least recently used one when full. */
+static void reader_register(layer_reader *lr)
+{
+    size_t slot = 0;
+    for (size_t k = 0; k < OPEN_READERS; k++) {
+        if (!g_open[k]) {
+            slot = k;
+            break;
+        }
+        if (g_open[k]->used < g_open[slot]->used)
+            slot = k;
+    }
+    if (g_open[slot])
+        reader_close(g_open[slot]);
+    g_open[slot] = lr;
+    lr->used = ++g_clock;
 }
 
 /* Open layer @p i for reading from its start; with @p hash, every byte is hashed. */
@@ -916,13 +1092,18 @@ static lp_code reader_open(image *im, size_t i, bool hash, layer_reader *lr, lp_
     lp_code rc = lp_bstream_open(im->blobs, im->layer_members[i], what, hash, &lr->s, err);
     if (rc)
         return rc;
+    char dwhat[300];
+    snprintf(dwhat, sizeof dwhat, "'%s': layer %zu (%s)", lp_blobs_path(im->blobs), i,
+             im->layers[i].digest ? im->layers[i].digest : im->layer_members[i]);
+    if ((rc = lp_dstream_open(&lr->d, blob_cb, lr->s, dwhat, &im->budget, err)))
+        return rc;
+    reader_register(lr);
     lr->a = archive_read_new();
     if (!lr->a)
         return nomem(err);
+    /* tar only: decompression is decomp.c's, under its limits */
     archive_read_support_format_tar(lr->a);
     archive_read_support_filter_none(lr->a);
-    archive_read_support_filter_gzip(lr->a);
-    archive_read_support_filter_zstd(lr->a);
     if (archive_read_open2(lr->a, lr, NULL, rd_cb, hash ? NULL : skip_cb, NULL) != ARCHIVE_OK) {
         if (lr->err.code)
             return lp_err_set(err, lr->err.code, "%s", lr->err.msg);
@@ -935,18 +1116,11 @@ static lp_code reader_open(image *im, size_t i, bool hash, layer_reader *lr, lp_
     return LP_OK;
 }
 
-static void reader_close(layer_reader *lr)
-{
-    if (lr->a)
-        archive_read_free(lr->a);
-    lp_bstream_close(&lr->s);
-    memset(lr, 0, sizeof *lr);
-}
-
 /* The next header; LP_OK with *e NULL at the end. Errors name the layer. */
 static lp_code reader_next(image *im, size_t i, layer_reader *lr, struct archive_entry **e,
                            lp_err *err)
 {
+    lr->used = ++g_clock;
     int r = archive_read_next_header(lr->a, e);
     if (r == ARCHIVE_EOF) {
         *e = NULL;
@@ -971,17 +1145,7 @@ static lp_code reader_next(image *im, size_t i, layer_reader *lr, struct archive
                       lp_blobs_path(im->blobs), i, id, (unsigned long long)lr->next, m ? m : "?");
 }
 
-static const char *compression_of(struct archive *a)
-{
-    switch (archive_filter_code(a, 0)) {
-    case ARCHIVE_FILTER_GZIP: return "gzip";
-    case ARCHIVE_FILTER_ZSTD: return "zstd";
-    case ARCHIVE_FILTER_NONE: return "none";
-    default: return "other";
-    }
-}
-
-static void cache_keep(image *im, content *c);
+static void cache_keep(image *im, content *c, bool evict);
 static void content_unref(void *p);
 
 /* What a dynamic loader opens: libraries, loaders, their configuration files. */
@@ -999,132 +1163,159 @@ static bool loader_file(const char *path, uint64_t size)
     return strncmp(p, "etc/ld.so.c", 11) == 0 || strncmp(p, "etc/ld-musl-", 12) == 0;
 }
 
-/*
- * The data of the entry the reader is at: a content (one reference, keyed
- * "LAYER:ENTRY") holding @p size bytes. NULL when out of memory (*short_read
- * false) or when the layer gave fewer bytes (*short_read true: truncated).
- */
-static content *content_read(struct archive *a, size_t layer, uint64_t entry, uint64_t size,
-                             bool *short_read)
+/* Files larger than this are read into a temporary file, not into memory. */
+static uint64_t in_memory_max(void)
 {
-    *short_read = false;
+    uint64_t m = lp_limit(LP_LIMIT_MEMORY);
+    return m ? m / 4 : UINT64_MAX;
+}
+
+/*
+ * The data of the entry the reader is at, @p size bytes, block by block as
+ * libarchive gives them with their offsets (a GNU sparse entry's holes are
+ * not in the tar: they stay zeros, and holes in a temporary file). Into
+ * @p buf (zeroed, size bytes) or, when @p fd >= 0, into that file. A block
+ * outside the entry, or a layer that ends first, is a truncated/corrupt layer.
+ */
+static lp_code entry_data(struct archive *a, uint64_t size, uint8_t *buf, int fd,
+                          const char *display, layer_reader *lr, lp_err *err)
+{
+    if (fd >= 0 && ftruncate(fd, (off_t)size) != 0)
+        return lp_err_set(err, LP_ERR_IO, "'%s': cannot size a temporary file: %s", display,
+                          strerror(errno));
+    uint64_t seen = 0;
+    for (;;) {
+        const void *blk = NULL;
+        size_t n = 0;
+        la_int64_t off = 0;
+        int r = archive_read_data_block(a, &blk, &n, &off);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            if (lr && lr->err.code) {
+                if (err)
+                    *err = lr->err;
+                return lr->err.code;
+            }
+            const char *m = archive_error_string(a);
+            return lp_err_set(err, LP_ERR_FORMAT, "'%s': cannot be read from its layer (%s)", display,
+                              m ? m : "truncated");
+        }
+        if (off < 0 || (uint64_t)off > size || n > size - (uint64_t)off)
+            return lp_err_set(err, LP_ERR_FORMAT, "'%s': its layer gives bytes past its size of %llu",
+                              display, (unsigned long long)size);
+        if (n && fd >= 0) {
+            lp_code rc = lp_tmpfile_write(fd, (uint64_t)off, blk, n, display, err);
+            if (rc)
+                return rc;
+        } else if (n) {
+            memcpy(buf + off, blk, n);
+        }
+        seen += n;
+    }
+    (void)seen;
+    return LP_OK;
+}
+
+/* A content (one reference, keyed "LAYER:ENTRY") holding the entry's @p size bytes. */
+static lp_code content_read(struct archive *a, size_t layer, uint64_t entry, uint64_t size,
+                            const char *display, layer_reader *lr, content **out, lp_err *err)
+{
+    *out = NULL;
     content *c = calloc(1, sizeof *c);
-    uint8_t *buf = malloc(size ? (size_t)size : 1);
+    uint8_t *buf = calloc(size ? (size_t)size : 1, 1);
     char key[48];
     snprintf(key, sizeof key, "%zu:%llu", layer, (unsigned long long)entry);
     if (!c || !buf || !(c->key = strdup(key))) {
         free(buf);
         free(c);
-        return NULL;
-    }
-    size_t got = 0;
-    while (got < size) {
-        la_ssize_t n = archive_read_data(a, buf + got, (size_t)size - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
+        return nomem(err);
     }
     c->data = buf;
-    c->len = got;
+    c->len = (size_t)size;
     c->refs = 1;
-    if (got != size) {
-        *short_read = true;
+    lp_code rc = entry_data(a, size, buf, -1, display, lr, err);
+    if (rc) {
         content_unref(c);
-        return NULL;
+        return rc;
     }
-    return c;
+    *out = c;
+    return LP_OK;
 }
 
-/* While indexing: keep the bytes of entry @p entry of layer @p layer when the budget allows. */
-static lp_code prefetch_entry(image *im, struct archive *a, size_t layer, uint64_t entry,
-                              uint64_t size, lp_err *err)
+/* While indexing: keep the bytes of entry @p entry of layer @p layer when there is room. */
+static lp_code prefetch_entry(image *im, layer_reader *lr, size_t layer, uint64_t entry,
+                              uint64_t size, const char *path, lp_err *err)
 {
-    if (im->cache_bytes + size > CACHE_BUDGET)
+    uint64_t budget = lp_limit(LP_LIMIT_MEMORY);
+    if (size > in_memory_max() || (budget && g_cache.bytes + size > budget))
         return LP_OK;
-    bool short_read;
-    content *c = content_read(a, layer, entry, size, &short_read);
-    if (!c)
-        return short_read ? LP_OK : nomem(err); /* a short read is the layer's error: reader_next reports it */
-    cache_keep(im, c);
+    content *c = NULL;
+    lp_err e2;
+    lp_err_clear(&e2);
+    lp_code rc = content_read(lr->a, layer, entry, size, path, lr, &c, &e2);
+    if (rc == LP_ERR_NOMEM)
+        return nomem(err);
+    if (rc)
+        return LP_OK; /* the layer's error: the next header reports it */
+    cache_keep(im, c, false);
     content_unref(c);
     return LP_OK;
 }
 
-/* Index layer i: read every entry, apply its whiteouts, add its entries; check its digest. */
+/* Index layer i: read every entry, applied as it comes (whiteouts, then the rest); check its digest. */
 static lp_code index_layer(image *im, lp_root *r, size_t i, const char *want_hex, lp_err *err)
 {
     layer_reader lr;
     lp_code rc = reader_open(im, i, true, &lr, err);
-    lentry *v = NULL;
-    size_t n = 0, cap = 0;
+    uint64_t n = 0;
     char lname[128];
     snprintf(lname, sizeof lname, "layer %zu (%s)", i,
              im->layers[i].digest ? im->layers[i].digest : im->layer_members[i]);
+    build bd = {im, (int)i, lname, err};
     while (!rc) {
         struct archive_entry *e = NULL;
         if ((rc = reader_next(im, i, &lr, &e, err)) || !e)
             break;
         if (n == 0)
-            im->layers[i].compression = compression_of(lr.a);
-        if (n >= LP_IMAGE_MAX_PATHS) {
-            rc = lp_err_set(err, LP_ERR_LIMIT, "'%s': %s has more than %u entries",
-                            lp_blobs_path(im->blobs), lname, LP_IMAGE_MAX_PATHS);
-            break;
-        }
-        if (n == cap) {
-            size_t nc = cap ? cap * 2 : 256;
-            lentry *nv = realloc(v, nc * sizeof *nv);
-            if (!nv) {
-                rc = nomem(err);
-                break;
-            }
-            v = nv;
-            cap = nc;
-        }
-        lentry *x = &v[n];
-        memset(x, 0, sizeof *x);
+            im->layers[i].compression = lp_dstream_kind(lr.d);
+        n++;
+        lentry x = {0};
         const char *p = archive_entry_pathname(e);
-        x->path = strdup(p ? p : "");
-        x->entry = lr.next - 1;
-        x->mode = (uint32_t)archive_entry_perm(e) & 07777u;
+        x.path = p ? p : "";
+        x.entry = lr.next - 1;
+        x.mode = (uint32_t)archive_entry_perm(e) & 07777u;
         const char *hl = archive_entry_hardlink(e);
         mode_t ft = archive_entry_filetype(e);
         if (hl) {
-            x->hardlink = strdup(hl);
-            x->type = LP_FT_REG;
+            x.hardlink = hl;
+            x.type = LP_FT_REG;
         } else if (ft == AE_IFREG) {
-            x->type = LP_FT_REG;
+            x.type = LP_FT_REG;
             int64_t sz = archive_entry_size(e);
-            x->size = sz > 0 ? (uint64_t)sz : 0;
-            if (im->prefetch && x->path && loader_file(x->path, x->size) &&
-                (rc = prefetch_entry(im, lr.a, i, x->entry, x->size, err))) {
-                n++;
-                break;
-            }
+            x.size = sz > 0 ? (uint64_t)sz : 0;
         } else if (ft == AE_IFDIR) {
-            x->type = LP_FT_DIR;
+            x.type = LP_FT_DIR;
         } else if (ft == AE_IFLNK) {
-            x->type = LP_FT_LNK;
+            x.type = LP_FT_LNK;
             const char *t = archive_entry_symlink(e);
             if (t && strlen(t) > LP_ROOT_PATH_MAX) {
-                n++;
-                rc = entry_err(&(build){im, (int)i, lname, err}, x->path,
-                               "is a symbolic link with a target over 4096 bytes");
+                rc = entry_err(&bd, x.path, "is a symbolic link with a target over 4096 bytes");
                 break;
             }
-            x->target = strdup(t ? t : "");
+            x.target = t ? t : "";
         } else {
-            x->type = LP_FT_OTHER;
+            x.type = LP_FT_OTHER;
         }
-        n++;
-        if (!x->path || (hl && !x->hardlink) || (ft == AE_IFLNK && !x->target)) {
-            rc = nomem(err);
+        if ((rc = add_entry(&bd, r, &x)))
             break;
-        }
+        if (x.type == LP_FT_REG && !hl && im->prefetch && loader_file(x.path, x.size) &&
+            (rc = prefetch_entry(im, &lr, i, x.entry, x.size, x.path, err)))
+            break;
     }
     im->layers[i].entries = n;
-    if (!im->layers[i].compression && lr.a)
-        im->layers[i].compression = compression_of(lr.a); /* a layer with no entry at all */
+    if (!im->layers[i].compression && lr.d)
+        im->layers[i].compression = lp_dstream_kind(lr.d); /* a layer with no entry at all */
     if (!rc) {
         char hex[65];
         uint64_t total = 0;
@@ -1139,12 +1330,6 @@ static lp_code index_layer(image *im, lp_root *r, size_t i, const char *want_hex
         }
     }
     reader_close(&lr);
-    build bd = {im, (int)i, lname, err};
-    if (!rc)
-        rc = apply_whiteouts(&bd, r, v, n);
-    if (!rc)
-        rc = add_entries(&bd, r, v, n);
-    lentries_free(v, n);
     return rc;
 }
 
@@ -1226,59 +1411,83 @@ static void content_unref(void *p)
     }
 }
 
-/* Keep c in the cache (one reference), evicting the oldest entries past the budget. */
-static void cache_keep(image *im, content *c)
+static void cache_unlink(content *c)
 {
-    if (c->len > CACHE_ONE_MAX)
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        g_cache.head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    else
+        g_cache.tail = c->prev;
+    c->prev = c->next = NULL;
+    g_cache.bytes -= c->len;
+}
+
+static void cache_link(content *c)
+{
+    c->prev = g_cache.tail;
+    c->next = NULL;
+    if (g_cache.tail)
+        g_cache.tail->next = c;
+    else
+        g_cache.head = c;
+    g_cache.tail = c;
+    g_cache.bytes += c->len;
+}
+
+/* Drop c from the cache (and its image's table); the cache's reference goes. */
+static void cache_drop(content *c)
+{
+    smap_del(&c->owner->cache, c->key);
+    cache_unlink(c);
+    c->owner = NULL;
+    content_unref(c);
+}
+
+/*
+ * Keep c in the process-wide cache (one reference), within the "memory"
+ * limit: with @p evict, the least recently used contents of any image make
+ * room; without (prefetching), c is kept only if it fits as things are.
+ */
+static void cache_keep(image *im, content *c, bool evict)
+{
+    uint64_t budget = lp_limit(LP_LIMIT_MEMORY);
+    if (!budget)
+        budget = UINT64_MAX;
+    if (c->len > budget / 4 || c->owner)
         return;
-    while (im->cache_bytes + c->len > CACHE_BUDGET && im->cache_n) {
-        char *k = im->cache_order[0];
-        content *old = smap_get(&im->cache, k);
-        smap_del(&im->cache, k);
-        if (old) {
-            im->cache_bytes -= old->len;
-            content_unref(old);
-        }
-        free(k);
-        memmove(im->cache_order, im->cache_order + 1, (im->cache_n - 1) * sizeof *im->cache_order);
-        im->cache_n--;
-    }
-    if (im->cache_n == im->cache_cap) {
-        size_t nc = im->cache_cap ? im->cache_cap * 2 : 64;
-        char **no = realloc(im->cache_order, nc * sizeof *no);
-        if (!no)
-            return;
-        im->cache_order = no;
-        im->cache_cap = nc;
-    }
-    char *key = strdup(c->key);
-    if (!key || !smap_put(&im->cache, c->key, c)) {
-        free(key);
+    while (g_cache.bytes + c->len > budget && g_cache.head && evict)
+        cache_drop(g_cache.head);
+    if (g_cache.bytes + c->len > budget)
         return;
-    }
-    im->cache_order[im->cache_n++] = key;
-    im->cache_bytes += c->len;
+    if (!smap_put(&im->cache, c->key, c))
+        return;
+    c->owner = im;
+    cache_link(c);
     c->refs++;
 }
 
-/* The bytes of entry @p entry of layer @p layer (@p size of them). */
+/* The file at entry @p entry of layer @p layer (@p size bytes), as a source named @p display. */
 static lp_code read_entry(image *im, int layer, uint64_t entry, uint64_t size, const char *display,
-                          content **out, lp_err *err)
+                          lp_src **out, lp_err *err)
 {
     char key[48];
     snprintf(key, sizeof key, "%d:%llu", layer, (unsigned long long)entry);
     content *c = smap_get(&im->cache, key);
     if (c) {
+        cache_unlink(c); /* the most recently used now */
+        cache_link(c);
         c->refs++;
-        *out = c;
-        return LP_OK;
+        return lp_src_from_mem_release(out, c->data, c->len, display, content_unref, c, err);
     }
     if (layer < 0 || (size_t)layer >= im->meta.n_layers)
         return lp_err_set(err, LP_ERR_INVAL, "'%s': no such layer", display);
-    if (size > LP_IMAGE_MAX_FILE)
-        return lp_err_set(err, LP_ERR_LIMIT, "'%s': %llu bytes, over the limit of %llu for a file "
-                          "read out of an image",
-                          display, (unsigned long long)size, (unsigned long long)LP_IMAGE_MAX_FILE);
+    uint64_t fmax = lp_limit(LP_LIMIT_FILE);
+    if (fmax && size > fmax)
+        return lp_limit_err(err, LP_LIMIT_FILE, "'%s': a file of %llu bytes", display,
+                            (unsigned long long)size);
     layer_reader *lr = &im->readers[layer];
     lp_code rc = LP_OK;
     if (lr->a && lr->next > entry)
@@ -1301,18 +1510,28 @@ static lp_code read_entry(image *im, int layer, uint64_t entry, uint64_t size, c
         reader_close(lr);
         return rc;
     }
-    bool short_read;
-    c = content_read(lr->a, (size_t)layer, entry, size, &short_read);
-    if (!c) {
-        reader_close(lr);
-        return short_read ? lp_err_set(err, LP_ERR_FORMAT, "'%s': truncated in its layer (fewer than "
-                                       "%llu bytes)",
-                                       display, (unsigned long long)size)
-                          : nomem(err);
+    if (size > in_memory_max()) {
+        /* too large for memory: an unlinked temporary file, read like any file */
+        int fd = lp_tmpfile(display, err);
+        if (fd < 0) {
+            reader_close(lr);
+            return err && err->code ? err->code : LP_ERR_IO;
+        }
+        rc = entry_data(lr->a, size, NULL, fd, display, lr, err);
+        if (rc) {
+            close(fd);
+            reader_close(lr);
+            return rc;
+        }
+        return lp_src_from_fd(out, fd, display, size, err);
     }
-    cache_keep(im, c);
-    *out = c;
-    return LP_OK;
+    rc = content_read(lr->a, (size_t)layer, entry, size, display, lr, &c, err);
+    if (rc) {
+        reader_close(lr);
+        return rc;
+    }
+    cache_keep(im, c, true);
+    return lp_src_from_mem_release(out, c->data, c->len, display, content_unref, c, err);
 }
 
 static lp_code im_open(lp_root *r, const char *canon, const char *display, lp_src **out,
@@ -1322,11 +1541,7 @@ static lp_code im_open(lp_root *r, const char *canon, const char *display, lp_sr
     node *n = lookup(im, canon);
     if (!n || n->type != LP_FT_REG)
         return lp_err_set(err, LP_ERR_INVAL, "'%s': not a regular file", display);
-    content *c = NULL;
-    lp_code rc = read_entry(im, n->data_layer, n->data_entry, n->size, display, &c, err);
-    if (rc || !c)
-        return rc ? rc : nomem(err);
-    return lp_src_from_mem_release(out, c->data, c->len, display, content_unref, c, err);
+    return read_entry(im, n->data_layer, n->data_entry, n->size, display, out, err);
 }
 
 static const lp_image_meta *im_meta(const lp_root *r) { return &((const image *)r->priv)->meta; }
@@ -1346,9 +1561,12 @@ static void image_free(image *im)
     free(im->layers);
     free(im->layer_members);
     node_free(im->root);
-    for (size_t i = 0; i < im->cache_n; i++)
-        free(im->cache_order[i]);
-    free(im->cache_order);
+    for (size_t i = 0; i < im->cache.cap; i++)
+        if (im->cache.keys[i]) {
+            content *c = im->cache.vals[i];
+            cache_unlink(c);
+            c->owner = NULL;
+        }
     smap_release(&im->cache, content_unref);
     lp_blobs_free(&im->blobs);
     free(im->s_path);
@@ -1582,11 +1800,11 @@ static lp_code open_legacy(image *im, cands *c, size_t pick, lp_err *err)
  * Open the image file at path and read its list of images: the layout ("oci-dir", "oci-tar",
  * "docker-save") and one candidate per image (per platform of a multi-platform index).
  */
-static lp_code read_index(const char *path, lp_blobs **blobs, const char **layout, bool *oci_out,
-                          cands *c, lp_err *err)
+static lp_code read_index(const char *path, lp_dbudget *budget, const char *sel, lp_blobs **blobs,
+                          const char **layout, bool *oci_out, cands *c, lp_err *err)
 {
     bool is_dir = false;
-    lp_code rc = lp_blobs_open(path, blobs, &is_dir, err);
+    lp_code rc = lp_blobs_open(path, budget, blobs, &is_dir, err);
     if (rc)
         return rc;
     lp_blobs *b = *blobs;
@@ -1603,26 +1821,14 @@ static lp_code read_index(const char *path, lp_blobs **blobs, const char **layou
     json_t *top = NULL;
     rc = load_json(b, oci ? "index.json" : "manifest.json", oci ? "index.json" : "manifest.json",
                    NULL, &top, err);
+    smap seen = {0};
     if (!rc)
-        rc = oci ? oci_collect(b, top, NULL, NULL, 0, c, err) : legacy_collect(b, top, c, err);
+        rc = oci ? oci_collect(b, top, NULL, NULL, 0, &seen, c, err) : legacy_collect(b, top, c, err);
+    smap_release(&seen, NULL);
     json_decref(top);
-    if (rc)
-        return rc;
-    if (legacy) {
-        /* platforms come from the configs */
-        for (size_t i = 0; i < c->n; i++) {
-            json_t *cfg = NULL;
-            lp_err e2;
-            lp_err_clear(&e2);
-            if (load_json(b, jstr(c->v[i].legacy, "Config"), "config", NULL, &cfg, &e2) == LP_OK) {
-                c->v[i].os = xstrdup(jstr(cfg, "os"));
-                c->v[i].arch = xstrdup(jstr(cfg, "architecture"));
-                c->v[i].variant = xstrdup(jstr(cfg, "variant"));
-            }
-            json_decref(cfg);
-        }
-    }
-    return LP_OK;
+    if (!rc && legacy)
+        rc = legacy_platforms(b, c, sel, err); /* from the configs, only for what sel keeps */
+    return rc;
 }
 
 /*
@@ -1685,7 +1891,8 @@ lp_code lp_image_list_read(const char *spec, lp_image_list *out, lp_err *err)
     bool oci = false;
     bool *keep = NULL;
     out->path = path;
-    if ((rc = read_index(path, &b, &out->layout, &oci, &c, err)))
+    lp_dbudget budget = {0}; /* the blobs are released before this returns */
+    if ((rc = read_index(path, &budget, sel, &b, &out->layout, &oci, &c, err)))
         goto done;
     keep = calloc(c.n ? c.n : 1, sizeof *keep);
     out->images = calloc(c.n ? c.n : 1, sizeof *out->images);
@@ -1694,7 +1901,7 @@ lp_code lp_image_list_read(const char *spec, lp_image_list *out, lp_err *err)
         goto done;
     }
     for (size_t i = 0; i < c.n; i++) {
-        if (!(keep[i] = selected(&c.v[i], sel)))
+        if (!(keep[i] = sel_keeps(sel, &c.v[i])))
             continue;
         /* the candidate's strings move to the entry */
         cand *x = &c.v[i];
@@ -1763,7 +1970,7 @@ lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts 
     im->prefetch = opts && opts->prefetch_libraries;
     im->meta.path = im->s_path;
     bool oci = false;
-    if ((rc = read_index(im->s_path, &im->blobs, &im->meta.layout, &oci, &c, err)))
+    if ((rc = read_index(im->s_path, &im->budget, sel, &im->blobs, &im->meta.layout, &oci, &c, err)))
         goto fail;
     lp_blobs *b = im->blobs;
     size_t pick = SIZE_MAX;

@@ -184,6 +184,8 @@ static lp_code resolve(lp_root *r, const char *path, bool follow_last, walk *w, 
 {
     w->clen = 0;
     w->canon[0] = '\0';
+    w->queue = NULL; /* every caller frees it, also after the early returns below */
+    w->qpos = 0;
     w->qlen = strlen(path);
     if (w->qlen > LP_ROOT_PATH_MAX)
         return lp_err_set(err, LP_ERR_LIMIT, "path too long in root '%s'", r->label);

@@ -14,6 +14,7 @@
  * media and for users who cannot write the file or its directory.
  */
 #include "linkproof/registry.h"
+#include "util/jsonlimit.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -496,12 +497,37 @@ static lp_code insert(lp_registry *r, const row *e, const char *where, bool *add
     return LP_OK;
 }
 
+/* Bounds on what one entry may hold, so that no row (and no list of rows) can be large. */
+static lp_code fields_fit(const row *e, const char *name, size_t line, lp_err *err)
+{
+    const struct {
+        const char *what, *v;
+        size_t max;
+    } f[] = {
+        {"label", e->label, LP_REGISTRY_LABEL_MAX},  {"path", e->path, LP_REGISTRY_PATH_MAX},
+        {"go_build_id", e->go_build_id, 256},        {"gnu_build_id", e->gnu_build_id, 256},
+        {"added_at", e->added_at, 64},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (f[i].v && strlen(f[i].v) > f[i].max)
+            return line ? lp_err_set(err, LP_ERR_LIMIT, "'%s': line %zu: a %s of %zu bytes, over the "
+                                     "limit of %zu",
+                                     name, line, f[i].what, strlen(f[i].v), f[i].max)
+                        : lp_err_set(err, LP_ERR_LIMIT, "a %s of %zu bytes, over the limit of %zu",
+                                     f[i].what, strlen(f[i].v), f[i].max);
+    return LP_OK;
+}
+
 lp_code lp_registry_add(lp_registry *r, const lp_fingerprint *f, const char *path, const char *label,
                         bool *added, lp_err *err)
 {
     if (!lp_registry_label_ok(label))
         return lp_err_set(err, LP_ERR_INVAL, "%s", label_rule);
-    lp_code rc = writable(r, err);
+    lp_code rc = fields_fit(&(row){label, f->go_build_id, f->gnu_build_id, NULL, NULL, 0, path, NULL},
+                            NULL, 0, err);
+    if (rc)
+        return rc;
+    rc = writable(r, err);
     if (rc)
         return rc;
     char ts[32];
@@ -715,6 +741,11 @@ static lp_code parse_line(const char *p, size_t n, const char *name, size_t line
                                        "code_sha256", "code_size", "path", "added_at"};
     static const char *const optional[] = {"go_build_id", "gnu_build_id", "path", "added_at"};
     json_error_t je;
+    lp_err le;
+    lp_err_clear(&le);
+    /* bounded before parsing (size, nesting, values), as every JSON input */
+    if (lp_json_check(p, n, name, "line", &le))
+        return lp_err_set(err, le.code, "line %zu: %s", line, le.msg);
     /* jansson checks the UTF-8 of every string (and refuses \u0000) */
     json_t *o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &je);
     if (!o)
@@ -750,6 +781,12 @@ static lp_code parse_line(const char *p, size_t n, const char *name, size_t line
                         name, line);
     if (!rc && !lp_registry_label_ok(label))
         rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': line %zu: %s", name, line, label_rule);
+    if (!rc)
+        rc = fields_fit(&(row){label, json_string_value(json_object_get(o, "go_build_id")),
+                               json_string_value(json_object_get(o, "gnu_build_id")), sha, code, 0,
+                               json_string_value(json_object_get(o, "path")),
+                               json_string_value(json_object_get(o, "added_at"))},
+                        name, line, err);
     if (!rc) {
         bool oom = false;
         memset(e, 0, sizeof *e);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "linkproof/limits.h"
 #include "util/cursor.h"
 
 /* File sources keep the last few 4 KiB-aligned blocks that small reads
@@ -302,4 +303,85 @@ void lp_region_release(lp_region *r)
     if (r->priv_map)
         munmap(r->priv_map, r->priv_maplen);
     memset(r, 0, sizeof *r);
+}
+
+lp_code lp_fd_read_all(int fd, const char *name, uint64_t max, int limit, char **out, size_t *len,
+                       lp_err *err)
+{
+    *out = NULL;
+    *len = 0;
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    for (;;) {
+        if (n == cap) {
+            if (max && cap > max) {
+                free(buf);
+                return lp_limit_err(err, (lp_limit_id)limit, "'%s': more than %llu bytes", name,
+                                    (unsigned long long)max);
+            }
+            /* never more than one byte past the limit: that byte is how going over is seen */
+            size_t ncap = max && cap * 2 > max + 1 ? (size_t)max + 1 : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                free(buf);
+                return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            lp_err_set(err, LP_ERR_IO, "'%s': cannot read: %s", name, strerror(e));
+            if (err)
+                err->sys_errno = e;
+            return LP_ERR_IO;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (max && n > max) {
+        free(buf);
+        return lp_limit_err(err, (lp_limit_id)limit, "'%s': more than %llu bytes", name,
+                            (unsigned long long)max);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return LP_OK;
+}
+
+lp_code lp_file_read_all(const char *path, const char *what, uint64_t max, int limit, char **out,
+                         size_t *len, lp_err *err)
+{
+    *out = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        lp_err_set(err, LP_ERR_IO, "'%s': cannot open %s: %s", path, what, strerror(e));
+        if (err)
+            err->sys_errno = e;
+        return LP_ERR_IO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return lp_err_set(err, LP_ERR_INVAL, "'%s': %s is not a regular file", path, what);
+    }
+    if (max && (uint64_t)st.st_size > max) {
+        close(fd);
+        return lp_limit_err(err, (lp_limit_id)limit, "'%s': %s of %llu bytes", path, what,
+                            (unsigned long long)st.st_size);
+    }
+    /* a regular file: reads never block, and O_NONBLOCK changes nothing else */
+    lp_code rc = lp_fd_read_all(fd, path, max, limit, out, len, err);
+    close(fd);
+    return rc;
 }

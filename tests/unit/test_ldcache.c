@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "linkproof/ld.h"
+#include "util/strbuf.h"
 
 /* ------------------------------------------------------------------ */
 /* A cache writer, laid out as glibc's elf/cache.c save_cache does.    */
@@ -975,7 +976,9 @@ static bool skipped_says(const lp_dirlist *l, const char *const *words)
 static void test_ldconf_limits(void **state)
 {
     (void)state;
-    put_text("lim/fork.conf", "/lim\ninclude fork.conf fork.conf\n");
+    /* a file that includes itself twice: read once (taking it again could add nothing),
+     * not 2^16 times */
+    put_text("lim/fork.conf", "include fork.conf fork.conf\n/lim\n");
     lp_root *r = open_root();
     lp_dirlist l;
     bool present = false;
@@ -983,7 +986,7 @@ static void test_ldconf_limits(void **state)
     lp_err_clear(&e);
     assert_int_equal(lp_ldconf_read(r, "/lim/fork.conf", &l, &present, &e), LP_OK);
     assert_int_equal(l.n, 1); /* /lim, once */
-    assert_true(skipped_says(&l, (const char *const[]){"not read", "1024", "/lim/fork.conf", NULL}));
+    assert_int_equal(l.n_skipped, 0);
     lp_dirlist_release(&l);
 
     char rel[64], text[64];
@@ -1004,6 +1007,36 @@ static void test_ldconf_limits(void **state)
                                                         "'/many/conf.d/f1023.conf' on", NULL}));
     lp_dirlist_release(&l);
     assert_int_equal(l.n_skipped, 0);
+    /* one directory listed for many patterns: listed once; the names compared with patterns
+     * in all are capped (4,096 names x 1,100 distinct patterns): the patterns past the cap are
+     * skipped, and a line says so */
+    mkdirs("lim/many");
+    for (int i = 0; i < 4096; i++) {
+        char n[64];
+        snprintf(n, sizeof n, "lim/many/f%d", i);
+        put_text(n, "");
+    }
+    lp_strbuf sb = {0};
+    for (int i = 0; i < 1100; i++)
+        lp_sb_addf(&sb, "include many/*.x%d\n", i);
+    char *conf = lp_sb_take(&sb);
+    put_text("lim/storm.conf", conf);
+    free(conf);
+    lp_root_refresh(r);
+    assert_int_equal(lp_ldconf_read(r, "/lim/storm.conf", &l, &present, &e), LP_OK);
+    assert_int_equal(l.n, 0);
+    assert_true(skipped_says(&l, (const char *const[]){"not expanded", "/lim/many/", NULL}));
+    lp_dirlist_release(&l);
+    /* the same pattern 50,000 times (most of the 1 MiB a file may hold): expanded once */
+    sb = (lp_strbuf){0};
+    for (int i = 0; i < 50000; i++)
+        lp_sb_adds(&sb, "include many/*.x0\n");
+    conf = lp_sb_take(&sb);
+    put_text("lim/same.conf", conf);
+    free(conf);
+    lp_root_refresh(r);
+    assert_int_equal(lp_ldconf_read(r, "/lim/same.conf", &l, &present, &e), LP_OK);
+    lp_dirlist_release(&l);
     close_root(&r);
 }
 
