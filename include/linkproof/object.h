@@ -53,6 +53,14 @@ typedef struct lp_segment {
     uint32_t raw_flags; /**< the format's own: ELF p_flags, PE characteristics, Mach-O initprot | maxprot << 8 */
     const char *name;   /**< Mach-O segment name, PE section name, else "" */
     uint64_t off, vaddr, filesz, memsz, align;
+    /**
+     * The format's plain writable data, as Go's debug/buildinfo looks for it: ELF, a
+     * PT_LOAD writable and not executable; PE, a section at a non-zero RVA with file
+     * data whose characteristics, alignment aside, are exactly initialized data, read,
+     * write; Mach-O, a segment at a non-zero address with file data whose initial and
+     * maximum protections are both read-write.
+     */
+    bool data;
 } lp_segment;
 
 /** A section header, with its name resolved. */
@@ -87,10 +95,18 @@ typedef struct lp_dynamic {
     size_t n_entries;   /**< dynamic entries before DT_NULL */
 } lp_dynamic;
 
+/* The ELF numbers the structures above carry (the rest: src/obj/elf_defs.h). */
 #define LP_DF_1_PIE 0x08000000u
 #define LP_PT_LOAD 1u
 #define LP_PT_GNU_STACK 0x6474e551u
 #define LP_PT_GNU_RELRO 0x6474e552u
+#define LP_ET_REL 1u   /**< lp_obj_info.type of ELF: e_type */
+#define LP_ET_EXEC 2u
+#define LP_ET_DYN 3u
+#define LP_ET_CORE 4u
+#define LP_STT_NOTYPE 0u /**< lp_symbol.type */
+#define LP_STT_OBJECT 1u
+#define LP_STT_FUNC 2u
 
 /**
  * Recognise and open an object from @p src. Reads the file header, the
@@ -203,6 +219,19 @@ void lp_obj_symbols_free(lp_symbol **syms);
  * the in-file word zero in PIE binaries, so readers of pointers use this.
  */
 lp_code lp_obj_read_ptr(lp_obj *obj, uint64_t addr, uint64_t *val, lp_err *err);
+
+/**
+ * The container-image platform an object runs as ("linux/amd64"): ELF objects
+ * whose machine has a GOARCH (PE and Mach-O binaries do not run in Linux
+ * images). False, and @p buf untouched, otherwise.
+ */
+bool lp_obj_platform(const lp_obj_info *info, char *buf, size_t n);
+
+/** lp_obj_platform() of the file at @p path, reading only its headers. */
+bool lp_file_platform(const char *path, char *buf, size_t n);
+
+/** The platform of this machine ("linux/arm64"), from uname; "linux/amd64" when unknown. */
+const char *lp_host_platform(void);
 
 #ifdef __cplusplus
 }

@@ -18,7 +18,6 @@
 #include "linkproof/ldflags.h"
 #include "linkproof/xvar.h"
 
-#define ET_DYN 3u
 
 static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
 
@@ -73,12 +72,12 @@ static void derive_linkage(lp_facts *f)
     l->is_static = !l->dyn.interp && l->dyn.n_needed == 0;
     l->pie_flag = l->dyn.has_flags_1 && (l->dyn.flags_1 & LP_DF_1_PIE);
     /* A shared library is ET_DYN too; it is a PIE only if it says so or can be run. */
-    l->pie = f->info.type == ET_DYN && (l->pie_flag || (l->dyn.interp && !l->dyn.soname));
+    l->pie = f->info.type == LP_ET_DYN && (l->pie_flag || (l->dyn.interp && !l->dyn.soname));
     switch (f->info.type) {
-    case 1: l->kind = "relocatable"; break;
-    case 2: l->kind = "executable"; break;
-    case ET_DYN: l->kind = l->pie ? "pie" : "shared-library"; break;
-    case 4: l->kind = "core"; break;
+    case LP_ET_REL: l->kind = "relocatable"; break;
+    case LP_ET_EXEC: l->kind = "executable"; break;
+    case LP_ET_DYN: l->kind = l->pie ? "pie" : "shared-library"; break;
+    case LP_ET_CORE: l->kind = "core"; break;
     default: l->kind = "unknown"; break;
     }
 }
@@ -94,8 +93,8 @@ static void derive_hardening(lp_facts *f, const lp_obj *obj)
             relro = true;
         else if (s->type == LP_PT_GNU_STACK) {
             l->gnu_stack = true;
-            l->exec_stack = (s->raw_flags & 1u) != 0; /* PF_X */
-        } else if (s->type == LP_PT_LOAD && (s->raw_flags & 3u) == 3u) /* PF_X | PF_W */
+            l->exec_stack = (s->flags & LP_SEG_X) != 0;
+        } else if (s->type == LP_PT_LOAD && (s->flags & (LP_SEG_X | LP_SEG_W)) == (LP_SEG_X | LP_SEG_W))
             l->n_rwx++;
     }
     l->nx = l->gnu_stack && !l->exec_stack;
@@ -146,7 +145,7 @@ static bool check_record(lp_facts *f, lp_obj *obj)
     const lp_buildinfo *bi = f->go;
     const lp_linkage *l = &f->linkage;
     bool elf = f->info.format == LP_FMT_ELF; /* linkage is read from ELF only */
-    bool static_exe = elf && l->is_static && f->info.type != ET_DYN;
+    bool static_exe = elf && l->is_static && f->info.type != LP_ET_DYN;
     const char *cgo = bi ? lp_buildinfo_setting(bi, "CGO_ENABLED") : NULL;
     bool cgo_on = cgo && strcmp(cgo, "1") == 0;
     if (static_exe && f->pcln && f->cgo_linked) {
@@ -485,7 +484,7 @@ static void version_fallback(lp_facts *f, lp_obj *obj)
     minor_range(f->pcln ? lp_pclntab_get_info(f->pcln)->version : LP_PCLN_UNKNOWN, &lo, &hi);
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type != 1 || (s->flags & LP_SEG_X) || s->filesz == 0 || s->filesz > (64u << 20))
+        if (s->type != LP_PT_LOAD || (s->flags & LP_SEG_X) || s->filesz == 0 || s->filesz > (64u << 20))
             continue;
         lp_region r;
         if (lp_src_region(lp_obj_source(obj), s->off, (size_t)s->filesz, "data", &r, &e) != LP_OK)

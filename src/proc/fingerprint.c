@@ -75,7 +75,7 @@ lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
         lp_sha256_init(c);
         for (size_t i = 0; !rc && i < lp_obj_segment_count(obj); i++) {
             const lp_segment *s = lp_obj_segment_at(obj, i);
-            if (s->type != 1 || !(s->flags & LP_SEG_X))
+            if (s->type != LP_PT_LOAD || !(s->flags & LP_SEG_X))
                 continue;
             rc = hash_range(src, c, s->off, s->filesz, err);
             out->code_size += s->filesz;
@@ -253,7 +253,7 @@ static lp_code fingerprint_reads(lp_proc *proc, lp_proc_fingerprint *out, lp_err
     lp_sha256_init(c);
     for (size_t i = 0; !rc && i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type != 1 || !(s->flags & LP_SEG_X))
+        if (s->type != LP_PT_LOAD || !(s->flags & LP_SEG_X))
             continue;
         if (s->filesz > MAX_CODE) {
             rc = lp_err_set(err, LP_ERR_LIMIT, "process %d: a code segment of %llu bytes is over the limit",
