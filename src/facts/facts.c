@@ -257,14 +257,6 @@ static bool check_record(lp_facts *f, lp_obj *obj)
 
 /* ---- the function table: packages, initializers, cgo evidence ---- */
 
-static int cmp_pkg(const void *a, const void *b)
-{
-    const lp_pkg *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->name, y->name, n);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
 /*
  * Functions only a cgo build has: runtime/cgo's own, its assembly entry points
  * (crosscall2, _cgo_panic, _cgo_topofstack, x_cgo_*), and the Go wrappers cgo
@@ -370,22 +362,16 @@ static bool gather_funcs(lp_facts *f, lp_obj *obj)
     const lp_pclntab *t = f->pcln;
     lp_pcln_version v = lp_pclntab_get_info(t)->version;
     size_t n = lp_pclntab_count(t);
-    f->pkgs = malloc((n ? n : 1) * sizeof *f->pkgs);
+    /* packages grouped once, as every view groups them (go/packages.c) */
+    lp_code prc = lp_pclntab_packages(t, &f->pkgs, &f->n_pkgs, &e);
     f->inits = malloc((n ? n : 1) * sizeof *f->inits);
     f->cgo_evidence = malloc(8 * sizeof *f->cgo_evidence);
-    if (!f->pkgs || !f->inits || !f->cgo_evidence)
+    if (prc || !f->inits || !f->cgo_evidence)
         return false;
-    size_t runs = 0;
     markers m = {0};
     for (size_t i = 0; i < n; i++) {
         const char *nm = lp_pclntab_func(t, i)->name;
         size_t pl = lp_go_package_len(nm, v);
-        /* the linker lays out a package's functions together: count runs, sort only those */
-        lp_pkg cur = {nm, pl, 1};
-        if (runs && cmp_pkg(&f->pkgs[runs - 1], &cur) == 0)
-            f->pkgs[runs - 1].n_funcs++;
-        else
-            f->pkgs[runs++] = cur;
         if (lp_go_is_init(nm, pl))
             f->inits[f->n_inits++] = nm;
         if (is_cgo_func(nm, pl)) {
@@ -396,15 +382,6 @@ static bool gather_funcs(lp_facts *f, lp_obj *obj)
         }
         marks(f, nm, pl, &m);
     }
-    qsort(f->pkgs, runs, sizeof *f->pkgs, cmp_pkg);
-    size_t k = 0;
-    for (size_t i = 0; i < runs; i++) {
-        if (k && cmp_pkg(&f->pkgs[k - 1], &f->pkgs[i]) == 0)
-            f->pkgs[k - 1].n_funcs += f->pkgs[i].n_funcs;
-        else
-            f->pkgs[k++] = f->pkgs[i];
-    }
-    f->n_pkgs = k;
     resolver(f, &m);
     return true;
 }
