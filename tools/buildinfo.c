@@ -50,7 +50,7 @@ int cmd_buildinfo(int argc, char **argv)
     };
     int n = lp_parse_options(&doc, opts, argc, argv, LP_PARSE_STOP);
     if (n < 0)
-        return n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        return lp_cli_parsed(n);
     if (n == 0) {
         lp_cli_error("buildinfo: no FILE given; see 'linkproof help buildinfo'");
         return LP_EXIT_USAGE;

@@ -125,7 +125,7 @@ int cmd_check(int argc, char **argv)
     lp_err err;
     int n = lp_parse_options(&doc, opts, argc, argv, 0);
     if (n < 0) {
-        status = n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        status = lp_cli_parsed(n);
         goto out;
     }
     if (n == 0 || pol.n == 0) {

@@ -18,6 +18,8 @@
 
 int lp_cli_exit_for(lp_code code) { return code == LP_OK ? LP_EXIT_OK : LP_EXIT_USAGE; }
 
+int lp_cli_parsed(int n) { return n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE; }
+
 int lp_cli_exit_check(lp_check_outcome o)
 {
     switch (o) {
@@ -50,6 +52,27 @@ void lp_cli_error(const char *fmt, ...)
         fputs("out of memory", stderr);
     fputc('\n', stderr);
     free(msg);
+}
+
+int lp_cli_usage(const char *fmt, ...)
+{
+    char *msg = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    lp_cli_error("%s", n >= 0 && msg ? msg : "out of memory");
+    free(msg);
+    return LP_EXIT_USAGE;
+}
+
+int lp_cli_fail(const lp_err *e, const char *prefix)
+{
+    if (prefix)
+        lp_cli_error("%s: %s", prefix, e->msg);
+    else
+        lp_cli_error("%s", e->msg);
+    return lp_cli_exit_for(e->code ? e->code : LP_ERR_IO);
 }
 
 lp_report *lp_cli_report(const lp_cli_out *out, unsigned flags, const char *command)

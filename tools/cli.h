@@ -46,6 +46,12 @@ int cmd_compat(int argc, char **argv);
 /* ---- the exit-status table (cli.c) ---- */
 /* A library code: LP_OK 0, anything else 2 (an input that could not be read or is malformed). */
 int lp_cli_exit_for(lp_code code);
+/* lp_parse_options()'s result when it is not a count of operands: --help 0, a usage error 2. */
+int lp_cli_parsed(int n);
+/* A usage error: its one line, and status 2. */
+int lp_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A library error: "PREFIX: MESSAGE" (or the message alone), and its status (lp_cli_exit_for). */
+int lp_cli_fail(const lp_err *e, const char *prefix);
 /* check: ok 0, a violation 1, nothing violated but something undecided 3, an unreadable file 2. */
 int lp_cli_exit_check(lp_check_outcome o);
 /* verify: ok 0, rollback 3, fuse 4. */

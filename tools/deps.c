@@ -103,7 +103,7 @@ int cmd_deps(int argc, char **argv)
     lp_err_clear(&err);
     int n = lp_parse_options(&doc, opts, argc, argv, 0);
     if (n < 0) {
-        status = n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        status = lp_cli_parsed(n);
         goto out;
     }
     if (list && out.format == LP_OUT_JSON) {

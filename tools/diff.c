@@ -32,7 +32,7 @@ int cmd_diff(int argc, char **argv)
     };
     int n = lp_parse_options(&doc, opts, argc, argv, 0);
     if (n < 0)
-        return n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        return lp_cli_parsed(n);
     if (n != 2) {
         lp_cli_error("diff: expected two files, A and B; see 'linkproof help diff'");
         return LP_EXIT_USAGE;

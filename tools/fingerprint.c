@@ -42,8 +42,7 @@ static int of_pid(int pid, lp_report *r)
         rc = lp_fingerprint_proc(proc, &p, &err);
     lp_proc_close(&proc);
     if (rc != LP_OK) {
-        lp_cli_error("fingerprint: %s", err.msg);
-        return LP_EXIT_USAGE;
+        return lp_cli_fail(&err, "fingerprint");
     }
     int st = p.match ? LP_EXIT_OK : LP_EXIT_FINDING;
     if (!lp_report_write(r, LP_DOC_FINGERPRINT_PID, &p))
@@ -64,7 +63,7 @@ int cmd_fingerprint(int argc, char **argv)
     };
     int n = lp_parse_options(&doc, opts, argc, argv, 0);
     if (n < 0)
-        return n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        return lp_cli_parsed(n);
     if ((pid != 0) == (n > 0)) {
         lp_cli_error("fingerprint: give FILE... or --pid PID; see 'linkproof help fingerprint'");
         return LP_EXIT_USAGE;

@@ -47,7 +47,7 @@ static int run(const lp_cmd_doc *doc, lp_doc_kind kind, int argc, char **argv)
     const lp_opt *opts = kind == LP_DOC_PKGS ? pkgs_opts : funcs_opts;
     int n = lp_parse_options(doc, opts, argc, argv, 0);
     if (n < 0)
-        return n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        return lp_cli_parsed(n);
     if (n != 1) {
         lp_cli_error("%s: expected exactly one FILE; see 'linkproof help %s'", doc->name, doc->name);
         return LP_EXIT_USAGE;
@@ -56,8 +56,7 @@ static int run(const lp_cmd_doc *doc, lp_doc_kind kind, int argc, char **argv)
     lp_err err;
     lp_code rc = lp_funcs_read(argv[1], package, &f, &err);
     if (!f) {
-        lp_cli_error("%s", err.msg);
-        return LP_EXIT_USAGE;
+        return lp_cli_fail(&err, NULL);
     }
     if (rc)
         lp_cli_error("%s", err.msg);

@@ -44,8 +44,7 @@ static int ls_tree(lp_report *r, lp_root *root, const char *dir, unsigned depth)
     lp_err err;
     lp_err_clear(&err);
     if (lp_root_list(root, dir, &names, &n, &err) != LP_OK) {
-        lp_cli_error("image ls: %s", err.msg);
-        return LP_EXIT_USAGE;
+        return lp_cli_fail(&err, "image ls");
     }
     int status = LP_EXIT_OK;
     for (size_t i = 0; i < n && status == LP_EXIT_OK; i++) {
@@ -110,7 +109,7 @@ int cmd_image(int argc, char **argv)
     };
     int n = lp_parse_options(&doc, opts, argc, argv, 0);
     if (n < 0)
-        return n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        return lp_cli_parsed(n);
     static const char *const subs[] = {"ls", "cat", "info", NULL};
     if (n == 0) {
         lp_cli_error("image: no subcommand (ls, cat or info); see 'linkproof help image'");
@@ -120,20 +119,16 @@ int cmd_image(int argc, char **argv)
     if (strcmp(sub, "ls") != 0 && strcmp(sub, "cat") != 0 && strcmp(sub, "info") != 0) {
         const char *m = lp_did_you_mean(sub, subs);
         if (m)
-            lp_cli_error("image: unknown subcommand '%s'; did you mean '%s'? (ls, cat or info)", sub, m);
-        else
-            lp_cli_error("image: unknown subcommand '%s' (ls, cat or info)", sub);
-        return LP_EXIT_USAGE;
+            return lp_cli_usage("image: unknown subcommand '%s'; did you mean '%s'? (ls, cat or info)", sub, m);
+        return lp_cli_usage("image: unknown subcommand '%s' (ls, cat or info)", sub);
     }
     bool cat = strcmp(sub, "cat") == 0, info = strcmp(sub, "info") == 0;
     int want = cat ? 2 : 1;
     if (n - 1 != want) {
-        lp_cli_error("image %s: %s", sub, want == 2 ? "needs IMAGE and PATH" : "needs one IMAGE");
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("image %s: %s", sub, want == 2 ? "needs IMAGE and PATH" : "needs one IMAGE");
     }
     if (cat && out.format != LP_OUT_TEXT) {
-        lp_cli_error("image cat: the bytes of a file have no --format");
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("image cat: the bytes of a file have no --format");
     }
     char command[32];
     snprintf(command, sizeof command, "image %s", sub);

@@ -173,8 +173,7 @@ int main(int argc, char **argv)
     }
     int rc = c->run(argc - 1, argv + 1);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        lp_cli_error("error writing output");
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("error writing output");
     }
     return rc;
 }

@@ -108,7 +108,7 @@ int cmd_probe(int argc, char **argv)
     };
     int n = lp_parse_options(&doc, opts, argc, argv, 0);
     if (n < 0)
-        return n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        return lp_cli_parsed(n);
     if ((pid != 0) == (exe != NULL) || n != 0) {
         lp_cli_error("probe: give exactly one of --pid PID or --exe NAME; see 'linkproof help probe'");
         return LP_EXIT_USAGE;
@@ -116,8 +116,7 @@ int cmd_probe(int argc, char **argv)
     lp_err err;
     lp_err_clear(&err);
     if (exe && lp_probe_find_exe(exe, &pid, &err) != LP_OK) {
-        lp_cli_error("probe: %s", err.msg);
-        return LP_EXIT_USAGE;
+        return lp_cli_fail(&err, "probe");
     }
     /* one descriptor for every reading: the second reading is of the same process */
     void *hctx;

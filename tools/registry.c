@@ -71,8 +71,7 @@ static int do_add(lp_report *r, const char *path, const char *label, char **file
     if (!fps || !ok) {
         free(fps);
         free(ok);
-        lp_cli_error("registry add: out of memory");
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("registry add: out of memory");
     }
     for (int i = 0; i < nfiles; i++) {
         lp_code rc = lp_fingerprint_file(files[i], &fps[i], &err);
@@ -127,8 +126,7 @@ static int do_import(lp_report *r, const char *path, const char *file)
                       : lp_fd_read_all(0, name, lp_limit(LP_LIMIT_IMPORT), LP_LIMIT_IMPORT, &text, &len,
                                        &err);
     if (rc) {
-        lp_cli_error("registry import: %s (nothing was imported)", err.msg);
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("registry import: %s (nothing was imported)", err.msg);
     }
     /* every line checked before the registry is opened: bad input creates nothing */
     lp_reg_list l = {0};
@@ -174,15 +172,13 @@ static int do_read(lp_report *r, lp_registry *reg, const char *cmd, char **args,
     if (exp) {
         /* the registry's own line format, to FILE or stdout */
         if (nargs == 1 && !(out = fopen(args[0], "w"))) {
-            lp_cli_error("registry export: cannot write '%s'", args[0]);
-            return LP_EXIT_USAGE;
+            return lp_cli_usage("registry export: cannot write '%s'", args[0]);
         }
         lp_report_opts eo = {.format = LP_OUT_JSON, .fp = out ? out : stdout};
         if (!(er = lp_report_open(&eo))) {
             if (out)
                 fclose(out);
-            lp_cli_error("out of memory");
-            return LP_EXIT_USAGE;
+            return lp_cli_usage("out of memory");
         }
     }
     lp_code rc = !reg ? LP_OK : show ? lp_registry_find(reg, args[0], &l, &err) : lp_registry_list(reg, &l, &err);
@@ -217,8 +213,7 @@ static int do_change(lp_report *r, lp_registry *reg, const char *cmd, char **arg
     bool rm = strcmp(cmd, "remove") == 0;
     lp_code rc = rm ? lp_registry_remove(reg, args[0], &n, &err) : lp_registry_rename(reg, args[0], args[1], &n, &err);
     if (rc != LP_OK) {
-        lp_cli_error("registry %s: %s", cmd, err.msg);
-        return LP_EXIT_USAGE; /* a prefix of several builds */
+        return lp_cli_usage("registry %s: %s", cmd, err.msg); /* a prefix of several builds */
     }
     if (!n) {
         lp_cli_error("registry %s: nothing matches '%s'", cmd, args[0]);
@@ -244,7 +239,7 @@ int cmd_registry(int argc, char **argv)
     /* options may come before or after the subcommand */
     int n = lp_parse_options(&doc, opts, argc, argv, 0);
     if (n < 0)
-        return n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        return lp_cli_parsed(n);
     static const char *const names = "add, list, show, remove, rename, export, import";
     if (n == 0) {
         lp_cli_error("registry: no command (%s); see 'linkproof help registry'", names);
@@ -259,10 +254,8 @@ int cmd_registry(int argc, char **argv)
     if (!known) {
         const char *m = lp_did_you_mean(cmd, subcommands);
         if (m)
-            lp_cli_error("registry: '%s' is not a registry command; did you mean '%s'? (%s)", cmd, m, names);
-        else
-            lp_cli_error("registry: '%s' is not a registry command (%s)", cmd, names);
-        return LP_EXIT_USAGE;
+            return lp_cli_usage("registry: '%s' is not a registry command; did you mean '%s'? (%s)", cmd, m, names);
+        return lp_cli_usage("registry: '%s' is not a registry command (%s)", cmd, names);
     }
     bool is_add = !strcmp(cmd, "add"), is_list = !strcmp(cmd, "list"), is_show = !strcmp(cmd, "show"),
          is_rm = !strcmp(cmd, "remove"), is_exp = !strcmp(cmd, "export"), is_imp = !strcmp(cmd, "import"),
@@ -275,14 +268,12 @@ int cmd_registry(int argc, char **argv)
     }
     const char *new_label = is_add ? label : is_mv ? args[1] : NULL;
     if (new_label && !lp_registry_label_ok(new_label)) {
-        lp_cli_error("registry %s: a label must be non-empty UTF-8 text without control characters", cmd);
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("registry %s: a label must be non-empty UTF-8 text without control characters", cmd);
     }
     char *defpath = regpath ? NULL : lp_registry_default_path();
     const char *path = regpath ? regpath : defpath;
     if (!path) {
-        lp_cli_error("registry: no --registry, $LINKPROOF_REGISTRY, $XDG_DATA_HOME or $HOME to find it by");
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("registry: no --registry, $LINKPROOF_REGISTRY, $XDG_DATA_HOME or $HOME to find it by");
     }
     char command[32];
     snprintf(command, sizeof command, "registry %s", cmd);

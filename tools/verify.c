@@ -57,8 +57,7 @@ static int verify(const lp_verify_opts *vo, int pid, bool all, lp_report *r)
     if (!all) {
         lp_verify_result res;
         if (lp_verify_run(pid, vo, &res, &err) != LP_OK) {
-            lp_cli_error("verify: %s", err.msg);
-            return LP_EXIT_USAGE;
+            return lp_cli_fail(&err, "verify");
         }
         lp_doc_verify d = {pid, &res, vo->baseline, NULL};
         int status = lp_report_write(r, LP_DOC_VERIFY, &d) ? lp_cli_exit_verdict(res.verdict) : LP_EXIT_USAGE;
@@ -69,8 +68,7 @@ static int verify(const lp_verify_opts *vo, int pid, bool all, lp_report *r)
     lp_verify_summary sum;
     lp_report_begin(r, LP_DOC_VERIFY_ROW);
     if (lp_verify_all(vo, each, &a, &sum, &err) != LP_OK) {
-        lp_cli_error("verify: %s", err.msg);
-        return LP_EXIT_USAGE;
+        return lp_cli_fail(&err, "verify");
     }
     /* the worst wins: fuse (4) > rollback (3) > cannot verify (2) > ok (0) */
     int status = sum.verified ? lp_cli_exit_verdict(sum.worst) : LP_EXIT_OK;
@@ -107,7 +105,7 @@ int cmd_verify(int argc, char **argv)
     };
     int n = lp_parse_options(&doc, opts, argc, argv, 0);
     if (n < 0)
-        return n == LP_PARSE_HELP ? LP_EXIT_OK : LP_EXIT_USAGE;
+        return lp_cli_parsed(n);
     if ((pid != 0) == all || n != 0) {
         lp_cli_error("verify: give --pid PID or --all; see 'linkproof help verify'");
         return LP_EXIT_USAGE;
