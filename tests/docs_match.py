@@ -3,7 +3,8 @@
 the README's command table and an entry in the man page's COMMANDS; every option of every
 command's --help (written from the options it parses) is in the man page; every format a
 command offers is named there; every schema file docs/json-schema.md links to exists, and
-every one in docs/schema/ is linked; HACKING.md exists and names each test suite.
+every one in docs/schema/ is linked; the man page is of the version meson.build gives the
+tool; HACKING.md exists and names each test suite.
 
 Environment: LP_BIN, LP_SOURCE_ROOT. The last line is "N passed, M failed".
 """
@@ -59,6 +60,15 @@ def main():
         t.check(n in files, "json-schema.md " + n, "links to docs/schema/%s, which does not exist" % n)
     for n in sorted(files):
         t.check(n in linked, "docs/schema/" + n, "docs/json-schema.md does not link to it")
+    # the version is meson.build's, in the tool and on the man page
+    rc, out, _ = run([lp, "--version"])
+    ver = lptest.dec(out).split()[-1] if rc == 0 and out.strip() else None
+    m = re.search(r"(?m)^version : '([^']+)'", read(root, "meson.build").replace("  version", "version"))
+    t.check(m and ver == m.group(1), "--version", "linkproof --version says %r, meson.build %r"
+            % (ver, m.group(1) if m else None))
+    th = re.search(r'(?m)^\.TH LINKPROOF 1 \S+ "linkproof ([^"]+)"', man)
+    t.check(th and th.group(1) == ver, "man .TH", "the man page is of linkproof %r, the tool says %r"
+            % (th.group(1) if th else None, ver))
     hacking = read(root, "HACKING.md")
     for suite in ("unit", "oracle", "robustness", "fuzz", "install"):
         t.check("--suite %s" % suite in hacking, "HACKING.md " + suite, "does not say how to run the %s suite" % suite)
