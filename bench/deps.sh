@@ -181,7 +181,7 @@ res = {}
 for l in lines:
     try:
         j = json.loads(l)
-        res[j["file"]] = j
+        res[j["path"]] = j
     except (ValueError, KeyError, TypeError):
         pass
 if p.returncode not in (0, 1) or len(lines) != len(files) or set(res) != set(files):

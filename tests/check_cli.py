@@ -103,10 +103,12 @@ class Checker:
         if not t.check(isinstance(j, dict), label, "--json: stdout is not one JSON object (exit %s): %r"
                        % (rc, dec(out)[:300])):
             return rc, None, err
-        ok = t.check(sorted(j) == ["files", "ok", "status"] and isinstance(j["files"], list)
-                     and isinstance(j["ok"], bool)
+        ok = t.check(sorted(j) == ["command", "files", "ok", "schema_version", "status"]
+                     and j["schema_version"] == 2 and j["command"] == "check"
+                     and isinstance(j["files"], list) and isinstance(j["ok"], bool)
                      and j["status"] in ("ok", "fail", "undecided", "error"), label,
-                     "--json: want exactly the keys ok (bool), status, files (list); got %r" % sorted(j))
+                     "--json: want exactly the keys schema_version (2), command (check), ok (bool), "
+                     "status, files (list); got %r" % sorted(j))
         if not ok:
             return rc, None, err
         t.check(len(j["files"]) == len(files), label, "--json: %d files reported, %d given"
@@ -134,7 +136,7 @@ class Checker:
                 t.check(fr["ok"] == all(c["ok"] for c in checks), label,
                         "--json %s: file ok %r but checks %r" % (path, fr["ok"], [c["ok"] for c in checks]))
             else:
-                t.check(isinstance(fr["error"], str) and fr["error"] and fr["ok"] is False and checks == [],
+                t.check(isinstance(fr["error"], dict) and fr["error"].get("message") and fr["ok"] is False and checks == [],
                         label, "--json %s: an unreadable file wants ok false, an error message and no "
                         "checks: %r" % (path, fr))
         t.check(j["ok"] == all(fr["ok"] for fr in j["files"]), label,
@@ -402,7 +404,7 @@ def main(fxdir, t):
             fr = j["files"]
             t.check(fr[0]["checks"] and fr[0]["checks"][0]["ok"] is True and fr[0]["error"] is None,
                     "check --static (3 files, one missing)", "the first file should still pass: %r" % fr[0])
-            t.check(isinstance(fr[1]["error"], str) and missing in fr[1]["error"],
+            t.check(isinstance(fr[1]["error"], dict) and missing in fr[1]["error"].get("message", ""),
                     "check --static (3 files, one missing)", "the missing file's error should name it: %r" % fr[1])
             if D:
                 t.check(fr[2]["checks"] and fr[2]["checks"][0]["ok"] is False,

@@ -75,12 +75,12 @@ RUNNER = lptest.Runner(TIMEOUT, drop=("LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT
                                       "CLICOLOR_FORCE", "GITHUB_ACTIONS"))
 run, base_env = RUNNER.run, RUNNER.env
 
-TOP_KEYS = ["file", "root", "static", "interpreter", "binary_libc", "root_libc",
-            "versions_checked", "ld_so_cache", "hwcaps", "objects", "problems", "ok"]
+TOP_KEYS = ["schema_version", "command", "path", "root", "static", "interpreter", "binary_libc", "root_libc",
+            "versions_checked", "ld_so_cache", "hwcaps", "objects", "findings", "ok", "error"]
 INTERP_KEYS = ["name", "path", "found"]
 OBJ_KEYS = ["name", "found", "path", "realpath", "host_path", "rule", "rule_detail", "parent",
             "depth", "soname", "needed", "skipped"]
-PROB_KEYS = ["kind", "severity", "object", "text"]
+PROB_KEYS = ["id", "severity", "object", "message"]
 VER_KEYS = ["version", "library", "provided", "symbols", "symbols_total"]
 RULES = {"main", "interpreter", "loaded", "path", "rpath", "LD_LIBRARY_PATH", "runpath",
          "ld.so.cache", "ld.so.conf", "default", "musl-path-file", "musl-libc", "not-found"}
@@ -97,7 +97,7 @@ WARN_KINDS = {"weak-version", "no-verdef", "versions-skipped", "no-cache", "bad-
 (ERROR_KINDS if STALE_CACHE_IS_ERROR else WARN_KINDS).add("stale-cache")
 # keys docs/deps.md adds to the spec's
 EXTRA_KEYS = {"top-level": {"root_loader", "rules", "glibc", "cpu"}, "objects[]": {"children"},
-              "problems[]": set()}
+              "findings[]": set()}
 LIBCS = {"glibc", "musl", "unknown"}
 GLIBC_LDSO = "/lib64/ld-linux-x86-64.so.2"
 MUSL_LDSO = "/lib/ld-musl-x86_64.so.1"
@@ -267,7 +267,7 @@ class Ctx(lptest.ToolCtx):
 
 
 def brief_problems(j):
-    return [(p.get("kind"), p.get("object"), p.get("text")) for p in (j.get("problems") or [])
+    return [(p.get("id"), p.get("object"), p.get("message")) for p in (j.get("findings") or [])
             if isinstance(p, dict)]
 
 
@@ -407,12 +407,12 @@ def validate(c, label, j, rc):
     t.check(set(TOP_KEYS) <= set(keys), what, "top-level keys: missing %s"
             % sorted(set(TOP_KEYS) - set(keys)))
     c.extra_keys["top-level"].update(set(keys) - set(TOP_KEYS))
-    objs, probs = j.get("objects"), j.get("problems")
+    objs, probs = j.get("objects"), j.get("findings")
     if not t.check(isinstance(objs, list) and objs and isinstance(probs, list), what,
-                   "objects must be a non-empty list and problems a list"):
+                   "objects must be a non-empty list and findings a list"):
         return
     bad = []
-    for k, typ in (("file", str), ("root", str), ("static", bool), ("versions_checked", bool),
+    for k, typ in (("path", str), ("root", str), ("static", bool), ("versions_checked", bool),
                    ("ok", bool), ("hwcaps", list)):
         if not isinstance(j.get(k), typ):
             bad.append("%s=%r" % (k, j.get(k)))
@@ -495,8 +495,8 @@ def validate(c, label, j, rc):
         if not isinstance(p, dict) or not set(PROB_KEYS) <= set(p):
             bad.append("problem keys %s" % (sorted(p) if isinstance(p, dict) else p))
             continue
-        c.extra_keys["problems[]"].update(set(p) - set(PROB_KEYS + VER_KEYS))
-        k = p["kind"]
+        c.extra_keys["findings[]"].update(set(p) - set(PROB_KEYS + VER_KEYS))
+        k = p["id"]
         if k in ERROR_KINDS:
             if p["severity"] != "error":
                 bad.append("%s has severity %r" % (k, p["severity"]))
@@ -505,8 +505,8 @@ def validate(c, label, j, rc):
                 bad.append("%s has severity %r" % (k, p["severity"]))
         else:
             bad.append("unknown kind %r" % k)
-        if not (isinstance(p["text"], str) and p["text"] and "\n" not in p["text"]):
-            bad.append("%s text %r is not one line" % (k, p["text"]))
+        if not (isinstance(p["message"], str) and p["message"] and "\n" not in p["message"]):
+            bad.append("%s text %r is not one line" % (k, p["message"]))
         if not isinstance(p["object"], str):
             bad.append("%s object %r" % (k, p["object"]))
         if k in ("version-missing", "weak-version"):
@@ -523,8 +523,8 @@ def validate(c, label, j, rc):
             kinds = ("not-found", "bad-library")
             if o.get("rule") == "interpreter":
                 kinds = ("interpreter-missing", "interpreter-wrong", "libc-mismatch")
-            t.check(any(isinstance(p, dict) and p.get("kind") in kinds
-                        and (p.get("object") == n or n in (p.get("text") or ""))
+            t.check(any(isinstance(p, dict) and p.get("id") in kinds
+                        and (p.get("object") == n or n in (p.get("message") or ""))
                         for p in probs), what,
                     "%s not found but no not-found problem names it: %s" % (n, brief_problems(j)))
 
@@ -546,7 +546,7 @@ def obj(j, name):
 
 
 def problems(j, kind):
-    return [p for p in j["problems"] if p.get("kind") == kind]
+    return [p for p in j["findings"] if p.get("id") == kind]
 
 
 def compare_oracle(c, label, j, o, oname="ldd", check_rc=True):
@@ -641,7 +641,7 @@ def check_elf_facts(c, label, j, root="/", file=None):
         if not o["found"] or o["rule"] == "musl-libc":
             continue
         hp = o["host_path"]
-        given = file if file is not None else j["file"]
+        given = file if file is not None else j["path"]
         if i == 0 and not under(os.path.realpath(given), root) and root != "/":
             want_hp = given
         else:
@@ -940,7 +940,7 @@ def c_section(c, f, T):
                 c.skip("32-bit candidate", "gcc -m32 -c / ld -m elf_i386 could not build one",
                        required=False)
         if key in ("exe_runpath", "exe_origin_n", "exe_mixed") and not llp:
-            t.check(any(p.get("object") == "libB.so" or "libB.so" in p.get("text", "")
+            t.check(any(p.get("object") == "libB.so" or "libB.so" in p.get("message", "")
                         for p in problems(j, "not-found")), label,
                     "%s: want a not-found problem for libB.so: %s" % (j["_cmd"], brief_problems(j)))
     # LD_LIBRARY_PATH from linkproof's own environment is not used (only --ld-library-path)
@@ -983,8 +983,8 @@ def c_section(c, f, T):
         t.check(lc is not None and lc["path"] != good_c, key,
                 "%s: glibc stops at the first candidate (%s), linkproof went on to %r"
                 % (j["_cmd"], o["fatal"] or "libC.so => not found", lc and lc["path"]))
-        t.check(any(p["kind"] in kinds and ("libC.so" in p["text"] or p["object"] == "libC.so")
-                    for p in j["problems"]), key,
+        t.check(any(p["id"] in kinds and ("libC.so" in p["message"] or p["object"] == "libC.so")
+                    for p in j["findings"]), key,
                 "%s: want a %s problem naming libC.so: %s" % (j["_cmd"], "/".join(kinds),
                                                                brief_problems(j)))
     # symbol versions
@@ -1009,7 +1009,7 @@ def c_section(c, f, T):
     if j:
         t.check(o["noinfo"], "exe_ver_none", "oracle: ldd should warn 'no version information'")
         t.check(any(p["severity"] == "warning" and ("libB.so" in (p.get("library") or "")
-                                                    or "libB.so" in p["text"]
+                                                    or "libB.so" in p["message"]
                                                     or p["object"] == "libB.so")
                     for p in problems(j, "no-verdef")), j["_cmd"],
                 "want a no-verdef warning for libB.so: %s" % brief_problems(j))
@@ -1332,8 +1332,8 @@ def symlink_section(c, f, T, cgo):
         if o is not None:
             compare_oracle(c, label, j, o, "chroot ld.so --list")
             if o["fatal"] or o["map"].get("libC.so", "x") is None:
-                t.check(any("libC.so" in p["text"] or p["object"] == "libC.so"
-                            for p in j["problems"] if p["severity"] == "error"), label,
+                t.check(any("libC.so" in p["message"] or p["object"] == "libC.so"
+                            for p in j["findings"] if p["severity"] == "error"), label,
                         "want an error naming libC.so with a clear message: %s" % brief_problems(j))
         print("note: %s: exit %s, problems %s" % (label, j["_rc"], brief_problems(j)), flush=True)
 
@@ -1524,16 +1524,16 @@ def loader_branch_section(c, f, T):
                                                                 (j.get("cpu") or {}).get("assumed")))
             found = {o is not None for o in outs.values()}
             kind = None if len(set(outs.values())) == 1 else "cpu-dependent" if len(found) == 2 else "cpu-dependent-path"
-            got = [p for p in j["problems"] if p["kind"] in ("cpu-dependent", "cpu-dependent-path")]
+            got = [p for p in j["findings"] if p["id"] in ("cpu-dependent", "cpu-dependent-path")]
             if kind is None:
                 t.check(not got, what, "every CPU gets %r: want no cpu-dependent problem, got %s"
                         % (outs["x86-64"], brief_problems(j)))
                 continue
-            if t.check(len(got) == 1 and got[0]["kind"] == kind, what,
+            if t.check(len(got) == 1 and got[0]["id"] == kind, what,
                        "the CPUs get %r: want one %s problem, got %s" % (outs, kind, brief_problems(j))):
                 others = {cpu for cpu, o in outs.items() if o != outs["x86-64"]}
-                t.check(all(x in got[0]["text"] for x in others) and "libC.so" in got[0]["text"], what,
-                        "the problem should name libC.so and the CPUs %s: %r" % (sorted(others), got[0]["text"]))
+                t.check(all(x in got[0]["message"] for x in others) and "libC.so" in got[0]["message"], what,
+                        "the problem should name libC.so and the CPUs %s: %r" % (sorted(others), got[0]["message"]))
                 t.eq(what, "exit status", 1 if kind == "cpu-dependent" else 0, j["_rc"])
     # --dst-platform wins over the CPU's platform, for $PLATFORM and the platform subdirectory
     root = os.path.join(T, "branch-root-2")
@@ -1664,13 +1664,13 @@ def ldconf_many_section(c, f, T):
     if j:
         t.eq(label, "libA.so path (a directory of the 51st file)", "/opt/many/d0050/libA.so",
              (obj(j, "libA.so") or {}).get("path"))
-        t.check(any("libA.so" in p["text"] for p in problems(j, "stale-cache")), label,
+        t.check(any("libA.so" in p["message"] for p in problems(j, "stale-cache")), label,
                 "want a stale-cache problem for libA.so: %s" % brief_problems(j))
         t.check((obj(j, "libB.so") or {}).get("found") is False, label,
                 "libB.so is only in a directory of the 1,091st file: want not found, got %r" % obj(j, "libB.so"))
         lim = problems(j, "ldconf-limit")
-        t.check(len(lim) == 1 and "77 configuration files not read" in lim[0]["text"]
-                and "/etc/ld.so.conf.d/f1023.conf" in lim[0]["text"] and lim[0]["severity"] == "warning",
+        t.check(len(lim) == 1 and "77 configuration files not read" in lim[0]["message"]
+                and "/etc/ld.so.conf.d/f1023.conf" in lim[0]["message"] and lim[0]["severity"] == "warning",
                 label, "want one ldconf-limit warning saying 77 files from f1023.conf on were not read: %s"
                 % brief_problems(j))
         rc, _, txt, _ = c.deps([f["exe_a_plain"]], mode=None, args=["--root", E, "--color=never"])
@@ -1729,16 +1729,16 @@ def broken_cache_section(c, f, T, cgo, good_cache):
             else:
                 t.eq(label, "exit status (the loader ignores a bad cache)", 0, j["_rc"])
             t.eq(label, "ld_so_cache (unusable)", None, j["ld_so_cache"])
-            warn = [x for x in j["problems"] if x["severity"] == "warning" and "cache" in x["text"]]
+            warn = [x for x in j["findings"] if x["severity"] == "warning" and "cache" in x["message"]]
             t.check(len(warn) >= 1, label, "want a warning mentioning the cache: %s"
                     % brief_problems(j))
-            t.check(len([x for x in j["problems"] if "cache" in x["text"]]) <= 2, label,
+            t.check(len([x for x in j["findings"] if "cache" in x["message"]]) <= 2, label,
                     "more than two problems about the cache: %s" % brief_problems(j))
             check_rules(c, label, j, {n: "default" for n in lp_map(j)
                                       if n in ("libc.so.6", "libC.so")})
             if p == cgo:
                 print("note: %s: exit %s, problems %s" % (label, j["_rc"],
-                                                          [(x["kind"], x["text"]) for x in j["problems"]]),
+                                                          [(x["id"], x["message"]) for x in j["findings"]]),
                       flush=True)
 
 
@@ -1857,14 +1857,18 @@ def usage_section(c, f, T, cgo):
     # several files: one line each, in order; one missing -> exit 2, the others reported
     if f.get("hello"):
         rc, objs, out, err = c.deps([good, f["hello"]])
-        t.check(rc == 0 and objs and [o.get("file") for o in objs] == [good, f["hello"]],
+        t.check(rc == 0 and objs and [o.get("path") for o in objs] == [good, f["hello"]],
                 "several files", "exit %r, files %r; want 0 and one object per file in order"
-                % (rc, [o.get("file") for o in objs or []]))
+                % (rc, [o.get("path") for o in objs or []]))
         rc, objs, out, err = c.deps([good, missing, f["hello"]])
         t.check(rc == 2, "several files, one missing", "exit %r, want 2" % rc)
-        t.check(objs is not None and [o.get("file") for o in objs] == [good, f["hello"]],
+        # one document per FILE, in order: the missing one with its error object
+        t.check(objs is not None and [o.get("path") for o in objs] == [good, missing, f["hello"]]
+                and [o.get("error") is None for o in objs] == [True, False, True]
+                and isinstance(objs[1].get("error"), dict) and missing in objs[1]["error"].get("message", ""),
                 "several files, one missing",
-                "want the two readable files still reported: %r" % (out[:300],))
+                "want the two readable files still reported and the missing one with its error: %r"
+                % (out[:300],))
         rc, objs, out, err = c.deps([f["exe_runpath"], f["hello"]])
         t.check(rc == 1 and objs and len(objs) == 2, "several files, one with a missing library",
                 "exit %r (want 1), %d objects" % (rc, len(objs or [])))

@@ -56,6 +56,8 @@ PF_X = 1
 PT_LOAD = 1
 FILE_KEYS = {"path", "go_build_id", "gnu_build_id", "sha256", "code_sha256", "code_size",
              "error"}
+# every document carries the contract's envelope (docs/json-schema.md)
+ENVELOPE = {"schema_version", "command"}
 PID_KEYS = {"pid", "exe", "exe_state", "memory", "file", "match"}
 MEMORY_KEYS = {"code_sha256", "code_size", "load_bias"}
 REGISTRY_KEYS = {"id", "label", "go_build_id", "gnu_build_id", "sha256", "code_sha256",
@@ -299,10 +301,11 @@ class LP:
 # ---------------------------------------------------------------- 1. files
 
 
-def check_file_object(t, what, j, path, go, want_go):
-    """A FILE object of `fingerprint --json` against the oracles; want_go: the expected
-    Go build ID (None: expect null; "oracle": ask `go tool buildid`)."""
-    t.check(set(j) == FILE_KEYS, what, "keys %s, want exactly %s" % (sorted(j), sorted(FILE_KEYS)))
+def check_file_object(t, what, j, path, go, want_go, nested=False):
+    """A FILE object of `fingerprint --json` (a document, or nested: a process's "file") against
+    the oracles; want_go: the expected Go build ID (None: expect null; "oracle": ask `go tool buildid`)."""
+    want = FILE_KEYS if nested else FILE_KEYS | ENVELOPE
+    t.check(set(j) == want, what, "keys %s, want exactly %s" % (sorted(j), sorted(want)))
     t.eq(what, "error", None, j.get("error"))
     t.eq(what, "sha256", sha256_file(path), j.get("sha256"))
     info = elf_info(path)
@@ -403,7 +406,7 @@ def part_files(t, lp, go, fxdir, rows, tmp):
                 and jl[0].get("code_sha256") == hashlib.sha256(info["code"]).hexdigest(), what,
                 "the readable files should still be fingerprinted: %r" % [jl[0], jl[3]])
         for j, p in ((jl[1], missing), (jl[2], tmp)):
-            t.check(isinstance(j.get("error"), str) and p in j["error"]
+            t.check(isinstance(j.get("error"), dict) and p in j["error"].get("message", "")
                     and j.get("sha256") is None, what,
                     "want an error naming %s and sha256 null, got %r" % (p, j))
     lines = lptest.stderr_lines(err)
@@ -473,7 +476,7 @@ def part_pid(t, lp, go, fxdir, tmp):
             what = "fingerprint --pid (%s)" % name
             j = check_pid(t, lp, what, s.pid, path, "present", bias_zero, elf_info(path))
             if j:
-                check_file_object(t, what + " file", dict(j["file"], path=path), path, go, "oracle")
+                check_file_object(t, what + " file", dict(j["file"], path=path), path, go, "oracle", nested=True)
             rc, out, err = lp("fingerprint", "--pid", s.pid)
             t.check(rc == 0 and str(s.pid).encode() in out and out.count(
                 hashlib.sha256(elf_info(path)["code"]).hexdigest().encode()) >= 2,
@@ -871,8 +874,8 @@ def part_registry(t, lp, go, fxdir, tmp):
     rows = lp.reg_list(t, db, "registry add v1")
     if t.check(len(rows) == 1, "registry add v1", "want one row, got %r" % rows):
         r = rows[0]
-        t.check(set(r) == REGISTRY_KEYS, "registry list --json", "keys %s, want %s"
-                % (sorted(r), sorted(REGISTRY_KEYS)))
+        t.check(set(r) == REGISTRY_KEYS | ENVELOPE and r.get("command") == "registry list",
+                "registry list --json", "keys %s, want %s" % (sorted(r), sorted(REGISTRY_KEYS | ENVELOPE)))
         _, out, _ = lp("fingerprint", "--json", v1)
         f = one_json(t, "fingerprint v1", out)
         for k in ("go_build_id", "gnu_build_id", "sha256", "code_sha256", "code_size", "path"):
@@ -926,7 +929,7 @@ def part_registry(t, lp, go, fxdir, tmp):
                     printed[r2["id"]], r2["code_sha256"][:8], r2["go_build_id"][:12]):
             rc, out, err = lp.reg(db, "show", key, "--json")
             jl = json_lines(out)
-            t.check(rc == 0 and jl == [r2], "registry show " + key[:20],
+            t.check(rc == 0 and jl == [dict(r2, command="registry show")], "registry show " + key[:20],
                     "want exit 0 and the row %r, got exit %s, %r" % (r2, rc, out[:400]))
             rc, out, err = lp.reg(db, "show", key)
             # the table abbreviates the code hash to its first 16 digits

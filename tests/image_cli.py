@@ -67,8 +67,19 @@ TRIPLET = "x86_64-linux-gnu"
 GLIBC_LDSO = "/lib64/ld-linux-x86-64.so.2"
 MUSL_LDSO = "/lib/ld-musl-x86_64.so.1"
 TYPE_CHAR = {"-": "file", "d": "dir", "l": "symlink", "o": "other"}
-LS_KEYS = ["path", "type", "mode", "size", "target", "layer"]
-INFO_KEYS = ["path", "layout", "ref", "manifest_digest", "config_digest", "os", "architecture",
+
+
+def cell_reason(r):
+    """A compat result's reason: the id of its finding (it has one when it does not run)."""
+    fs = r.get("findings") or []
+    return fs[0].get("id") if fs and isinstance(fs[0], dict) else None
+
+
+def cell_text(r):
+    fs = r.get("findings") or []
+    return fs[0].get("message") if fs and isinstance(fs[0], dict) else None
+LS_KEYS = ["schema_version", "command", "path", "type", "mode", "size", "target", "layer"]
+INFO_KEYS = ["schema_version", "command", "path", "layout", "ref", "manifest_digest", "config_digest", "os", "architecture",
              "variant", "layers", "paths", "bytes_hashed", "choices"]
 INFO_LAYER_KEYS = ["digest", "member", "media_type", "compression", "size", "entries", "verified"]
 REASONS = {"wrong-architecture", "interpreter-missing", "libc-mismatch", "interpreter-wrong",
@@ -778,14 +789,14 @@ def multi_section(c, fx):
     if len(bins) == 2:
         rc, out, err = c.lpr(["compat", "--json", "--image", spec] + bins)
         j = lptest.load_json(out)
-        res = [(r.get("runs"), r.get("reason")) for r in (j or {}).get("results", [])
+        res = [(r.get("runs"), cell_reason(r)) for r in (j or {}).get("results", [])
                if isinstance(r, dict)]
         t.check(rc == 0 and res == [(True, None), (True, None)], "compat on a multi-platform image",
                 "each binary takes its own platform: want exit 0, both run; got exit %r %r %s"
                 % (rc, res, err[:300]))
         rc, out, err = c.lpr(["compat", "--json", "--platform", "linux/amd64", "--image", spec] + bins)
         j = lptest.load_json(out)
-        res = [(r.get("runs"), r.get("reason")) for r in (j or {}).get("results", [])
+        res = [(r.get("runs"), cell_reason(r)) for r in (j or {}).get("results", [])
                if isinstance(r, dict)]
         t.check(rc == 1 and res == [(True, None), (False, "wrong-architecture")],
                 "compat --platform linux/amd64 on a multi-platform image",
@@ -1117,17 +1128,17 @@ def compat_section(c, fx, imgs):
         if not t.check(isinstance(j, dict), label, "exit %r, stdout %r, stderr %r"
                        % (rc, dec(out)[:300], err[:300])):
             continue
-        t.check(all(k in j for k in ("images", "binaries", "results", "ok")), label,
+        t.check(all(k in j for k in ("schema_version", "command", "images", "paths", "results", "ok")), label,
                 "keys %s" % sorted(j))
         ims = j.get("images") or []
         t.eq(label, "images[].image", specs, [x.get("image") for x in ims if isinstance(x, dict)])
         t.eq(label, "images[] ref/os/architecture",
              [("lp/%s:v1" % n, "linux", "amd64") for n in names],
              [(x.get("ref"), x.get("os"), x.get("architecture")) for x in ims if isinstance(x, dict)])
-        t.eq(label, "binaries", bins, j.get("binaries"))
+        t.eq(label, "paths", bins, j.get("paths"))
         res = [r for r in (j.get("results") or []) if isinstance(r, dict)]
         t.eq(label, "number of results", len(bins) * len(specs), len(res))
-        cell = {(r.get("binary"), r.get("image")): r for r in res}
+        cell = {(r.get("path"), r.get("image")): r for r in res}
         allrun = True
         for b in bkeys:
             for n in names:
@@ -1136,12 +1147,13 @@ def compat_section(c, fx, imgs):
                 allrun = allrun and want == {"runs"}
                 if not t.check(r is not None, label, "no result for %s on %s" % (b, n)):
                     continue
-                got = "runs" if r.get("runs") is True else r.get("reason")
-                t.check(got in want and (r.get("runs") is True) == (r.get("reason") is None),
-                        label, "%s on %s image: %s (runs %r, text %r), want %s"
-                        % (b, n, got, r.get("runs"), r.get("text"), sorted(want)))
-                t.check((r.get("text") is None) == (r.get("runs") is True), label,
-                        "%s on %s: text %r should be null exactly when it runs" % (b, n, r.get("text")))
+                got = "runs" if r.get("runs") is True else cell_reason(r)
+                t.check(got in want and (r.get("runs") is True) == (cell_reason(r) is None),
+                        label, "%s on %s image: %s (runs %r, finding %r), want %s"
+                        % (b, n, got, r.get("runs"), r.get("findings"), sorted(want)))
+                t.check((cell_text(r) is None) == (r.get("runs") is True) and r.get("error") is None, label,
+                        "%s on %s: a finding (with its message) exactly when it does not run, no error: %r"
+                        % (b, n, r))
         t.eq(label, "ok", allrun, j.get("ok"))
         t.eq(label, "exit status", 0 if allrun else 1, rc)
         # text table
@@ -1178,9 +1190,9 @@ def deps_key(j):
     objs = [(o.get("name"), o.get("found"), o.get("path"), o.get("realpath"), o.get("rule"),
              o.get("depth"), o.get("parent"), o.get("soname"), o.get("needed"))
             for o in (j.get("objects") or []) if isinstance(o, dict)]
-    probs = sorted((p.get("kind"), p.get("severity"), p.get("object"))
-                   for p in (j.get("problems") or []) if isinstance(p, dict))
-    top = {k: j.get(k) for k in ("file", "static", "interpreter", "binary_libc", "root_libc",
+    probs = sorted((p.get("id"), p.get("severity"), p.get("object"))
+                   for p in (j.get("findings") or []) if isinstance(p, dict))
+    top = {k: j.get(k) for k in ("path", "static", "interpreter", "binary_libc", "root_libc",
                                  "versions_checked", "ld_so_cache", "hwcaps", "ok")}
     return top, objs, probs
 

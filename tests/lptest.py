@@ -45,10 +45,10 @@ DEFAULT_LP_BIN = "/work/main/build/linkproof"
 ELF_MAGIC = b"\x7fELF"
 BUILDINFO_MAGIC = b"\xff Go buildinf:"
 
-# the documented keys of `linkproof inspect --json` (one object per file)
-JSON_KEYS = ["schema_version", "path", "format", "class", "endian", "machine", "goarch",
+# the documented keys of `linkproof inspect --json` (one document per file)
+JSON_KEYS = ["schema_version", "command", "path", "format", "class", "endian", "machine", "goarch",
              "elf_type", "go", "gnu_build_id", "linkage", "symtab", "dwarf",
-             "dwarf_compressed", "notes", "error"]
+             "dwarf_compressed", "findings", "error"]
 GO_KEYS = ["version", "version_source", "path", "main", "deps", "settings", "build_id",
            "build_id_source", "buildinfo_layout", "buildinfo_address", "parse_error"]
 LINKAGE_KEYS = ["static", "pie", "df_1_pie", "interpreter", "needed", "rpath", "runpath",

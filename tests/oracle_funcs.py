@@ -689,7 +689,7 @@ def main(fxdir, tally):
                            p, "go.cgo %r" % cgo):
             continue
         tally.eq(p, "go.cgo.setting", r["cgo"], cgo.get("setting"))
-        notes = [n.get("id") for n in ij.get("notes") or []]
+        notes = [n.get("id") for n in ij.get("findings") or []]
         if r["program"] == "static1":
             tally.eq(p, "go.cgo.linked (static1: no package uses cgo)", False, cgo.get("linked"))
             tally.check("cgo-static" in notes, p, "no cgo-static note (notes %r)" % notes)
@@ -738,7 +738,7 @@ def main(fxdir, tally):
             tally.eq(label, "go.version_source",
                      "runtime version string" if r["stripped"] == "yes"
                      else "symbol runtime.buildVersion", g.get("version_source"))
-            notes = [n.get("id") for n in ij.get("notes") or []]
+            notes = [n.get("id") for n in ij.get("findings") or []]
             tally.check("no-buildinfo" in notes, label, "no no-buildinfo note (notes %r)" % notes)
             oj = inspects.get(name, {}).get("go") or {}
             tally.eq(label, "go.functions (original's)", oj.get("functions"), g.get("functions"))
@@ -816,7 +816,7 @@ def main(fxdir, tally):
         label = "diff --json %s %s" % (A, B)
         if tally.check(rc == 1 and isinstance(dj, dict), label, "exit %s" % rc):
             tally.eq(label, "identical", False, dj.get("identical"))
-            tally.eq(label, "a/b", [A, B], [dj.get("a"), dj.get("b")])
+            tally.eq(label, "a/b", [{"path": A, "error": None}, {"path": B, "error": None}], [dj.get("a"), dj.get("b")])
             ch = dj.get("changes") or []
             tally.check(any(c.get("group") == "init_functions" and c.get("kind") == "removed" and
                             c.get("item") == "main.init.0" for c in ch), label,

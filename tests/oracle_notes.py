@@ -112,7 +112,7 @@ class Ctx:
 
 
 def note_ids(j):
-    return [n.get("id") for n in j.get("notes") or []]
+    return [n.get("id") for n in j.get("findings") or []]
 
 
 def first_check(j):

@@ -952,7 +952,7 @@ def check_fixture_facts(tally, row, j):
     settings = {}
     for s in g.get("settings") or []:
         settings.setdefault(s.get("key"), s.get("value"))
-    notes = [n.get("id") for n in j.get("notes") or []]
+    notes = [n.get("id") for n in j.get("findings") or []]
     tally.eq(name, "goarch (fixtures.tsv)", row["goarch"], j.get("goarch"))
     tally.eq(name, "GOARCH setting (fixtures.tsv)", row["goarch"], settings.get("GOARCH"))
     tally.eq(name, "CGO_ENABLED setting (fixtures.tsv cgo)", row["cgo"], settings.get("CGO_ENABLED"))
@@ -996,10 +996,10 @@ def check_fixture_facts(tally, row, j):
     # pie-needs-loader must be there exactly then
     lk = j.get("linkage") or {}
     pie_loader = bool(lk.get("pie") and lk.get("interpreter") and not lk.get("needed"))
-    ids = [n.get("id") for n in j.get("notes") or []]
+    ids = [n.get("id") for n in j.get("findings") or []]
     tally.eq(name, "note pie-needs-loader (PIE with PT_INTERP and no DT_NEEDED)", pie_loader,
              "pie-needs-loader" in ids)
-    for n in j.get("notes") or []:
+    for n in j.get("findings") or []:
         tally.check(n.get("id") in ("cgo-static", "pie-needs-loader"), name,
                     "unexpected note %r" % (n,))
 

@@ -40,8 +40,8 @@ SS_STATE = {"ESTAB": "established", "SYN-SENT": "syn_sent", "SYN-RECV": "syn_rec
             "FIN-WAIT-1": "fin_wait1", "FIN-WAIT-2": "fin_wait2", "TIME-WAIT": "time_wait",
             "UNCONN": "close", "CLOSE": "close", "CLOSE-WAIT": "close_wait",
             "LAST-ACK": "last_ack", "LISTEN": "listen", "CLOSING": "closing"}
-TOP_KEYS = ["pid", "exe", "go_version", "go_main", "threads", "fds", "fd_limit", "fd_ratio",
-            "tcp", "orphan_sockets", "listeners", "netstat", "healthy", "reasons"]
+TOP_KEYS = ["schema_version", "command", "pid", "exe", "go_version", "go_main", "threads", "fds", "fd_limit",
+            "fd_ratio", "tcp", "orphan_sockets", "listeners", "netstat", "healthy", "findings"]
 LISTENER_KEYS = ["family", "address", "port", "queue", "backlog", "inode"]
 NETSTAT_KEYS = ["listen_overflows", "listen_drops", "listen_overflows_delta", "listen_drops_delta"]
 REASON_IDS = {"fd-ratio", "close-wait", "accept-queue-full", "listen-overflows", "orphan-sockets"}
@@ -299,11 +299,11 @@ def check_shape(t, label, j):
     if t.check(isinstance(ns, dict), label, "netstat is not an object"):
         mk = [k for k in NETSTAT_KEYS if k not in ns]
         t.check(not mk, label, "netstat lacks keys %s" % mk)
-    rs = j.get("reasons")
-    if t.check(isinstance(rs, list), label, "reasons is not a list"):
+    rs = j.get("findings")
+    if t.check(isinstance(rs, list), label, "findings is not a list"):
         for r in rs:
-            t.check(isinstance(r, dict) and r.get("id") in REASON_IDS and isinstance(r.get("text"), str)
-                    and r.get("text"), label, "bad reason %r" % (r,))
+            t.check(isinstance(r, dict) and r.get("id") in REASON_IDS and isinstance(r.get("message"), str)
+                    and r.get("message") and r.get("severity") == "error", label, "bad finding %r" % (r,))
     t.check(isinstance(j.get("healthy"), bool), label, "healthy is %r" % j.get("healthy"))
     if isinstance(rs, list) and isinstance(j.get("healthy"), bool):
         t.check(j["healthy"] == (len(rs) == 0), label,
@@ -312,7 +312,7 @@ def check_shape(t, label, j):
 
 
 def reason_ids(j):
-    return sorted(r.get("id") for r in (j or {}).get("reasons", []) if isinstance(r, dict))
+    return sorted(r.get("id") for r in (j or {}).get("findings", []) if isinstance(r, dict))
 
 
 def check_against_system(t, label, pid, j, truth=None):
@@ -423,7 +423,7 @@ def probe_checked(t, label, pid, truth=None, args=(), want_rc=None, want_reasons
         return None
     check_against_system(t, label, pid, j, truth)
     if want_rc is not None:
-        t.check(rc == want_rc, label, "exit %s, want %d (reasons %r)" % (rc, want_rc, j.get("reasons")))
+        t.check(rc == want_rc, label, "exit %s, want %d (reasons %r)" % (rc, want_rc, j.get("findings")))
     if isinstance(j.get("healthy"), bool) and rc in (0, 1):
         t.check(rc == (0 if j["healthy"] else 1), label, "exit %s but healthy %r" % (rc, j["healthy"]))
     if want_reasons is not None:
@@ -514,9 +514,9 @@ def check_text(t, label, pid, j, want_rc):
         t.check(ls and ls[-1] == "healthy", label, "last line %r, want 'healthy'" % (ls[-1:],))
     else:
         un = [l for l in ls if l.startswith("unhealthy: ")]
-        t.check(len(un) == len(j["reasons"]) and verdict == un and ls[-len(un):] == un, label,
+        t.check(len(un) == len(j["findings"]) and verdict == un and ls[-len(un):] == un, label,
                 "want %d trailing 'unhealthy: ' lines (one per reason %r), got %r"
-                % (len(j["reasons"]), reason_ids(j), verdict))
+                % (len(j["findings"]), reason_ids(j), verdict))
     return out
 
 
@@ -854,8 +854,8 @@ def section_closewait(t):
             if j:
                 check_text(t, "closewait 65 text", s.pid, j, 1)
                 check_prom(t, "closewait 65 prometheus", s.pid, j, 1)
-                r = [x for x in j["reasons"] if x.get("id") == "close-wait"]
-                t.check(r and "65" in r[0].get("text", ""), "closewait 65 reason text",
+                r = [x for x in j["findings"] if x.get("id") == "close-wait"]
+                t.check(r and "65" in r[0].get("message", ""), "closewait 65 reason text",
                         "the reason should give the count 65: %r" % r)
             probe_checked(t, "closewait 65, --max-close-wait 65", s.pid, truth,
                           args=("--max-close-wait", "65"), want_rc=0, want_reasons=[])
@@ -897,8 +897,8 @@ def section_orphans(t):
             j = probe_checked(t, "orphans 100, default --max-orphan-sockets", s.pid, truth,
                               want_rc=1, want_reasons=["orphan-sockets"])
             if j:
-                r = [x for x in j["reasons"] if x.get("id") == "orphan-sockets"]
-                t.check(r and "100" in r[0].get("text", ""), "orphans 100 reason text",
+                r = [x for x in j["findings"] if x.get("id") == "orphan-sockets"]
+                t.check(r and "100" in r[0].get("message", ""), "orphans 100 reason text",
                         "the reason should give the count 100: %r" % r)
                 check_text(t, "orphans 100 text", s.pid, j, 1)
                 rc, out, err = probe("--pid", s.pid)
@@ -963,7 +963,7 @@ def section_noaccept(t):
                             "%s queue %d/%d, want %d/%d" % (l["address"], l["queue"], l["backlog"], B + 1, B))
                 fam = {l["address"]: l["family"] for l in j["listeners"]}
                 t.check(fam == {"127.0.0.1": "ipv4", "::1": "ipv6"}, "noaccept (full) families", "%r" % fam)
-                texts = [r["text"] for r in j["reasons"] if r.get("id") == "accept-queue-full"]
+                texts = [r["message"] for r in j["findings"] if r.get("id") == "accept-queue-full"]
                 for h in hosts:
                     t.check(any(str(s.port(h)) in x for x in texts), "noaccept (full) reason text",
                             "no reason names port %d: %r" % (s.port(h), texts))
@@ -1324,7 +1324,7 @@ def section_zombie(t):
         except ValueError:
             j = None
         t.check(rc == 1 and isinstance(j, dict) and not j.get("healthy")
-                and [r.get("id") for r in j.get("reasons") or []] == ["exited"],
+                and [r.get("id") for r in j.get("findings") or []] == ["exited"],
                 "probe --json of a zombie", "exit %s, %r" % (rc, out[:300]))
     finally:
         p.wait()

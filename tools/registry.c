@@ -1,100 +1,53 @@
 /*
- * registry.c - `linkproof registry`: the store of trusted fingerprints.
- * add, list, show, remove, rename, export and import (JSON lines). Commands
- * that only read open the registry read-only; add and import read all their
- * input before they open (or create) it. Exit 0 ok, 1 show/remove/rename
- * found nothing or add met a build there under another label, 2 usage or
- * database errors.
+ * registry.c - `linkproof registry`: the store of trusted fingerprints
+ * (store/registry.c). add, list, show, remove, rename, export and import
+ * (JSON lines). Commands that only read open the registry read-only; add and
+ * import read all their input before they open (or create) it.
  */
-#include <errno.h>
-#include <getopt.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "linkproof/fingerprint.h"
-#include "linkproof/limits.h"
 #include "linkproof/registry.h"
-#include "report/report.h"
 
-void usage_registry(FILE *fp)
-{
-    fputs("usage: linkproof registry [--registry DB] add --label LABEL FILE...\n"
-          "       linkproof registry [--registry DB] list [--json]\n"
-          "       linkproof registry [--registry DB] show KEY [--json]\n"
-          "       linkproof registry [--registry DB] remove KEY\n"
-          "       linkproof registry [--registry DB] rename KEY NEW_LABEL\n"
-          "       linkproof registry [--registry DB] export [FILE]\n"
-          "       linkproof registry [--registry DB] import [FILE]\n"
-          "\n"
-          "The store of trusted fingerprints that 'linkproof verify' consults: each entry is a\n"
-          "build's Go and GNU build IDs, file and code SHA-256, and a label (a release, an image\n"
-          "reference, a commit). SQLite with a WAL journal and full-sync commits: safe for several\n"
-          "processes at once, and a committed entry survives a crash; an import is one\n"
-          "transaction (all or nothing). export/import use JSON lines, one entry per line.\n"
-          "\n"
-          "One build (one code SHA-256) has one label; several builds may share a label (the\n"
-          "programs of one release). 'add' of a build that is there under another label changes\n"
-          "nothing and exits 1: 'rename' gives it the new one. Labels are UTF-8 text without\n"
-          "control characters.\n"
-          "KEY is an ID, a label (all its builds), a Go or GNU build ID, a SHA-256 or code\n"
-          "SHA-256, or a unique prefix (4 characters or more) of one of those, such as the code\n"
-          "prefix 'list' prints.\n"
-          "list, show and export only read: they open the registry read-only, so they work on\n"
-          "read-only media and for users who may not write it. import reads and checks all of\n"
-          "its input before it opens the registry: invalid input, a directory, or a build that\n"
-          "is there under another label imports nothing and leaves no new file.\n"
-          "\n"
-          "  --registry DB   default: $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db,\n"
-          "                  else ~/.local/share/linkproof/registry.db\n"
-          "\n"
-          "exit status: 0 ok; 1 show/remove/rename found nothing, or add found a FILE's build\n"
-          "there under another label; 2 usage (a KEY prefix that names several builds, an\n"
-          "invalid label), unreadable FILE or input, or a database that is not a registry,\n"
-          "corrupt, or locked for too long\n",
-          fp);
-}
+static const lp_cmd_doc doc = {
+    .name = "registry",
+    .usage = {"registry [--registry DB] add --label LABEL FILE...",
+              "registry [--registry DB] list|show KEY [options]",
+              "registry [--registry DB] remove KEY | rename KEY NEW_LABEL",
+              "registry [--registry DB] export [FILE] | import [FILE]"},
+    .about =
+        "The store of trusted fingerprints that 'linkproof verify' consults: each entry is a\n"
+        "build's Go and GNU build IDs, file and code SHA-256, and a label (a release, an image\n"
+        "reference, a commit). SQLite with a WAL journal and full-sync commits: safe for several\n"
+        "processes at once, and a committed entry survives a crash; an import is one\n"
+        "transaction (all or nothing). export/import use JSON lines, one entry per line.\n"
+        "\n"
+        "One build (one code SHA-256) has one label; several builds may share a label (the\n"
+        "programs of one release). 'add' of a build that is there under another label changes\n"
+        "nothing and exits 1: 'rename' gives it the new one. Labels are UTF-8 text without\n"
+        "control characters.\n"
+        "KEY is an ID, a label (all its builds), a Go or GNU build ID, a SHA-256 or code\n"
+        "SHA-256, or a unique prefix (4 characters or more) of one of those, such as the code\n"
+        "prefix 'list' prints.\n"
+        "list, show and export only read: they open the registry read-only, so they work on\n"
+        "read-only media and for users who may not write it. import reads and checks all of\n"
+        "its input before it opens the registry: invalid input, a directory, or a build that\n"
+        "is there under another label imports nothing and leaves no new file.\n"
+        "--json applies to list and show (one document per entry).",
+    .exits = {{0, "ok"},
+              {1, "show/remove/rename found nothing, or add found a FILE's build there under\n"
+                  "another label"},
+              {2, "usage (a KEY prefix that names several builds, an invalid label), unreadable\n"
+                  "FILE or input, or a database that is not a registry, corrupt, or locked for\n"
+                  "too long"},
+              {-1, NULL}},
+    .kind = LP_DOC_REGISTRY_ENTRY,
+};
 
-static json_t *entry_json(const lp_reg_entry *e)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(e->id));
-    json_object_set_new(o, "label", lp_json_str(e->label));
-    json_object_set_new(o, "go_build_id", e->go_build_id ? lp_json_str(e->go_build_id) : json_null());
-    json_object_set_new(o, "gnu_build_id", e->gnu_build_id ? lp_json_str(e->gnu_build_id) : json_null());
-    json_object_set_new(o, "sha256", lp_json_str(e->sha256));
-    json_object_set_new(o, "code_sha256", lp_json_str(e->code_sha256));
-    json_object_set_new(o, "code_size", json_integer((json_int_t)e->code_size));
-    json_object_set_new(o, "path", e->path ? lp_json_str(e->path) : json_null());
-    json_object_set_new(o, "added_at", e->added_at ? lp_json_str(e->added_at) : json_null());
-    return o;
-}
-
-static void print_list(const lp_reg_list *l, bool json, FILE *out)
-{
-    if (!json)
-        fprintf(out, "%-5s %-22s %-20s %-16s %s\n", "ID", "LABEL", "ADDED", "CODE SHA256", "GO BUILD ID");
-    for (size_t i = 0; i < l->n; i++) {
-        const lp_reg_entry *e = &l->e[i];
-        if (json) {
-            json_t *o = entry_json(e);
-            lp_json_write_line(out, o);
-            json_decref(o);
-        } else {
-            /* the label padded to 22 characters, not bytes (labels are UTF-8) */
-            size_t chars = 0;
-            for (const char *c = e->label; *c; c++)
-                chars += ((unsigned char)*c & 0xc0) != 0x80;
-            fprintf(out, "%-5lld ", (long long)e->id);
-            lp_put_safe(out, e->label);
-            fprintf(out, "%*s %-20s %.16s %s\n", chars < 22 ? (int)(22 - chars) : 0, "",
-                    e->added_at ? e->added_at : "-", e->code_sha256, e->go_build_id ? e->go_build_id : "-");
-        }
-    }
-}
+static const char *const subcommands[] = {"add", "list", "show", "remove", "rename", "export", "import", NULL};
 
 /* Remove a registry this command created (and its journal files) after a failure. */
 static void remove_new(const char *path)
@@ -107,7 +60,7 @@ static void remove_new(const char *path)
     }
 }
 
-static int do_add(const char *path, const char *label, char **files, int nfiles)
+static int do_add(lp_report *r, const char *path, const char *label, char **files, int nfiles)
 {
     /* fingerprint first: a FILE that cannot be read creates no registry */
     lp_fingerprint *fps = calloc((size_t)nfiles, sizeof *fps);
@@ -118,8 +71,7 @@ static int do_add(const char *path, const char *label, char **files, int nfiles)
     if (!fps || !ok) {
         free(fps);
         free(ok);
-        lp_cli_error("registry add: out of memory");
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("registry add: out of memory");
     }
     for (int i = 0; i < nfiles; i++) {
         lp_code rc = lp_fingerprint_file(files[i], &fps[i], &err);
@@ -149,9 +101,8 @@ static int do_add(const char *path, const char *label, char **files, int nfiles)
             if (st > status)
                 status = st;
         } else {
-            printf("%s %s (code %.16s…) as ", added ? "added" : "already there:", files[i], fps[i].code_sha256);
-            lp_put_safe(stdout, label);
-            putchar('\n');
+            lp_doc_registry_change c = {added ? LP_REG_ADDED : LP_REG_ALREADY, 1, files[i], fps[i].code_sha256, label};
+            lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c);
         }
     }
     for (int i = 0; i < nfiles; i++)
@@ -162,7 +113,7 @@ static int do_add(const char *path, const char *label, char **files, int nfiles)
     return status;
 }
 
-static int do_import(const char *path, const char *file)
+static int do_import(lp_report *r, const char *path, const char *file)
 {
     const char *name = file ? file : "(stdin)";
     size_t len = 0, added = 0;
@@ -175,8 +126,7 @@ static int do_import(const char *path, const char *file)
                       : lp_fd_read_all(0, name, lp_limit(LP_LIMIT_IMPORT), LP_LIMIT_IMPORT, &text, &len,
                                        &err);
     if (rc) {
-        lp_cli_error("registry import: %s (nothing was imported)", err.msg);
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("registry import: %s (nothing was imported)", err.msg);
     }
     /* every line checked before the registry is opened: bad input creates nothing */
     lp_reg_list l = {0};
@@ -190,8 +140,9 @@ static int do_import(const char *path, const char *file)
     struct stat st;
     bool existed = stat(path, &st) == 0;
     lp_registry *reg = NULL;
+    lp_doc_registry_change c = {LP_REG_IMPORTED, 0, NULL, NULL, NULL};
     if (l.n == 0 && !existed) {
-        printf("imported 0 new entries\n"); /* nothing to keep: no new file for it */
+        lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c); /* nothing to keep: no new file for it */
     } else if (lp_registry_open(path, LP_REG_CREATE, &reg, &err) != LP_OK) {
         lp_cli_error("registry: %s", err.msg);
         status = LP_EXIT_USAGE;
@@ -199,7 +150,8 @@ static int do_import(const char *path, const char *file)
         lp_cli_error("registry import: %s (nothing was imported)", err.msg);
         status = LP_EXIT_USAGE;
     } else {
-        printf("imported %zu new entr%s\n", added, added == 1 ? "y" : "ies");
+        c.count = added;
+        lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c);
     }
     lp_registry_close(&reg);
     if (status != LP_EXIT_OK && !existed)
@@ -208,45 +160,106 @@ static int do_import(const char *path, const char *file)
     return status;
 }
 
-int cmd_registry(int argc, char **argv)
+/* list, show, export: the entries, read-only */
+static int do_read(lp_report *r, lp_registry *reg, const char *cmd, char **args, int nargs)
 {
-    enum { O_REG = 256, O_LABEL, O_JSON };
-    static const struct option opts[] = {
-        {"registry", required_argument, NULL, O_REG},
-        {"label", required_argument, NULL, O_LABEL},
-        {"json", no_argument, NULL, O_JSON},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *regpath = NULL, *label = NULL;
-    bool json = false;
-    int ch;
-    optind = 1;
-    /* options may come before or after the subcommand */
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case O_REG: regpath = optarg; break;
-        case O_LABEL: label = optarg; break;
-        case O_JSON: json = true; break;
-        case 'h': usage_registry(stdout); return LP_EXIT_OK;
-        default: lp_cli_bad_option("registry", argv); return LP_EXIT_USAGE;
+    lp_reg_list l = {0};
+    lp_err err;
+    int status = LP_EXIT_OK;
+    bool show = strcmp(cmd, "show") == 0, exp = strcmp(cmd, "export") == 0;
+    lp_report *er = NULL;
+    FILE *out = NULL;
+    if (exp) {
+        /* the registry's own line format, to FILE or stdout */
+        if (nargs == 1 && !(out = fopen(args[0], "w"))) {
+            return lp_cli_usage("registry export: cannot write '%s'", args[0]);
+        }
+        lp_report_opts eo = {.format = LP_OUT_JSON, .fp = out ? out : stdout};
+        if (!(er = lp_report_open(&eo))) {
+            if (out)
+                fclose(out);
+            return lp_cli_usage("out of memory");
         }
     }
-    static const char *const cmds = "add, list, show, remove, rename, export, import";
-    if (optind >= argc) {
-        lp_cli_error("registry: no command (%s); see 'linkproof help registry'", cmds);
+    lp_code rc = !reg ? LP_OK : show ? lp_registry_find(reg, args[0], &l, &err) : lp_registry_list(reg, &l, &err);
+    if (rc) {
+        lp_cli_error("registry%s: %s", show ? " show" : "", err.msg);
+        status = LP_EXIT_USAGE; /* show: a prefix of several builds */
+    } else if (show && !l.n) {
+        lp_cli_error("registry show: nothing matches '%s'", args[0]);
+        status = LP_EXIT_FINDING;
+    } else {
+        if (!exp)
+            lp_report_begin(r, LP_DOC_REGISTRY_ENTRY); /* the table's header, also when empty */
+        for (size_t i = 0; i < l.n; i++)
+            lp_report_write(exp ? er : r, exp ? LP_DOC_REGISTRY_EXPORT : LP_DOC_REGISTRY_ENTRY, &l.e[i]);
+    }
+    if (er && !lp_report_close(&er) && status == LP_EXIT_OK) {
+        lp_cli_error("registry export: cannot write '%s'", out ? args[0] : "(stdout)");
+        status = LP_EXIT_USAGE;
+    }
+    if (out && fclose(out) != 0 && status == LP_EXIT_OK) {
+        lp_cli_error("registry export: cannot write '%s'", args[0]);
+        status = LP_EXIT_USAGE;
+    }
+    lp_reg_list_release(&l);
+    return status;
+}
+
+static int do_change(lp_report *r, lp_registry *reg, const char *cmd, char **args)
+{
+    size_t n = 0;
+    lp_err err;
+    bool rm = strcmp(cmd, "remove") == 0;
+    lp_code rc = rm ? lp_registry_remove(reg, args[0], &n, &err) : lp_registry_rename(reg, args[0], args[1], &n, &err);
+    if (rc != LP_OK) {
+        return lp_cli_usage("registry %s: %s", cmd, err.msg); /* a prefix of several builds */
+    }
+    if (!n) {
+        lp_cli_error("registry %s: nothing matches '%s'", cmd, args[0]);
+        return LP_EXIT_FINDING;
+    }
+    lp_doc_registry_change c = {rm ? LP_REG_REMOVED : LP_REG_RENAMED, n, NULL, NULL, rm ? NULL : args[1]};
+    lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c);
+    return LP_EXIT_OK;
+}
+
+int cmd_registry(int argc, char **argv)
+{
+    lp_cli_out out = LP_CLI_OUT_DEFAULT;
+    const char *regpath = NULL, *label = NULL;
+    const lp_opt opts[] = {
+        {LP_OPT_STRING, "registry", 0, &regpath, "DB",
+         "default: $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db,\n"
+         "else ~/.local/share/linkproof/registry.db", NULL, 0, 0},
+        {LP_OPT_STRING, "label", 0, &label, "LABEL", "add: the label of the builds added", NULL, 0, 0},
+        LP_OPT_OUTPUT(&out),
+        LP_OPT_END_,
+    };
+    /* options may come before or after the subcommand */
+    int n = lp_parse_options(&doc, opts, argc, argv, 0);
+    if (n < 0)
+        return lp_cli_parsed(n);
+    static const char *const names = "add, list, show, remove, rename, export, import";
+    if (n == 0) {
+        lp_cli_error("registry: no command (%s); see 'linkproof help registry'", names);
         return LP_EXIT_USAGE;
     }
-    const char *cmd = argv[optind++];
-    int nargs = argc - optind;
-    char **args = argv + optind;
+    const char *cmd = argv[1];
+    int nargs = n - 1;
+    char **args = argv + 2;
+    bool known = false;
+    for (size_t i = 0; subcommands[i]; i++)
+        known = known || strcmp(cmd, subcommands[i]) == 0;
+    if (!known) {
+        const char *m = lp_did_you_mean(cmd, subcommands);
+        if (m)
+            return lp_cli_usage("registry: '%s' is not a registry command; did you mean '%s'? (%s)", cmd, m, names);
+        return lp_cli_usage("registry: '%s' is not a registry command (%s)", cmd, names);
+    }
     bool is_add = !strcmp(cmd, "add"), is_list = !strcmp(cmd, "list"), is_show = !strcmp(cmd, "show"),
          is_rm = !strcmp(cmd, "remove"), is_exp = !strcmp(cmd, "export"), is_imp = !strcmp(cmd, "import"),
          is_mv = !strcmp(cmd, "rename");
-    if (!(is_add || is_list || is_show || is_rm || is_exp || is_imp || is_mv)) {
-        lp_cli_error("registry: '%s' is not a registry command (%s)", cmd, cmds);
-        return LP_EXIT_USAGE;
-    }
     if ((is_add && (nargs < 1 || !label)) || (is_list && nargs) || ((is_show || is_rm) && nargs != 1) ||
         ((is_exp || is_imp) && nargs > 1) || (is_mv && nargs != 2)) {
         lp_cli_error("registry %s: wrong arguments%s; see 'linkproof help registry'", cmd,
@@ -255,82 +268,35 @@ int cmd_registry(int argc, char **argv)
     }
     const char *new_label = is_add ? label : is_mv ? args[1] : NULL;
     if (new_label && !lp_registry_label_ok(new_label)) {
-        lp_cli_error("registry %s: a label must be non-empty UTF-8 text without control characters", cmd);
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("registry %s: a label must be non-empty UTF-8 text without control characters", cmd);
     }
     char *defpath = regpath ? NULL : lp_registry_default_path();
     const char *path = regpath ? regpath : defpath;
     if (!path) {
-        lp_cli_error("registry: no --registry, $LINKPROOF_REGISTRY, $XDG_DATA_HOME or $HOME to find it by");
-        return LP_EXIT_USAGE;
+        return lp_cli_usage("registry: no --registry, $LINKPROOF_REGISTRY, $XDG_DATA_HOME or $HOME to find it by");
     }
-    int status = LP_EXIT_OK;
-    if (is_add || is_imp) {
-        status = is_add ? do_add(path, label, args, nargs) : do_import(path, nargs ? args[0] : NULL);
-        free(defpath);
-        return status;
-    }
+    char command[32];
+    snprintf(command, sizeof command, "registry %s", cmd);
+    lp_report *r = lp_cli_report(&out, 0, command);
+    int status = LP_EXIT_USAGE;
+    lp_registry *reg = NULL;
     lp_err err;
     lp_err_clear(&err);
-    lp_registry *reg = NULL;
-    bool readonly = is_list || is_show || is_exp;
-    if (lp_registry_open(path, readonly ? LP_REG_READONLY : 0, &reg, &err) != LP_OK) {
-        if (err.code == LP_ERR_NOTFOUND && (is_list || is_exp)) {
-            /* nothing added yet: an empty registry */
-            if (is_list && !json)
-                print_list(&(lp_reg_list){0}, false, stdout);
-        } else {
-            lp_cli_error("registry: %s", err.msg);
-            status = err.code == LP_ERR_NOTFOUND ? LP_EXIT_FINDING : LP_EXIT_USAGE;
-        }
-        free(defpath);
-        return status;
-    }
-    lp_reg_list l = {0};
-    if (is_list || is_exp) {
-        FILE *out = stdout;
-        if (is_exp && nargs == 1 && !(out = fopen(args[0], "w"))) {
-            lp_cli_error("registry export: cannot write '%s'", args[0]);
-            status = LP_EXIT_USAGE;
-        } else if (lp_registry_list(reg, &l, &err) != LP_OK) {
-            lp_cli_error("registry: %s", err.msg);
-            status = LP_EXIT_USAGE;
-        } else {
-            print_list(&l, json || is_exp, out);
-        }
-        if (out && out != stdout && fclose(out) != 0) {
-            lp_cli_error("registry export: cannot write '%s'", args[0]);
-            status = LP_EXIT_USAGE;
-        }
-    } else if (is_show) {
-        if (lp_registry_find(reg, args[0], &l, &err) != LP_OK) {
-            lp_cli_error("registry show: %s", err.msg);
-            status = LP_EXIT_USAGE; /* a prefix of several builds */
-        } else if (!l.n) {
-            lp_cli_error("registry show: nothing matches '%s'", args[0]);
-            status = LP_EXIT_FINDING;
-        } else {
-            print_list(&l, json, stdout);
-        }
+    if (!r) {
+    } else if (is_add || is_imp) {
+        status = is_add ? do_add(r, path, label, args, nargs) : do_import(r, path, nargs ? args[0] : NULL);
+    } else if (lp_registry_open(path, is_list || is_show || is_exp ? LP_REG_READONLY : 0, &reg, &err) != LP_OK &&
+               !(err.code == LP_ERR_NOTFOUND && (is_list || is_exp))) {
+        lp_cli_error("registry: %s", err.msg);
+        status = err.code == LP_ERR_NOTFOUND ? LP_EXIT_FINDING : LP_EXIT_USAGE;
+    } else if (is_list || is_show || is_exp) {
+        /* nothing added yet (no file): an empty registry */
+        status = do_read(r, reg, cmd, args, nargs);
     } else {
-        size_t n = 0;
-        lp_code rc = is_rm ? lp_registry_remove(reg, args[0], &n, &err)
-                           : lp_registry_rename(reg, args[0], args[1], &n, &err);
-        if (rc != LP_OK) {
-            lp_cli_error("registry %s: %s", cmd, err.msg);
-            status = LP_EXIT_USAGE; /* a prefix of several builds */
-        } else if (!n) {
-            lp_cli_error("registry %s: nothing matches '%s'", cmd, args[0]);
-            status = LP_EXIT_FINDING;
-        } else if (is_rm) {
-            printf("removed %zu entr%s\n", n, n == 1 ? "y" : "ies");
-        } else {
-            printf("renamed %zu entr%s to ", n, n == 1 ? "y" : "ies");
-            lp_put_safe(stdout, args[1]);
-            putchar('\n');
-        }
+        status = do_change(r, reg, cmd, args);
     }
-    lp_reg_list_release(&l);
+    if (r && !lp_cli_report_done(&r))
+        status = LP_EXIT_USAGE;
     lp_registry_close(&reg);
     free(defpath);
     return status;

@@ -50,7 +50,7 @@ typedef struct lp_policy {
 } lp_policy;
 
 /** Add one assertion from a command-line option (kind) and its argument (may be NULL). */
-lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg, lp_err *err);
+LP_API lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg, lp_err *err);
 
 /**
  * Add the assertions of a JSON policy file:
@@ -59,11 +59,11 @@ lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg, lp_err
  *  "vcs_clean": true, "build_id": true, "accept_unconfirmed": true}. Unknown keys are
  * errors (a typo in a release policy must not pass silently).
  */
-lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err);
-void lp_policy_release(lp_policy *p);
+LP_API lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err);
+LP_API void lp_policy_release(lp_policy *p);
 
 /** The -X targets the policy names, for lp_facts_opts (borrowed from the policy). */
-lp_code lp_policy_xtargets(const lp_policy *p, lp_xtarget **out, size_t *n, lp_err *err);
+LP_API lp_code lp_policy_xtargets(const lp_policy *p, lp_xtarget **out, size_t *n, lp_err *err);
 
 /** An assertion's outcome: "cannot tell" is not "violated". */
 typedef enum lp_check_status {
@@ -90,18 +90,52 @@ typedef struct lp_check_report {
     size_t n_undecided; /**< assertions that could not be decided */
 } lp_check_report;
 
-const char *lp_check_status_name(lp_check_status s);
+LP_API const char *lp_check_status_name(lp_check_status s);
 
 /** Evaluate every assertion of @p p against @p f. */
-lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *out, lp_err *err);
-void lp_check_report_release(lp_check_report *r);
+LP_API lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *out, lp_err *err);
+LP_API void lp_check_report_release(lp_check_report *r);
+
+/** One file of lp_check_files(). */
+typedef struct lp_check_file {
+    lp_facts *f;          /**< its facts (path, and error when it could not be read) */
+    lp_check_report rep;  /**< the assertions' outcomes; empty when it could not be read */
+    lp_err error;         /**< LP_OK, or why it could not be read or evaluated */
+} lp_check_file;
+
+/** The outcome over every file: "error" (one could not be read) beats "fail" beats "undecided". */
+typedef enum lp_check_outcome {
+    LP_CHECK_ALL_OK = 0,
+    LP_CHECK_SOME_FAIL,
+    LP_CHECK_SOME_UNDECIDED,
+    LP_CHECK_SOME_ERROR,
+} lp_check_outcome;
+
+typedef struct lp_check_run {
+    lp_check_file *files;
+    size_t n;
+    lp_check_outcome outcome; /**< a violation in one file is never hidden by another's undecided */
+    bool ok;                  /**< every assertion holds for every file */
+} lp_check_run;
+
+/** "ok", "fail", "undecided", "error". */
+LP_API const char *lp_check_outcome_name(lp_check_outcome o);
+
+/**
+ * Read each of @p paths (with the policy's -X targets) and evaluate @p p on
+ * it. A file that cannot be read is kept with its error; the call fails only
+ * when memory runs out. Release with lp_check_run_release().
+ */
+LP_API lp_code lp_check_files(const lp_policy *p, const char *const *paths, size_t n, lp_check_run *out,
+                       lp_err *err);
+LP_API void lp_check_run_release(lp_check_run *r);
 
 /**
  * Compare Go version @p v ("go1.21.3", "go1.22rc1") with constraint @p c
  * (">=1.21", ">1.20.5", "<=1.22", "<1.22", "==1.21.3", "=1.21", "!=1.20", or a bare
  * version meaning ">="). Returns 1 true, 0 false, -1 when either cannot be parsed.
  */
-int lp_go_version_satisfies(const char *v, const char *c);
+LP_API int lp_go_version_satisfies(const char *v, const char *c);
 
 #ifdef __cplusplus
 }

@@ -37,11 +37,11 @@ typedef struct lp_diff {
 } lp_diff;
 
 /** Compare two sets of facts (both must have been read without error). */
-lp_code lp_facts_diff(const lp_facts *a, const lp_facts *b, lp_diff *out, lp_err *err);
-void lp_diff_release(lp_diff *d);
+LP_API lp_code lp_facts_diff(const lp_facts *a, const lp_facts *b, lp_diff *out, lp_err *err);
+LP_API void lp_diff_release(lp_diff *d);
 
 /** "removed", "added", "changed". */
-const char *lp_change_kind_name(lp_change_kind k);
+LP_API const char *lp_change_kind_name(lp_change_kind k);
 
 #ifdef __cplusplus
 }

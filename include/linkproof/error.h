@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "linkproof/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,21 +42,21 @@ typedef struct lp_err {
 } lp_err;
 
 /** Reset @p err to "no error". Safe on NULL. */
-void lp_err_clear(lp_err *err);
+LP_API void lp_err_clear(lp_err *err);
 
 /**
  * Record an error (printf-style message) and return @p code, so callers can
  * write `return lp_err_set(err, LP_ERR_FORMAT, "...")`. Safe on NULL @p err.
  */
-lp_code lp_err_set(lp_err *err, lp_code code, const char *fmt, ...)
+LP_API lp_code lp_err_set(lp_err *err, lp_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /** Like lp_err_set(), and also record @p offset as the place of the problem. */
-lp_code lp_err_set_at(lp_err *err, lp_code code, uint64_t offset, const char *fmt, ...)
+LP_API lp_code lp_err_set_at(lp_err *err, lp_code code, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /** A short, stable name for @p code ("io", "format", ...), for JSON reports. */
-const char *lp_code_name(lp_code code);
+LP_API const char *lp_code_name(lp_code code);
 
 #ifdef __cplusplus
 }

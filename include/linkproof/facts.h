@@ -42,13 +42,6 @@ typedef struct lp_note {
     char *text; /**< one line */
 } lp_note;
 
-/** A package named by the function table: a view into the table's names. */
-typedef struct lp_pkg {
-    const char *name; /**< not NUL-terminated at len */
-    size_t len;
-    size_t n_funcs;
-} lp_pkg;
-
 typedef struct lp_facts {
     char *path;
     lp_err error;        /**< code LP_OK unless the file could not be read */
@@ -112,10 +105,10 @@ typedef struct lp_facts_opts {
  * is_go); otherwise the error is also stored in facts->error, and *out is
  * still set (path and error filled in) unless memory ran out.
  */
-lp_code lp_facts_collect(const char *path, lp_facts **out, lp_err *err);
+LP_API lp_code lp_facts_collect(const char *path, lp_facts **out, lp_err *err);
 
 /** lp_facts_collect() with options (NULL for none). */
-lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_facts **out,
+LP_API lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_facts **out,
                               lp_err *err);
 
 /**
@@ -123,23 +116,23 @@ lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_fa
  * container image): @p path is absolute inside the root, links are followed
  * inside it, and the facts are named "IMAGE:PATH" (images) or "DIR/PATH".
  */
-lp_code lp_facts_collect_in_root(lp_root *root, const char *path, const lp_facts_opts *opts,
+LP_API lp_code lp_facts_collect_in_root(lp_root *root, const char *path, const lp_facts_opts *opts,
                                  lp_facts **out, lp_err *err);
 
 /** The same for an already open source (named by its source name). */
-lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err);
-lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts **out,
+LP_API lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err);
+LP_API lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts **out,
                                lp_err *err);
 
 /**
  * -X verdicts for an open object whose facts are @p f (used by the facts
  * gathering; exposed for tests).
  */
-lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, size_t n_user,
+LP_API lp_code lp_xvars_check(lp_obj *obj, const lp_facts *f, const lp_xtarget *user, size_t n_user,
                        lp_xreport *out, lp_err *err);
 
 /** Free; sets *f to NULL. Safe on NULL. */
-void lp_facts_free(lp_facts **f);
+LP_API void lp_facts_free(lp_facts **f);
 
 #ifdef __cplusplus
 }

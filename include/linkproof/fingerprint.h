@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "linkproof/error.h"
+#include "linkproof/proc.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,11 +34,9 @@ typedef struct lp_fingerprint {
 } lp_fingerprint;
 
 /** Fingerprint the file at @p path: any file gets sha256; an object file also its code and build IDs. */
-lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err);
-void lp_fingerprint_release(lp_fingerprint *f);
+LP_API lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err);
+LP_API void lp_fingerprint_release(lp_fingerprint *f);
 
-typedef enum lp_exe_state { LP_EXE_PRESENT = 0, LP_EXE_DELETED, LP_EXE_REPLACED } lp_exe_state;
-const char *lp_exe_state_name(lp_exe_state s);
 
 typedef struct lp_proc_fingerprint {
     int pid;
@@ -64,14 +63,14 @@ struct lp_registry;
  * (ptrace access mode, kernel.yama.ptrace_scope), a kernel without
  * /proc/PID/mem.
  */
-lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err);
+LP_API lp_code lp_fingerprint_pid(int pid, lp_proc_fingerprint *out, lp_err *err);
 /** lp_fingerprint_pid() on an open process (proc.h); its hook is called at stage "memory". */
-lp_code lp_fingerprint_proc(struct lp_proc *proc, lp_proc_fingerprint *out, lp_err *err);
-void lp_proc_fingerprint_release(lp_proc_fingerprint *p);
+LP_API lp_code lp_fingerprint_proc(struct lp_proc *proc, lp_proc_fingerprint *out, lp_err *err);
+LP_API void lp_proc_fingerprint_release(lp_proc_fingerprint *p);
 
 /** The three outcomes of a verification, worst last. */
 typedef enum lp_verdict { LP_VERIFY_OK = 0, LP_VERIFY_ROLLBACK, LP_VERIFY_FUSE } lp_verdict;
-const char *lp_verdict_name(lp_verdict v);
+LP_API const char *lp_verdict_name(lp_verdict v);
 
 /** What the running build is compared with (lp_baseline_resolve()). */
 typedef struct lp_baseline {
@@ -89,11 +88,11 @@ typedef struct lp_baseline {
  * Anything else, the empty string included, is LP_ERR_INVAL saying so: a
  * typo must not be taken for a build that is not running. @p reg may be NULL.
  */
-lp_code lp_baseline_resolve(struct lp_registry *reg, const char *text, lp_baseline *out, lp_err *err);
-void lp_baseline_release(lp_baseline *b);
+LP_API lp_code lp_baseline_resolve(struct lp_registry *reg, const char *text, lp_baseline *out, lp_err *err);
+LP_API void lp_baseline_release(lp_baseline *b);
 
 /** Whether @p s has the form of a Go build ID (see lp_baseline_resolve()). */
-bool lp_go_buildid_form(const char *s);
+LP_API bool lp_go_buildid_form(const char *s);
 
 typedef struct lp_verify_result {
     lp_proc_fingerprint fp;
@@ -113,15 +112,53 @@ typedef struct lp_verify_result {
  * unknown). @p baseline and @p reg may be NULL. A process that changed while
  * it was read is LP_ERR_CHANGED, never a verdict.
  */
-lp_code lp_verify_pid(int pid, const lp_baseline *baseline, struct lp_registry *reg,
+LP_API lp_code lp_verify_pid(int pid, const lp_baseline *baseline, struct lp_registry *reg,
                       lp_verify_result *out, lp_err *err);
 /** lp_verify_pid() on an open process. */
-lp_code lp_verify_proc(struct lp_proc *proc, const lp_baseline *baseline, struct lp_registry *reg,
+LP_API lp_code lp_verify_proc(struct lp_proc *proc, const lp_baseline *baseline, struct lp_registry *reg,
                        lp_verify_result *out, lp_err *err);
-void lp_verify_result_release(lp_verify_result *r);
+LP_API void lp_verify_result_release(lp_verify_result *r);
+
+/** How `verify` decides, beyond lp_verify_proc()'s arguments (all borrowed). */
+typedef struct lp_verify_opts {
+    const lp_baseline *baseline;  /**< NULL: none */
+    struct lp_registry *reg;      /**< NULL: none */
+    const char *registry_path;    /**< where the registry was looked for, for messages */
+    bool registry_missing;        /**< there is no registry file at registry_path */
+    lp_proc_hook hook;            /**< set on every process opened (tests); NULL: none */
+    void *hook_ctx;
+} lp_verify_opts;
+
+/**
+ * lp_verify_pid() with @p o; with the registry missing, a verdict that needs
+ * it (not ok while memory matches the file: a trusted build that is not the
+ * baseline and an unknown one cannot be told apart) is not given:
+ * LP_ERR_NOTFOUND says so, naming the path looked at.
+ */
+LP_API lp_code lp_verify_run(int pid, const lp_verify_opts *o, lp_verify_result *out, lp_err *err);
+
+/** The result for one process of lp_verify_all(): @p r, or @p e when it could not be verified. */
+typedef void (*lp_verify_each)(void *ctx, int pid, const lp_verify_result *r, const lp_err *e);
+
+typedef struct lp_verify_summary {
+    size_t verified;    /**< processes with a verdict */
+    size_t failed;      /**< Go processes that could not be verified (each given to the callback) */
+    size_t unreadable;  /**< processes whose executable could not be read (another user's) */
+    bool incomplete;    /**< unreadable ones, and not root: no all-clear for the machine */
+    lp_verdict worst;   /**< of the verdicts (ok when none) */
+} lp_verify_summary;
+
+/**
+ * Verify every process whose executable is a Go binary (each through its own
+ * lp_proc, src/proc/walk.c), in /proc order; a process whose executable cannot
+ * be read is counted, not passed over silently. Fails only when /proc cannot
+ * be listed.
+ */
+LP_API lp_code lp_verify_all(const lp_verify_opts *o, lp_verify_each each, void *ctx, lp_verify_summary *sum,
+                      lp_err *err);
 
 /** Whether the file at @p path is a Go binary (build ID note or build info), cheaply. */
-bool lp_is_go_file(const char *path);
+LP_API bool lp_is_go_file(const char *path);
 
 #ifdef __cplusplus
 }

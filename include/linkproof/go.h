@@ -71,27 +71,27 @@ typedef struct lp_buildinfo {
  *         there is no blob or no version; LP_ERR_FORMAT / LP_ERR_IO when the
  *         data the blob lives in cannot be read (the message says where).
  */
-lp_code lp_buildinfo_read(lp_obj *obj, lp_buildinfo **out, lp_err *err);
+LP_API lp_code lp_buildinfo_read(lp_obj *obj, lp_buildinfo **out, lp_err *err);
 
 /**
  * Parse build info from the raw strings (version, framed module text), as
  * found in a blob. Exposed for the fuzzer and tests.
  */
-lp_code lp_buildinfo_parse(const char *vers, size_t vers_len, const char *mod, size_t mod_len,
+LP_API lp_code lp_buildinfo_parse(const char *vers, size_t vers_len, const char *mod, size_t mod_len,
                            lp_buildinfo **out, lp_err *err);
 
 /** Free; sets *bi to NULL. Safe on NULL. */
-void lp_buildinfo_free(lp_buildinfo **bi);
+LP_API void lp_buildinfo_free(lp_buildinfo **bi);
 
 /** The value of build setting @p key, or NULL. */
-const char *lp_buildinfo_setting(const lp_buildinfo *bi, const char *key);
+LP_API const char *lp_buildinfo_setting(const lp_buildinfo *bi, const char *key);
 
 /**
  * Format as runtime/debug.BuildInfo.String() does, without the `go` line,
  * then as `go version -m` prints it: each line indented by a tab.
  * Returns a heap string ("" when there is nothing to print) or NULL on OOM.
  */
-char *lp_buildinfo_format_gover(const lp_buildinfo *bi);
+LP_API char *lp_buildinfo_format_gover(const lp_buildinfo *bi);
 
 /** Where a Go build ID was found. */
 typedef enum lp_buildid_src {
@@ -104,10 +104,10 @@ typedef enum lp_buildid_src {
  * The Go build ID (heap string in *out, NULL when absent) and where it came
  * from. Absence is not an error.
  */
-lp_code lp_go_buildid(lp_obj *obj, char **out, lp_buildid_src *from, lp_err *err);
+LP_API lp_code lp_go_buildid(lp_obj *obj, char **out, lp_buildid_src *from, lp_err *err);
 
 /** The GNU build ID (NT_GNU_BUILD_ID) as lowercase hex, or NULL when absent. */
-lp_code lp_gnu_buildid(lp_obj *obj, char **out, lp_err *err);
+LP_API lp_code lp_gnu_buildid(lp_obj *obj, char **out, lp_err *err);
 
 /** pclntab layouts, by header magic. */
 typedef enum lp_pcln_version {
@@ -158,11 +158,11 @@ typedef struct lp_pclntab_info {
  * there is none. The table's bytes are read once (mapped when large); no
  * allocation per function.
  */
-lp_code lp_pclntab_read(lp_obj *obj, lp_pclntab **out, lp_err *err);
-void lp_pclntab_free(lp_pclntab **t);
-const lp_pclntab_info *lp_pclntab_get_info(const lp_pclntab *t);
-size_t lp_pclntab_count(const lp_pclntab *t);
-const lp_func *lp_pclntab_func(const lp_pclntab *t, size_t i);
+LP_API lp_code lp_pclntab_read(lp_obj *obj, lp_pclntab **out, lp_err *err);
+LP_API void lp_pclntab_free(lp_pclntab **t);
+LP_API const lp_pclntab_info *lp_pclntab_get_info(const lp_pclntab *t);
+LP_API size_t lp_pclntab_count(const lp_pclntab *t);
+LP_API const lp_func *lp_pclntab_func(const lp_pclntab *t, size_t i);
 
 /**
  * The package path of a function name, as Go's debug/gosym does: generic
@@ -170,7 +170,7 @@ const lp_func *lp_pclntab_func(const lp_pclntab *t, size_t i);
  * 1.19) or `go:`/`type:` (Go 1.20+) names belong to no package (length 0).
  * Returns the length of the package prefix of @p name.
  */
-size_t lp_go_package_len(const char *name, lp_pcln_version v);
+LP_API size_t lp_go_package_len(const char *name, lp_pcln_version v);
 
 /**
  * An import path as the linker spells it in symbol and function names
@@ -178,13 +178,79 @@ size_t lp_go_package_len(const char *name, lp_pcln_version v);
  * the last path element become %xx; "gopkg.in/yaml.v3" -> "gopkg.in/yaml%2ev3").
  * Heap string, NULL on OOM.
  */
-char *lp_go_path_to_prefix(const char *path, size_t len);
+LP_API char *lp_go_path_to_prefix(const char *path, size_t len);
 
 /** The reverse, for display: %xx sequences decoded. Heap string, NULL on OOM. */
-char *lp_go_prefix_to_path(const char *prefix, size_t len);
+LP_API char *lp_go_prefix_to_path(const char *prefix, size_t len);
 
 /** Whether @p name is a package initializer: `PKG.init` or `PKG.init.N`. */
-bool lp_go_is_init(const char *name, size_t pkg_len);
+LP_API bool lp_go_is_init(const char *name, size_t pkg_len);
+
+/** A package named by the function table: a view into the table's names. */
+typedef struct lp_pkg {
+    const char *name; /**< as the linker spells it (gopkg.in/yaml%2ev3); not NUL-terminated at len */
+    size_t len;       /**< 0: compiler-generated names, which belong to no package */
+    size_t n_funcs;
+} lp_pkg;
+
+/**
+ * The packages @p t names (lp_go_package_len() of each function), sorted by
+ * their spelling, each once with its function count; compiler-generated names
+ * are one entry of length 0. *out is a heap array (free()) whose names point
+ * into the table.
+ */
+LP_API lp_code lp_pclntab_packages(const lp_pclntab *t, lp_pkg **out, size_t *n, lp_err *err);
+
+/** What `funcs` and `pkgs` show of one file: its function table, read once. */
+typedef struct lp_funcs {
+    char *path;
+    lp_err error;          /**< LP_OK unless it could not be read; LP_ERR_NOTFOUND: no function table */
+    lp_pclntab *table;     /**< NULL on error */
+    const lp_func **funcs; /**< the functions asked for (all, or one package's), in table order */
+    size_t n_funcs;
+    lp_pkg *pkgs;          /**< every package, as lp_pclntab_packages() */
+    size_t n_pkgs;
+    struct lp_funcs_priv *priv;
+} lp_funcs;
+
+/**
+ * Read the function table of the file at @p path and select its functions:
+ * all of them, or those of @p package (an import path such as
+ * gopkg.in/yaml.v3, matched against the linker's spelling). Returns the
+ * error it stores in (*out)->error; *out is set unless memory ran out.
+ */
+LP_API lp_code lp_funcs_read(const char *path, const char *package, lp_funcs **out, lp_err *err);
+LP_API void lp_funcs_free(lp_funcs **f);
+
+/** What `go version -m` has to say about one path (lp_gover_scan()). */
+typedef enum lp_gover_what {
+    LP_GOVER_INFO = 0,        /**< a Go executable: its build info */
+    LP_GOVER_STAT_FAILED,     /**< a named path that cannot be examined (detail: Go's errno text) */
+    LP_GOVER_SYMLINK,         /**< a named symlink that does not lead to a regular file */
+    LP_GOVER_NOT_EXECUTABLE,  /**< not a regular file with an execute bit */
+    LP_GOVER_UNREADABLE,      /**< it could not be opened */
+    LP_GOVER_NOT_GO,          /**< an object without Go build info */
+    LP_GOVER_UNRECOGNIZED,    /**< not an object file */
+    LP_GOVER_MALFORMED,       /**< a malformed object (detail: what and where) */
+    LP_GOVER_PARSE_ERROR,     /**< build info Go's parser refuses (detail: its error) */
+} lp_gover_what;
+
+typedef struct lp_gover_item {
+    const char *path;         /**< as Go names it (cleaned in a walk) */
+    lp_gover_what what;
+    const lp_buildinfo *bi;   /**< LP_GOVER_INFO, LP_GOVER_PARSE_ERROR */
+    const char *detail;       /**< see lp_gover_what; NULL otherwise */
+} lp_gover_item;
+
+typedef void (*lp_gover_visit)(void *ctx, const lp_gover_item *it);
+
+/**
+ * Examine @p path as `go version -m` does (Go 1.19): a file is reported
+ * whatever it is; a directory is walked in lexical order, symlinks not
+ * followed into, and only its Go executables are reported; a symlink to a
+ * directory named on the command line is a file. Each report goes to @p visit.
+ */
+LP_API void lp_gover_scan(const char *path, lp_gover_visit visit, void *ctx);
 
 #ifdef __cplusplus
 }

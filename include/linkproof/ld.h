@@ -44,22 +44,22 @@ typedef struct lp_ldcache_entry {
  * "glibc-ld.so.cache1.1" format, or the old one followed by the new one (then
  * the new one is used), in either byte order. @p name is used in messages.
  */
-lp_code lp_ldcache_parse(const uint8_t *buf, size_t len, const char *name, lp_ldcache **out,
+LP_API lp_code lp_ldcache_parse(const uint8_t *buf, size_t len, const char *name, lp_ldcache **out,
                          lp_err *err);
-void lp_ldcache_free(lp_ldcache **cache);
+LP_API void lp_ldcache_free(lp_ldcache **cache);
 
-size_t lp_ldcache_count(const lp_ldcache *cache);
-const lp_ldcache_entry *lp_ldcache_at(const lp_ldcache *cache, size_t i);
+LP_API size_t lp_ldcache_count(const lp_ldcache *cache);
+LP_API const lp_ldcache_entry *lp_ldcache_at(const lp_ldcache *cache, size_t i);
 /** "new", "old" or "old+new". */
-const char *lp_ldcache_format(const lp_ldcache *cache);
+LP_API const char *lp_ldcache_format(const lp_ldcache *cache);
 /**
  * Why the extension directory (generator, glibc-hwcaps names) was not used,
  * or NULL. The entries are still used, as glibc's loader uses them; entries
  * in glibc-hwcaps subdirectories are then skipped, having no name.
  */
-const char *lp_ldcache_problem(const lp_ldcache *cache);
+LP_API const char *lp_ldcache_problem(const lp_ldcache *cache);
 /** The generator string from the extension section, or NULL. */
-const char *lp_ldcache_generator(const lp_ldcache *cache);
+LP_API const char *lp_ldcache_generator(const lp_ldcache *cache);
 
 /**
  * The flags an entry must carry to be usable by an object of this machine,
@@ -67,7 +67,7 @@ const char *lp_ldcache_generator(const lp_ldcache *cache);
  * the architecture's ABI byte. Returns 0 when the architecture is unknown
  * (then any libc6 entry is accepted).
  */
-uint32_t lp_ldcache_required_flags(unsigned machine, unsigned bits, uint32_t e_flags);
+LP_API uint32_t lp_ldcache_required_flags(unsigned machine, unsigned bits, uint32_t e_flags);
 
 /**
  * Look @p soname up as glibc does: among entries with that key and
@@ -75,7 +75,7 @@ uint32_t lp_ldcache_required_flags(unsigned machine, unsigned bits, uint32_t e_f
  * subdirectory (@p hwcaps, best first) wins, else the first entry without
  * hwcaps. NULL when none matches.
  */
-const lp_ldcache_entry *lp_ldcache_lookup(const lp_ldcache *cache, const char *soname,
+LP_API const lp_ldcache_entry *lp_ldcache_lookup(const lp_ldcache *cache, const char *soname,
                                           uint32_t required_flags, const char *const *hwcaps,
                                           size_t n_hwcaps);
 
@@ -87,7 +87,7 @@ const lp_ldcache_entry *lp_ldcache_lookup(const lp_ldcache *cache, const char *s
  * platform bits are @p platform (or none). lp_ldcache_lookup() passes zeros:
  * such entries are used only when they carry the TLS bit alone.
  */
-const lp_ldcache_entry *lp_ldcache_lookup_hw(const lp_ldcache *cache, const char *soname,
+LP_API const lp_ldcache_entry *lp_ldcache_lookup_hw(const lp_ldcache *cache, const char *soname,
                                              uint32_t required_flags, const char *const *hwcaps,
                                              size_t n_hwcaps, uint64_t hwcap, uint64_t platform,
                                              uint64_t platform_mask);
@@ -104,7 +104,7 @@ typedef struct lp_dirlist {
     size_t n_skipped;
 } lp_dirlist;
 
-void lp_dirlist_release(lp_dirlist *l);
+LP_API void lp_dirlist_release(lp_dirlist *l);
 
 /** Include depth and directory count limits for ld.so.conf. */
 #define LP_LDCONF_MAX_DEPTH 16
@@ -125,7 +125,7 @@ void lp_dirlist_release(lp_dirlist *l);
  * includes (a loop) or a file larger than 1 MiB, the rest is skipped and
  * out->skipped says what, one line per limit: what was read is kept.
  */
-lp_code lp_ldconf_read(lp_root *root, const char *path, lp_dirlist *out, bool *present,
+LP_API lp_code lp_ldconf_read(lp_root *root, const char *path, lp_dirlist *out, bool *present,
                        lp_err *err);
 
 /**
@@ -134,7 +134,7 @@ lp_code lp_ldconf_read(lp_root *root, const char *path, lp_dirlist *out, bool *p
  * musl uses "/lib:/usr/local/lib:/usr/lib"); an empty file gives no
  * directories, as in musl.
  */
-lp_code lp_musl_path_read(lp_root *root, const char *arch, lp_dirlist *out, bool *present,
+LP_API lp_code lp_musl_path_read(lp_root *root, const char *arch, lp_dirlist *out, bool *present,
                           lp_err *err);
 
 /* ------------------------------------------------------------------ */
@@ -194,31 +194,31 @@ typedef struct lp_versions {
  * .gnu.version* sections when there is no usable dynamic section). An
  * object without versions gives empty lists and LP_OK.
  */
-lp_code lp_versions_read(lp_obj *obj, unsigned what, lp_versions *out, lp_err *err);
-void lp_versions_release(lp_versions *v);
+LP_API lp_code lp_versions_read(lp_obj *obj, unsigned what, lp_versions *out, lp_err *err);
+LP_API void lp_versions_release(lp_versions *v);
 
 /** Whether @p lib defines version @p name. */
-bool lp_versions_defines(const lp_versions *lib, const char *name);
+LP_API bool lp_versions_defines(const lp_versions *lib, const char *name);
 
 /**
  * Whether @p lib satisfies @p need as glibc's match_symbol decides: a
  * definition whose vd_hash equals vna_hash and whose name is the same. (A
  * requirement with a wrong hash is not met, even when the name is defined.)
  */
-bool lp_versions_provides(const lp_versions *lib, const lp_vernaux *need);
+LP_API bool lp_versions_provides(const lp_versions *lib, const lp_vernaux *need);
 
 /** The ELF (System V) hash of @p name, as vna_hash and vd_hash hold it. */
-uint32_t lp_elf_hash(const char *name);
+LP_API uint32_t lp_elf_hash(const char *name);
 
 /**
  * The highest version @p lib defines in the family of @p like (same prefix
  * up to the first digit, "GLIBC_2.34" -> "GLIBC_"), compared numerically
  * part by part; NULL when there is none.
  */
-const char *lp_versions_highest(const lp_versions *lib, const char *like);
+LP_API const char *lp_versions_highest(const lp_versions *lib, const char *like);
 
 /** Compare "GLIBC_2.9" and "GLIBC_2.10" numerically part by part (strcmp-like). */
-int lp_version_cmp(const char *a, const char *b);
+LP_API int lp_version_cmp(const char *a, const char *b);
 
 /* ------------------------------------------------------------------ */
 /* Resolution                                                          */
@@ -229,7 +229,7 @@ typedef enum lp_libc {
     LP_LIBC_MUSL,
 } lp_libc;
 
-const char *lp_libc_name(lp_libc libc); /* "glibc", "musl", "unknown" */
+LP_API const char *lp_libc_name(lp_libc libc); /* "glibc", "musl", "unknown" */
 
 /** Which rule found a library; stable names in lp_rule_name(). */
 typedef enum lp_rule {
@@ -247,7 +247,7 @@ typedef enum lp_rule {
     LP_RULE_MUSL_LIBC,    /**< musl's reserved names (libc.so, libpthread.so.0, ...) are musl itself */
 } lp_rule;
 
-const char *lp_rule_name(lp_rule rule);
+LP_API const char *lp_rule_name(lp_rule rule);
 
 /** What went wrong; stable names in lp_problem_name(). */
 typedef enum lp_problem_kind {
@@ -270,7 +270,7 @@ typedef enum lp_problem_kind {
     LP_PROB_CPU_DEPENDENT_PATH, /**< the CPU is not known and decides which file is loaded (every CPU loads one) */
 } lp_problem_kind;
 
-const char *lp_problem_name(lp_problem_kind kind);
+LP_API const char *lp_problem_name(lp_problem_kind kind);
 
 typedef struct lp_problem {
     lp_problem_kind kind;
@@ -327,9 +327,9 @@ typedef struct lp_deps_opts {
 } lp_deps_opts;
 
 /** Whether @p name is a CPU lp_deps_opts.cpu accepts. */
-bool lp_cpu_name_ok(const char *name);
+LP_API bool lp_cpu_name_ok(const char *name);
 /** The names lp_deps_opts.cpu accepts, ", "-separated. */
-const char *lp_cpu_names(void);
+LP_API const char *lp_cpu_names(void);
 
 typedef struct lp_deps {
     char *file;
@@ -374,8 +374,8 @@ typedef struct lp_deps {
 typedef struct lp_ld lp_ld;
 
 /** A resolver for @p root (which must outlive it); @p opts may be NULL and is copied. */
-lp_code lp_ld_new(lp_ld **out, lp_root *root, const lp_deps_opts *opts, lp_err *err);
-void lp_ld_free(lp_ld **ld);
+LP_API lp_code lp_ld_new(lp_ld **out, lp_root *root, const lp_deps_opts *opts, lp_err *err);
+LP_API void lp_ld_free(lp_ld **ld);
 
 /**
  * Resolve the dependencies of @p file (a host path). When @p file lies
@@ -384,28 +384,75 @@ void lp_ld_free(lp_ld **ld);
  * LP_OK whenever the file could be read as ELF, whatever was found missing
  * (see problems); LP_ERR_* when the file itself cannot be read.
  */
-lp_code lp_deps_resolve(lp_ld *ld, const char *file, lp_deps **out, lp_err *err);
+LP_API lp_code lp_deps_resolve(lp_ld *ld, const char *file, lp_deps **out, lp_err *err);
 
 /** lp_deps_resolve() flags. */
 #define LP_DEPS_IN_ROOT 0x1u /**< @p file is a path inside the root (an image's own binary) */
 
 /** lp_deps_resolve() with @p flags. */
-lp_code lp_deps_resolve_flags(lp_ld *ld, const char *file, unsigned flags, lp_deps **out,
+LP_API lp_code lp_deps_resolve_flags(lp_ld *ld, const char *file, unsigned flags, lp_deps **out,
                               lp_err *err);
-void lp_deps_free(lp_deps **deps);
+LP_API void lp_deps_free(lp_deps **deps);
 
 /* ------------------------------------------------------------------ */
-/* Compatibility: will a binary start in an image?                     */
+/* Where to resolve: a directory root, or images per platform (views.c) */
+
+/**
+ * Container images opened once per platform a binary asks for, each with its
+ * resolver (made with the options given to lp_ld_views_new(), borrowed: they
+ * must outlive the views). NULL when out of memory.
+ */
+typedef struct lp_ld_views lp_ld_views;
+LP_API lp_ld_views *lp_ld_views_new(const lp_deps_opts *opts);
+/**
+ * The resolver (and root) of image number @p image (@p spec) as @p platform
+ * sees it; @p want_platform, when not NULL, is binding (an image without it
+ * is an error). An image that cannot be opened gives the same error on every
+ * call, and is not opened again. The resolver belongs to the views.
+ */
+LP_API lp_code lp_ld_views_get(lp_ld_views *v, const char *spec, size_t image, const char *platform,
+                        const char *want_platform, lp_ld **ld, lp_root **root, lp_err *err);
+LP_API void lp_ld_views_free(lp_ld_views **v);
+
+/** The platform @p file is resolved as in an image: @p want, else the file's own (not for a path
+ *  inside the image, @p in_image), else this machine's. May return @p buf. */
+LP_API const char *lp_deps_platform(const char *file, bool in_image, const char *want, char *buf, size_t n);
+
+/** Where `deps` resolves (strings and options borrowed: they must outlive the session). */
+typedef struct lp_deps_target {
+    const char *root;     /**< a directory root; NULL: "/" (unless image) */
+    const char *image;    /**< a container image instead of a root */
+    const char *platform; /**< with image: the platform to take; NULL: each file's own */
+    bool in_image;        /**< each file is a path inside the image */
+    lp_deps_opts opts;
+} lp_deps_target;
+
+typedef struct lp_deps_session lp_deps_session;
+/** Open the root (an image is opened when a file first needs it). LP_ERR_INVAL for a target
+ *  that makes no sense (--root and --image, --platform without --image). */
+LP_API lp_code lp_deps_session_open(const lp_deps_target *t, lp_deps_session **out, lp_err *err);
+/**
+ * lp_deps_resolve() of @p file where the session resolves. *whole is true when
+ * the error is the image's (every file would get it), false when it is the file's.
+ */
+LP_API lp_code lp_deps_session_resolve(lp_deps_session *s, const char *file, lp_deps **out, bool *whole,
+                                lp_err *err);
+LP_API void lp_deps_session_close(lp_deps_session **s);
+
+/* ------------------------------------------------------------------ */
+/* Compatibility: will a binary start in an image? (src/facts/compat.c) */
 
 /** One binary in one image. */
 typedef struct lp_compat {
     bool runs;
     /** the first reason it will not start: "wrong-architecture", or a problem kind of
      *  lp_problem_name() ("interpreter-missing", "libc-mismatch", "not-found",
-     *  "version-missing", ...); "error" when it could not be checked. NULL when it runs. */
+     *  "version-missing", ...); NULL when it runs, or when it could not be checked
+     *  (then @ref error says why). */
     const char *reason;
     char *text;         /**< one line saying why, or NULL */
     char *platform;     /**< the platform the binary asked the image for ("linux/amd64") */
+    lp_err error;       /**< LP_OK, or why it could not be checked (the image or the binary) */
 } lp_compat;
 
 /** A matrix of binaries (rows) by images (columns); cells[b * n_images + i]. */
@@ -416,7 +463,28 @@ typedef struct lp_compat_matrix {
     const lp_image_meta *const *metas;  /**< per image, NULL where it could not be opened */
     size_t n_images;
     lp_compat *cells;
+    lp_err *image_errors;               /**< per image: why it could not be opened, or LP_OK */
+    lp_err *binary_errors;              /**< per binary: why it could not be read, or LP_OK */
+    size_t n_not_running;               /**< cells that do not run */
+    size_t n_errors;                    /**< cells that could not be checked */
+    struct lp_compat_priv *priv;
 } lp_compat_matrix;
+
+/** What lp_compat_run() needs beyond the names (borrowed). */
+typedef struct lp_compat_opts {
+    const char *platform;  /**< the platform to take from multi-platform images; NULL: each binary's own */
+    lp_deps_opts deps;     /**< the CPU and the loader's options */
+} lp_compat_opts;
+
+/**
+ * The matrix: each of @p binaries resolved in each of @p images (opened once
+ * per platform the binaries ask for) and judged by lp_compat_judge(). Errors
+ * of an image or a binary are kept in their cells, never fatal; the call
+ * fails only when memory runs out. Names are borrowed by the matrix.
+ */
+LP_API lp_code lp_compat_run(const char *const *binaries, size_t n_binaries, const char *const *images,
+                      size_t n_images, const lp_compat_opts *o, lp_compat_matrix **out, lp_err *err);
+LP_API void lp_compat_matrix_free(lp_compat_matrix **m);
 
 /**
  * The verdict for a binary whose dependencies in an image are @p d (NULL: it
@@ -425,9 +493,9 @@ typedef struct lp_compat_matrix {
  * the problems in the order the loader meets them (interpreter, libc,
  * libraries, symbol versions).
  */
-lp_code lp_compat_judge(const lp_deps *d, const char *binary_arch, const lp_image_meta *img,
+LP_API lp_code lp_compat_judge(const lp_deps *d, const char *binary_arch, const lp_image_meta *img,
                         const char *why, lp_compat *out, lp_err *err);
-void lp_compat_release(lp_compat *c);
+LP_API void lp_compat_release(lp_compat *c);
 
 #ifdef __cplusplus
 }

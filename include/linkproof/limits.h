@@ -38,35 +38,35 @@ typedef enum lp_limit_id {
 } lp_limit_id;
 
 /** The value in force (0: no limit). */
-uint64_t lp_limit(lp_limit_id id);
+LP_API uint64_t lp_limit(lp_limit_id id);
 
 /** The limit's name as --limit spells it ("decompressed"). */
-const char *lp_limit_name(lp_limit_id id);
+LP_API const char *lp_limit_name(lp_limit_id id);
 
 /** The default value. */
-uint64_t lp_limit_default(lp_limit_id id);
+LP_API uint64_t lp_limit_default(lp_limit_id id);
 
 /** One line saying what the limit bounds, for --help and the docs. */
-const char *lp_limit_doc(lp_limit_id id);
+LP_API const char *lp_limit_doc(lp_limit_id id);
 
 /**
  * Set one limit from "NAME=VALUE": sizes take a K, M, G or T suffix (powers
  * of 1024, "MiB" and "MB" alike), counts and ratios are plain numbers, 0 means
  * no limit. A bad name or value: LP_ERR_INVAL with a message listing the names.
  */
-lp_code lp_limit_set(const char *spec, lp_err *err);
+LP_API lp_code lp_limit_set(const char *spec, lp_err *err);
 
 /** Every limit back to its default. */
-void lp_limits_reset(void);
+LP_API void lp_limits_reset(void);
 
 /** @p v as the limits are written ("64 MiB", "200", "no limit"), in @p buf. */
-const char *lp_limit_format(lp_limit_id id, uint64_t v, char *buf, unsigned n);
+LP_API const char *lp_limit_format(lp_limit_id id, uint64_t v, char *buf, unsigned n);
 
 /**
  * Record LP_ERR_LIMIT: the message is @p fmt's text followed by
  * ": over the NAME limit of VALUE (raise it with --limit NAME=...)".
  */
-lp_code lp_limit_err(lp_err *err, lp_limit_id id, const char *fmt, ...)
+LP_API lp_code lp_limit_err(lp_err *err, lp_limit_id id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #ifdef __cplusplus

@@ -53,6 +53,14 @@ typedef struct lp_segment {
     uint32_t raw_flags; /**< the format's own: ELF p_flags, PE characteristics, Mach-O initprot | maxprot << 8 */
     const char *name;   /**< Mach-O segment name, PE section name, else "" */
     uint64_t off, vaddr, filesz, memsz, align;
+    /**
+     * The format's plain writable data, as Go's debug/buildinfo looks for it: ELF, a
+     * PT_LOAD writable and not executable; PE, a section at a non-zero RVA with file
+     * data whose characteristics, alignment aside, are exactly initialized data, read,
+     * write; Mach-O, a segment at a non-zero address with file data whose initial and
+     * maximum protections are both read-write.
+     */
+    bool data;
 } lp_segment;
 
 /** A section header, with its name resolved. */
@@ -87,10 +95,18 @@ typedef struct lp_dynamic {
     size_t n_entries;   /**< dynamic entries before DT_NULL */
 } lp_dynamic;
 
+/* The ELF numbers the structures above carry (the rest: src/obj/elf_defs.h). */
 #define LP_DF_1_PIE 0x08000000u
 #define LP_PT_LOAD 1u
 #define LP_PT_GNU_STACK 0x6474e551u
 #define LP_PT_GNU_RELRO 0x6474e552u
+#define LP_ET_REL 1u   /**< lp_obj_info.type of ELF: e_type */
+#define LP_ET_EXEC 2u
+#define LP_ET_DYN 3u
+#define LP_ET_CORE 4u
+#define LP_STT_NOTYPE 0u /**< lp_symbol.type */
+#define LP_STT_OBJECT 1u
+#define LP_STT_FUNC 2u
 
 /**
  * Recognise and open an object from @p src. Reads the file header, the
@@ -99,7 +115,7 @@ typedef struct lp_dynamic {
  * not a recognised object, LP_ERR_FORMAT when it is malformed. @p src must
  * outlive the object; it is not freed with it.
  */
-lp_code lp_obj_open(lp_obj **out, lp_src *src, lp_err *err);
+LP_API lp_code lp_obj_open(lp_obj **out, lp_src *src, lp_err *err);
 
 /** lp_obj_open() flags. */
 #define LP_OBJ_NO_SECTIONS 0x1u /**< ELF: do not read the section headers (a loader never does) */
@@ -109,28 +125,28 @@ lp_code lp_obj_open(lp_obj **out, lp_src *src, lp_err *err);
  * its segments only (as the dynamic loader sees it): two reads fewer per
  * file, which is most of the cost when thousands of libraries are resolved.
  */
-lp_code lp_obj_open_flags(lp_obj **out, lp_src *src, unsigned flags, lp_err *err);
+LP_API lp_code lp_obj_open_flags(lp_obj **out, lp_src *src, unsigned flags, lp_err *err);
 
 /** Free; sets *obj to NULL. Safe on NULL. */
-void lp_obj_free(lp_obj **obj);
+LP_API void lp_obj_free(lp_obj **obj);
 
-const lp_obj_info *lp_obj_info_get(const lp_obj *obj);
-lp_src *lp_obj_source(const lp_obj *obj);
+LP_API const lp_obj_info *lp_obj_info_get(const lp_obj *obj);
+LP_API lp_src *lp_obj_source(const lp_obj *obj);
 
-size_t lp_obj_segment_count(const lp_obj *obj);
-const lp_segment *lp_obj_segment_at(const lp_obj *obj, size_t i);
+LP_API size_t lp_obj_segment_count(const lp_obj *obj);
+LP_API const lp_segment *lp_obj_segment_at(const lp_obj *obj, size_t i);
 
-size_t lp_obj_section_count(const lp_obj *obj);
-const lp_section *lp_obj_section_at(const lp_obj *obj, size_t i);
+LP_API size_t lp_obj_section_count(const lp_obj *obj);
+LP_API const lp_section *lp_obj_section_at(const lp_obj *obj, size_t i);
 /** First section named @p name, or NULL. */
-const lp_section *lp_obj_section_by_name(const lp_obj *obj, const char *name);
+LP_API const lp_section *lp_obj_section_by_name(const lp_obj *obj, const char *name);
 
 /**
  * Read exactly @p n bytes at virtual address @p addr from the file-backed part
  * of the loadable segment that holds it. Fails with LP_ERR_NOTFOUND when no
  * segment maps the whole range.
  */
-lp_code lp_obj_read_vaddr(lp_obj *obj, uint64_t addr, void *dst, size_t n, lp_err *err);
+LP_API lp_code lp_obj_read_vaddr(lp_obj *obj, uint64_t addr, void *dst, size_t n, lp_err *err);
 
 /**
  * Read up to @p max bytes at @p addr from the first program header whose
@@ -138,23 +154,23 @@ lp_code lp_obj_read_vaddr(lp_obj *obj, uint64_t addr, void *dst, size_t n, lp_er
  * Go's debug/buildinfo does (any segment type, in table order). *got
  * receives the count. LP_ERR_NOTFOUND when no segment holds @p addr.
  */
-lp_code lp_obj_read_vaddr_upto(lp_obj *obj, uint64_t addr, void *dst, size_t max, size_t *got,
+LP_API lp_code lp_obj_read_vaddr_upto(lp_obj *obj, uint64_t addr, void *dst, size_t max, size_t *got,
                                lp_err *err);
 
 /** The contents of @p sec (empty for SHT_NOBITS). */
-lp_code lp_obj_section_data(lp_obj *obj, const lp_section *sec, lp_region *out, lp_err *err);
+LP_API lp_code lp_obj_section_data(lp_obj *obj, const lp_section *sec, lp_region *out, lp_err *err);
 
 /**
  * Find the first note named @p name with type @p type, in the PT_NOTE
  * segments, else (no program headers) in SHT_NOTE sections. On success
  * @p desc holds the descriptor bytes. LP_ERR_NOTFOUND when absent.
  */
-lp_code lp_obj_find_note(lp_obj *obj, const char *name, uint32_t type, lp_region *desc,
+LP_API lp_code lp_obj_find_note(lp_obj *obj, const char *name, uint32_t type, lp_region *desc,
                          lp_err *err);
 
 /** Read PT_INTERP and PT_DYNAMIC. Release with lp_dynamic_release(); on failure *out holds nothing. */
-lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err);
-void lp_dynamic_release(lp_dynamic *d);
+LP_API lp_code lp_obj_dynamic(lp_obj *obj, lp_dynamic *out, lp_err *err);
+LP_API void lp_dynamic_release(lp_dynamic *d);
 
 /**
  * The value of the first entry with tag @p tag (ELF DT_*) in PT_DYNAMIC,
@@ -162,7 +178,7 @@ void lp_dynamic_release(lp_dynamic *d);
  * DT_GNU_HASH, ...). *present tells whether there was one; an object without
  * a dynamic section (or of a format without one) gives false and LP_OK.
  */
-lp_code lp_obj_dynamic_tag(lp_obj *obj, int64_t tag, uint64_t *val, bool *present, lp_err *err);
+LP_API lp_code lp_obj_dynamic_tag(lp_obj *obj, int64_t tag, uint64_t *val, bool *present, lp_err *err);
 
 /**
  * The NUL-terminated string at offset @p at of the dynamic string table
@@ -173,10 +189,10 @@ lp_code lp_obj_dynamic_tag(lp_obj *obj, int64_t tag, uint64_t *val, bool *presen
  * LP_ERR_NOTFOUND: the object has no dynamic string table; LP_ERR_FORMAT:
  * @p at is outside it, or the string runs off its end.
  */
-lp_code lp_obj_dynstr(lp_obj *obj, uint64_t at, const char **s, size_t *len, lp_err *err);
+LP_API lp_code lp_obj_dynstr(lp_obj *obj, uint64_t at, const char **s, size_t *len, lp_err *err);
 
 /** Whether the object has a symbol table (ELF: SHT_SYMTAB). */
-bool lp_obj_has_symtab(const lp_obj *obj);
+LP_API bool lp_obj_has_symtab(const lp_obj *obj);
 
 /** A symbol from the static symbol table. */
 typedef struct lp_symbol {
@@ -193,8 +209,8 @@ typedef struct lp_symbol {
  * and *n 0 when there is none. Release with lp_obj_symbols_free(). The names
  * live as long as the returned array.
  */
-lp_code lp_obj_symbols(lp_obj *obj, lp_symbol **syms, size_t *n, lp_err *err);
-void lp_obj_symbols_free(lp_symbol **syms);
+LP_API lp_code lp_obj_symbols(lp_obj *obj, lp_symbol **syms, size_t *n, lp_err *err);
+LP_API void lp_obj_symbols_free(lp_symbol **syms);
 
 /**
  * The pointer-sized value at virtual address @p addr as the loader would
@@ -202,7 +218,20 @@ void lp_obj_symbols_free(lp_symbol **syms);
  * its addend), its value; otherwise the bytes in the file. Some linkers leave
  * the in-file word zero in PIE binaries, so readers of pointers use this.
  */
-lp_code lp_obj_read_ptr(lp_obj *obj, uint64_t addr, uint64_t *val, lp_err *err);
+LP_API lp_code lp_obj_read_ptr(lp_obj *obj, uint64_t addr, uint64_t *val, lp_err *err);
+
+/**
+ * The container-image platform an object runs as ("linux/amd64"): ELF objects
+ * whose machine has a GOARCH (PE and Mach-O binaries do not run in Linux
+ * images). False, and @p buf untouched, otherwise.
+ */
+LP_API bool lp_obj_platform(const lp_obj_info *info, char *buf, size_t n);
+
+/** lp_obj_platform() of the file at @p path, reading only its headers. */
+LP_API bool lp_file_platform(const char *path, char *buf, size_t n);
+
+/** The platform of this machine ("linux/arm64"), from uname; "linux/amd64" when unknown. */
+LP_API const char *lp_host_platform(void);
 
 #ifdef __cplusplus
 }

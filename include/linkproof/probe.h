@@ -23,16 +23,17 @@
 #include <stdint.h>
 
 #include "linkproof/error.h"
+#include "linkproof/finding.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /** TCP states, numbered as the kernel numbers them (TCP_ESTABLISHED = 1 … TCP_CLOSING = 11). */
-enum { LP_TCP_NSTATES = 12 };
+enum { LP_TCP_CLOSE_WAIT = 8, LP_TCP_NSTATES = 12 };
 
 /** The name of kernel TCP state @p s ("established", "close_wait", ...), or "unknown". */
-const char *lp_tcp_state_name(unsigned s);
+LP_API const char *lp_tcp_state_name(unsigned s);
 
 typedef struct lp_listener {
     bool ipv6;
@@ -71,27 +72,63 @@ typedef struct lp_probe {
  * more fds than linkproof reads (LP_PROBE_MAX_FDS), LP_ERR_CHANGED when the
  * process exited or was replaced under the same id while it was read.
  */
-lp_code lp_probe_read(int pid, lp_probe **out, lp_err *err);
+LP_API lp_code lp_probe_read(int pid, lp_probe **out, lp_err *err);
 
 /** Where TCP sockets are read from: sock_diag with /proc as the fallback, or one of them. */
 typedef enum lp_probe_source { LP_PROBE_AUTO = 0, LP_PROBE_SOCK_DIAG, LP_PROBE_PROC } lp_probe_source;
 
 /** lp_probe_read() with the socket source chosen (for diagnosis and tests). */
-lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err *err);
+LP_API lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err *err);
 
 struct lp_proc;
 /** lp_probe_read_from() on an open process (several readings of the same process). */
-lp_code lp_probe_read_proc(struct lp_proc *proc, lp_probe_source src, lp_probe **out, lp_err *err);
-void lp_probe_free(lp_probe **p);
+LP_API lp_code lp_probe_read_proc(struct lp_proc *proc, lp_probe_source src, lp_probe **out, lp_err *err);
+LP_API void lp_probe_free(lp_probe **p);
 
 #define LP_PROBE_MAX_FDS (4u << 20)
+
+/* ------------------------------------------------------------------ */
+/* Health: the verdict on a reading (src/facts/health.c).               */
+
+/** The thresholds; LP_HEALTH_DEFAULTS are the documented defaults. */
+typedef struct lp_health_opts {
+    double max_fd_ratio;       /**< unhealthy when open fds >= this x the soft limit */
+    uint64_t max_close_wait;   /**< unhealthy when more sockets than this are in CLOSE_WAIT */
+    uint64_t max_orphans;      /**< unhealthy when more sockets than this are orphaned */
+} lp_health_opts;
+#define LP_HEALTH_DEFAULTS {0.9, 64, 64}
+
+/** The verdict: healthy, or each reason it is not. */
+typedef struct lp_health {
+    bool healthy;
+    lp_finding *reasons;   /**< ids: exited, fd-ratio, close-wait, orphan-sockets, accept-queue-full,
+                                listen-overflows; severity error */
+    size_t n_reasons;
+    bool have_delta;       /**< two readings with the netstat counters: the increases below */
+    uint64_t d_overflows, d_drops;
+} lp_health;
+
+/**
+ * Judge reading @p p (and, when @p first is not NULL, the increase of
+ * ListenOverflows and ListenDrops since the earlier reading @p first) against
+ * @p o: the process has exited (a zombie); fds >= max_fd_ratio x the soft
+ * limit; CLOSE_WAIT above max_close_wait; orphaned sockets above
+ * max_orphans; a listener whose accept queue is full; ListenOverflows rising
+ * during the interval. Release with lp_health_release().
+ */
+LP_API lp_code lp_probe_judge(const lp_probe *first, const lp_probe *p, const lp_health_opts *o,
+                              lp_health *out, lp_err *err);
+LP_API void lp_health_release(lp_health *h);
+
+/** Open fds over the soft limit, 0 when the limit is unlimited or unknown. */
+LP_API double lp_probe_fd_ratio(const lp_probe *p);
 
 /**
  * Find the one process whose executable's base name (or, failing that, whose
  * comm) is @p name. LP_ERR_NOTFOUND when none, LP_ERR_INVAL when several
  * (the message lists their PIDs).
  */
-lp_code lp_probe_find_exe(const char *name, int *pid, lp_err *err);
+LP_API lp_code lp_probe_find_exe(const char *name, int *pid, lp_err *err);
 
 #ifdef __cplusplus
 }

@@ -52,7 +52,7 @@ typedef struct lp_reg_list {
  * $XDG_DATA_HOME/linkproof/registry.db, else ~/.local/share/linkproof/registry.db.
  * Heap string, NULL when no home is known.
  */
-char *lp_registry_default_path(void);
+LP_API char *lp_registry_default_path(void);
 
 /** lp_registry_open() flags. */
 #define LP_REG_CREATE 0x1u   /**< create the file (and missing parent directories) when absent */
@@ -69,12 +69,12 @@ char *lp_registry_default_path(void);
  * corrupt one, or one written by a newer linkproof is LP_ERR_FORMAT naming
  * the file.
  */
-lp_code lp_registry_open(const char *path, unsigned flags, lp_registry **out, lp_err *err);
-void lp_registry_close(lp_registry **r);
+LP_API lp_code lp_registry_open(const char *path, unsigned flags, lp_registry **out, lp_err *err);
+LP_API void lp_registry_close(lp_registry **r);
 
 /** Whether @p label is a valid label: non-empty, valid UTF-8 (no overlong forms or
  *  surrogates), without control characters (C0, DEL, C1): one line of text. */
-bool lp_registry_label_ok(const char *label);
+LP_API bool lp_registry_label_ok(const char *label);
 
 /**
  * Add a fingerprint under @p label. One build (one code hash) has one label:
@@ -82,11 +82,11 @@ bool lp_registry_label_ok(const char *label);
  * there under another label the call fails with LP_ERR_INVAL, naming that
  * label and lp_registry_rename().
  */
-lp_code lp_registry_add(lp_registry *r, const lp_fingerprint *f, const char *path, const char *label,
+LP_API lp_code lp_registry_add(lp_registry *r, const lp_fingerprint *f, const char *path, const char *label,
                         bool *added, lp_err *err);
 
 /** Every entry, oldest first. */
-lp_code lp_registry_list(lp_registry *r, lp_reg_list *out, lp_err *err);
+LP_API lp_code lp_registry_list(lp_registry *r, lp_reg_list *out, lp_err *err);
 
 /**
  * The entries @p key names, tried in this order: an id (all digits); a
@@ -96,20 +96,20 @@ lp_code lp_registry_list(lp_registry *r, lp_reg_list *out, lp_err *err);
  * which must name a single build: a prefix shared by several builds fails
  * with LP_ERR_INVAL listing them. Nothing found: LP_OK and an empty list.
  */
-lp_code lp_registry_find(lp_registry *r, const char *key, lp_reg_list *out, lp_err *err);
+LP_API lp_code lp_registry_find(lp_registry *r, const char *key, lp_reg_list *out, lp_err *err);
 #define LP_REG_PREFIX_MIN 4u
 
 /** Entries under exactly this label. */
-lp_code lp_registry_find_label(lp_registry *r, const char *label, lp_reg_list *out, lp_err *err);
+LP_API lp_code lp_registry_find_label(lp_registry *r, const char *label, lp_reg_list *out, lp_err *err);
 
 /** Entries with this code hash (the verdict's question). */
-lp_code lp_registry_find_code(lp_registry *r, const char *code_sha256, lp_reg_list *out, lp_err *err);
+LP_API lp_code lp_registry_find_code(lp_registry *r, const char *code_sha256, lp_reg_list *out, lp_err *err);
 
 /** Remove what lp_registry_find() would return; *removed counts them. */
-lp_code lp_registry_remove(lp_registry *r, const char *key, size_t *removed, lp_err *err);
+LP_API lp_code lp_registry_remove(lp_registry *r, const char *key, size_t *removed, lp_err *err);
 
 /** Give what lp_registry_find() would return the label @p label; *renamed counts them. */
-lp_code lp_registry_rename(lp_registry *r, const char *key, const char *label, size_t *renamed,
+LP_API lp_code lp_registry_rename(lp_registry *r, const char *key, const char *label, size_t *renamed,
                            lp_err *err);
 
 /**
@@ -119,7 +119,7 @@ lp_code lp_registry_rename(lp_registry *r, const char *key, const char *label, s
  * or null). Duplicate keys, unknown keys, non-UTF-8 text and invalid labels
  * are errors naming the line. The entries' ids are 0.
  */
-lp_code lp_registry_parse(const char *text, size_t len, const char *name, lp_reg_list *out,
+LP_API lp_code lp_registry_parse(const char *text, size_t len, const char *name, lp_reg_list *out,
                           lp_err *err);
 
 /**
@@ -127,14 +127,14 @@ lp_code lp_registry_parse(const char *text, size_t len, const char *name, lp_reg
  * entry whose code is there under another label, say), none. *added counts
  * new entries.
  */
-lp_code lp_registry_import_list(lp_registry *r, const lp_reg_list *in, const char *name,
+LP_API lp_code lp_registry_import_list(lp_registry *r, const lp_reg_list *in, const char *name,
                                 size_t *added, lp_err *err);
 
 /** lp_registry_parse() then lp_registry_import_list(). */
-lp_code lp_registry_import(lp_registry *r, const char *text, size_t len, const char *name,
+LP_API lp_code lp_registry_import(lp_registry *r, const char *text, size_t len, const char *name,
                            size_t *added, lp_err *err);
 
-void lp_reg_list_release(lp_reg_list *l);
+LP_API void lp_reg_list_release(lp_reg_list *l);
 
 #ifdef __cplusplus
 }

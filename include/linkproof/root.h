@@ -54,7 +54,7 @@ typedef struct lp_statinfo {
  * Open the directory @p dir as a root. "/" gives the host's own root.
  * Fails with LP_ERR_IO (it cannot be opened) or LP_ERR_INVAL (not a directory).
  */
-lp_code lp_root_open_dir(lp_root **out, const char *dir, lp_err *err);
+LP_API lp_code lp_root_open_dir(lp_root **out, const char *dir, lp_err *err);
 
 /** Platform and image choice for lp_root_open_image(). */
 typedef struct lp_image_opts {
@@ -129,7 +129,7 @@ typedef struct lp_image_meta {
  * platform (the message lists the choices); LP_ERR_LIMIT: over a limit (the
  * message names it and the --limit that raises it).
  */
-lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts *opts,
+LP_API lp_code lp_root_open_image(lp_root **out, const char *spec, const lp_image_opts *opts,
                            lp_err *err);
 
 /** One image a file offers (lp_image_list_read()). Strings are owned by the list. */
@@ -158,34 +158,34 @@ typedef struct lp_image_list {
  * it matches; one that matches none is LP_ERR_NOTFOUND). Reads the index,
  * manifest list and, for docker save, the configs; no layer.
  */
-lp_code lp_image_list_read(const char *spec, lp_image_list *out, lp_err *err);
-void lp_image_list_release(lp_image_list *l);
+LP_API lp_code lp_image_list_read(const char *spec, lp_image_list *out, lp_err *err);
+LP_API void lp_image_list_release(lp_image_list *l);
 
 /** The opened image's description, or NULL when @p root is not an image. */
-const lp_image_meta *lp_root_image(const lp_root *root);
+LP_API const lp_image_meta *lp_root_image(const lp_root *root);
 
 /** Free; sets *root to NULL. Safe on NULL. */
-void lp_root_free(lp_root **root);
+LP_API void lp_root_free(lp_root **root);
 
 /**
  * Forget what the view has looked up. A view remembers every path's type and
  * link target once asked (a run of the loader rules asks about the same
  * directories thousands of times); call this when the tree may have changed.
  */
-void lp_root_refresh(lp_root *root);
+LP_API void lp_root_refresh(lp_root *root);
 
 /** What the root was opened from ("/", the directory, the image), for messages. */
-const char *lp_root_label(const lp_root *root);
+LP_API const char *lp_root_label(const lp_root *root);
 
 /** Whether the root is the host's own "/". */
-bool lp_root_is_host(const lp_root *root);
+LP_API bool lp_root_is_host(const lp_root *root);
 
 /**
  * Where @p path (inside the root) is on the host, when the root is a
  * directory: "DIR/path". NULL for roots with no host path (images). The
  * result is owned by the caller.
  */
-char *lp_root_host_path(const lp_root *root, const char *path);
+LP_API char *lp_root_host_path(const lp_root *root, const char *path);
 
 /**
  * Resolve @p path inside the root, following every symbolic link.
@@ -194,41 +194,49 @@ char *lp_root_host_path(const lp_root *root, const char *path);
  * link loop or chain longer than LP_ROOT_MAX_LINKS gives LP_ERR_LIMIT; both
  * messages name the path. @p canon and @p type may be NULL.
  */
-lp_code lp_root_realpath(lp_root *root, const char *path, char **canon, lp_ftype *type,
+LP_API lp_code lp_root_realpath(lp_root *root, const char *path, char **canon, lp_ftype *type,
                          lp_err *err);
 
 /**
  * Type, size, mode (and, in an image, layer) of @p path; @p follow: follow a
  * final symbolic link. A missing path gives LP_ERR_NOTFOUND.
  */
-lp_code lp_root_stat(lp_root *root, const char *path, bool follow, lp_statinfo *out, lp_err *err);
+LP_API lp_code lp_root_stat(lp_root *root, const char *path, bool follow, lp_statinfo *out, lp_err *err);
 
 /** The target of the symbolic link @p path (not followed), as stored; the caller frees it. */
-lp_code lp_root_readlink(lp_root *root, const char *path, char **target, lp_err *err);
+LP_API lp_code lp_root_readlink(lp_root *root, const char *path, char **target, lp_err *err);
 
 /** Type of @p path without following a final symbolic link (LP_FT_NONE when absent). */
-lp_code lp_root_lstat(lp_root *root, const char *path, lp_ftype *type, lp_err *err);
+LP_API lp_code lp_root_lstat(lp_root *root, const char *path, lp_ftype *type, lp_err *err);
 
 /**
  * Open the file at @p path (links followed) as a byte source. The source's
  * name is the path as given, prefixed by the root label unless the root is
  * the host. Not a regular file: LP_ERR_INVAL.
  */
-lp_code lp_root_open(lp_root *root, const char *path, lp_src **out, lp_err *err);
+LP_API lp_code lp_root_open(lp_root *root, const char *path, lp_src **out, lp_err *err);
+
+/**
+ * lp_root_open() of a path that must lead to a regular file (links followed
+ * inside the root): LP_ERR_NOTFOUND when nothing is there, LP_ERR_INVAL when
+ * what is there is not a regular file or a link loop leads nowhere, so that
+ * "no such file" is told apart from a root that cannot be read.
+ */
+LP_API lp_code lp_root_open_regular(lp_root *root, const char *path, lp_src **out, lp_err *err);
 
 /**
  * Read a whole small file (a configuration file) into a NUL-terminated
  * buffer. Larger than @p max: LP_ERR_LIMIT.
  */
-lp_code lp_root_read_text(lp_root *root, const char *path, size_t max, char **out, size_t *len,
+LP_API lp_code lp_root_read_text(lp_root *root, const char *path, size_t max, char **out, size_t *len,
                           lp_err *err);
 
 /**
  * The names in directory @p dir (links followed), sorted bytewise, without
  * "." and "..". Release with lp_root_names_free(). At most 65536 names.
  */
-lp_code lp_root_list(lp_root *root, const char *dir, char ***names, size_t *n, lp_err *err);
-void lp_root_names_free(char ***names, size_t n);
+LP_API lp_code lp_root_list(lp_root *root, const char *dir, char ***names, size_t *n, lp_err *err);
+LP_API void lp_root_names_free(char ***names, size_t n);
 
 #ifdef __cplusplus
 }

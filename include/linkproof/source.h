@@ -43,7 +43,7 @@ typedef struct lp_region {
  * Open @p path read-only. Fails with LP_ERR_INVAL for a directory or anything
  * that is not a regular file, LP_ERR_IO when the system refuses.
  */
-lp_code lp_src_open(lp_src **out, const char *path, lp_err *err);
+LP_API lp_code lp_src_open(lp_src **out, const char *path, lp_err *err);
 
 /**
  * A source over an open file descriptor, which the source then owns (it is
@@ -51,10 +51,10 @@ lp_code lp_src_open(lp_src **out, const char *path, lp_err *err);
  * size as the caller's fstat(2) found it: callers that need the file's type
  * and mode anyway save a system call.
  */
-lp_code lp_src_from_fd(lp_src **out, int fd, const char *name, uint64_t size, lp_err *err);
+LP_API lp_code lp_src_from_fd(lp_src **out, int fd, const char *name, uint64_t size, lp_err *err);
 
 /** A source over @p len bytes at @p buf, which must outlive it (not copied). */
-lp_code lp_src_from_mem(lp_src **out, const uint8_t *buf, size_t len, const char *name,
+LP_API lp_code lp_src_from_mem(lp_src **out, const uint8_t *buf, size_t len, const char *name,
                         lp_err *err);
 
 /**
@@ -62,7 +62,7 @@ lp_code lp_src_from_mem(lp_src **out, const uint8_t *buf, size_t len, const char
  * is freed (also when this call fails): for bytes the caller hands over, such
  * as a file read out of a container image.
  */
-lp_code lp_src_from_mem_release(lp_src **out, const uint8_t *buf, size_t len, const char *name,
+LP_API lp_code lp_src_from_mem_release(lp_src **out, const uint8_t *buf, size_t len, const char *name,
                                 void (*release)(void *ctx), void *ctx, lp_err *err);
 
 /**
@@ -72,48 +72,48 @@ lp_code lp_src_from_mem_release(lp_src **out, const uint8_t *buf, size_t len, co
  * than @p max bytes: LP_ERR_LIMIT through lp_limit_err() with @p limit (a
  * lp_limit_id). *out is NUL-terminated and owned by the caller.
  */
-lp_code lp_file_read_all(const char *path, const char *what, uint64_t max, int limit, char **out,
+LP_API lp_code lp_file_read_all(const char *path, const char *what, uint64_t max, int limit, char **out,
                          size_t *len, lp_err *err);
 
 /**
  * Read descriptor @p fd (a pipe, a terminal, a file) to its end, refusing more
  * than @p max bytes the same way; @p name names it in messages.
  */
-lp_code lp_fd_read_all(int fd, const char *name, uint64_t max, int limit, char **out, size_t *len,
+LP_API lp_code lp_fd_read_all(int fd, const char *name, uint64_t max, int limit, char **out, size_t *len,
                        lp_err *err);
 
 /** Close and free; sets *src to NULL. Safe on NULL and on *src == NULL. */
-void lp_src_free(lp_src **src);
+LP_API void lp_src_free(lp_src **src);
 
 /** Size in bytes. */
-uint64_t lp_src_size(const lp_src *src);
+LP_API uint64_t lp_src_size(const lp_src *src);
 
 /** The name used in error messages (the path, as given). */
-const char *lp_src_name(const lp_src *src);
+LP_API const char *lp_src_name(const lp_src *src);
 
 /**
  * Read exactly @p n bytes at @p off into @p dst. A read past the end fails
  * with LP_ERR_FORMAT naming @p what ("program header table", ...).
  */
-lp_code lp_src_read(lp_src *src, uint64_t off, void *dst, size_t n, const char *what,
+LP_API lp_code lp_src_read(lp_src *src, uint64_t off, void *dst, size_t n, const char *what,
                     lp_err *err);
 
 /**
  * Read at most @p n bytes at @p off into @p dst; *got receives how many were
  * available (0 at or past the end). Fails only on I/O errors.
  */
-lp_code lp_src_read_upto(lp_src *src, uint64_t off, void *dst, size_t n, size_t *got,
+LP_API lp_code lp_src_read_upto(lp_src *src, uint64_t off, void *dst, size_t n, size_t *got,
                          lp_err *err);
 
 /**
  * Get @p n bytes at @p off as a region (exact, like lp_src_read()).
  * Memory sources return a view without copying.
  */
-lp_code lp_src_region(lp_src *src, uint64_t off, size_t n, const char *what, lp_region *out,
+LP_API lp_code lp_src_region(lp_src *src, uint64_t off, size_t n, const char *what, lp_region *out,
                       lp_err *err);
 
 /** Release what a region owns; leaves it empty. Safe on an empty region. */
-void lp_region_release(lp_region *r);
+LP_API void lp_region_release(lp_region *r);
 
 #ifdef __cplusplus
 }

@@ -85,20 +85,20 @@ typedef struct lp_xreport {
  * `-X=name=value`, `--X …`; the last -X for a name wins; arguments of other
  * value-taking linker flags are skipped. Targets are in first-appearance order.
  */
-lp_code lp_ldflags_xtargets(const char *ldflags, lp_xtarget **out, size_t *n, lp_err *err);
+LP_API lp_code lp_ldflags_xtargets(const char *ldflags, lp_xtarget **out, size_t *n, lp_err *err);
 
 /** Parse a user target "NAME" or "NAME=VALUE". */
-lp_code lp_xtarget_parse(const char *spec, lp_xtarget *out, lp_err *err);
-void lp_xtargets_free(lp_xtarget **t, size_t n);
+LP_API lp_code lp_xtarget_parse(const char *spec, lp_xtarget *out, lp_err *err);
+LP_API void lp_xtargets_free(lp_xtarget **t, size_t n);
 
-void lp_xreport_release(lp_xreport *r);
-const char *lp_xverdict_name(lp_xverdict v);
-const char *lp_xrecord_name(lp_xrecord r);
+LP_API void lp_xreport_release(lp_xreport *r);
+LP_API const char *lp_xverdict_name(lp_xverdict v);
+LP_API const char *lp_xrecord_name(lp_xrecord r);
 
 struct lp_buildinfo;
 
 /** The record state of build info @p bi (NULL: none), as lp_xreport.record gives it. */
-lp_xrecord lp_xrecord_of(const struct lp_buildinfo *bi);
+LP_API lp_xrecord lp_xrecord_of(const struct lp_buildinfo *bi);
 
 #ifdef __cplusplus
 }

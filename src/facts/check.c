@@ -704,3 +704,73 @@ void lp_check_report_release(lp_check_report *r)
     free(r->r);
     memset(r, 0, sizeof *r);
 }
+
+const char *lp_check_outcome_name(lp_check_outcome o)
+{
+    switch (o) {
+    case LP_CHECK_ALL_OK: return "ok";
+    case LP_CHECK_SOME_FAIL: return "fail";
+    case LP_CHECK_SOME_UNDECIDED: return "undecided";
+    case LP_CHECK_SOME_ERROR: return "error";
+    }
+    return "error";
+}
+
+lp_code lp_check_files(const lp_policy *p, const char *const *paths, size_t n, lp_check_run *out,
+                       lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    lp_xtarget *targets = NULL;
+    size_t n_targets = 0;
+    out->files = calloc(n ? n : 1, sizeof *out->files);
+    if (!out->files || lp_policy_xtargets(p, &targets, &n_targets, err)) {
+        free(out->files);
+        out->files = NULL;
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    }
+    lp_facts_opts fo = {targets, n_targets};
+    bool any_error = false, any_fail = false, any_undecided = false, all_ok = true;
+    lp_code rc = LP_OK;
+    for (size_t i = 0; i < n; i++) {
+        lp_check_file *cf = &out->files[i];
+        lp_err_clear(&cf->error);
+        lp_code r = lp_facts_collect_opts(paths[i], &fo, &cf->f, &cf->error);
+        if (!cf->f) {
+            rc = lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+            break;
+        }
+        out->n = i + 1;
+        if (r == LP_OK && lp_check_eval(p, cf->f, &cf->rep, &cf->error) != LP_OK)
+            r = cf->error.code;
+        if (r) {
+            any_error = true;
+            all_ok = false;
+            continue;
+        }
+        all_ok = all_ok && cf->rep.ok;
+        any_fail = any_fail || cf->rep.n_fail;
+        any_undecided = any_undecided || cf->rep.n_undecided;
+    }
+    lp_xtargets_free(&targets, n_targets);
+    /* an unreadable file beats a violation, which beats "cannot tell" */
+    out->outcome = any_error       ? LP_CHECK_SOME_ERROR
+                   : any_fail      ? LP_CHECK_SOME_FAIL
+                   : any_undecided ? LP_CHECK_SOME_UNDECIDED
+                                   : LP_CHECK_ALL_OK;
+    out->ok = all_ok;
+    if (rc)
+        lp_check_run_release(out);
+    return rc;
+}
+
+void lp_check_run_release(lp_check_run *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        lp_check_report_release(&r->files[i].rep);
+        lp_facts_free(&r->files[i].f);
+    }
+    free(r->files);
+    memset(r, 0, sizeof *r);
+}

@@ -18,7 +18,6 @@
 #include "linkproof/ldflags.h"
 #include "linkproof/xvar.h"
 
-#define ET_DYN 3u
 
 static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
 
@@ -73,12 +72,12 @@ static void derive_linkage(lp_facts *f)
     l->is_static = !l->dyn.interp && l->dyn.n_needed == 0;
     l->pie_flag = l->dyn.has_flags_1 && (l->dyn.flags_1 & LP_DF_1_PIE);
     /* A shared library is ET_DYN too; it is a PIE only if it says so or can be run. */
-    l->pie = f->info.type == ET_DYN && (l->pie_flag || (l->dyn.interp && !l->dyn.soname));
+    l->pie = f->info.type == LP_ET_DYN && (l->pie_flag || (l->dyn.interp && !l->dyn.soname));
     switch (f->info.type) {
-    case 1: l->kind = "relocatable"; break;
-    case 2: l->kind = "executable"; break;
-    case ET_DYN: l->kind = l->pie ? "pie" : "shared-library"; break;
-    case 4: l->kind = "core"; break;
+    case LP_ET_REL: l->kind = "relocatable"; break;
+    case LP_ET_EXEC: l->kind = "executable"; break;
+    case LP_ET_DYN: l->kind = l->pie ? "pie" : "shared-library"; break;
+    case LP_ET_CORE: l->kind = "core"; break;
     default: l->kind = "unknown"; break;
     }
 }
@@ -94,8 +93,8 @@ static void derive_hardening(lp_facts *f, const lp_obj *obj)
             relro = true;
         else if (s->type == LP_PT_GNU_STACK) {
             l->gnu_stack = true;
-            l->exec_stack = (s->raw_flags & 1u) != 0; /* PF_X */
-        } else if (s->type == LP_PT_LOAD && (s->raw_flags & 3u) == 3u) /* PF_X | PF_W */
+            l->exec_stack = (s->flags & LP_SEG_X) != 0;
+        } else if (s->type == LP_PT_LOAD && (s->flags & (LP_SEG_X | LP_SEG_W)) == (LP_SEG_X | LP_SEG_W))
             l->n_rwx++;
     }
     l->nx = l->gnu_stack && !l->exec_stack;
@@ -146,7 +145,7 @@ static bool check_record(lp_facts *f, lp_obj *obj)
     const lp_buildinfo *bi = f->go;
     const lp_linkage *l = &f->linkage;
     bool elf = f->info.format == LP_FMT_ELF; /* linkage is read from ELF only */
-    bool static_exe = elf && l->is_static && f->info.type != ET_DYN;
+    bool static_exe = elf && l->is_static && f->info.type != LP_ET_DYN;
     const char *cgo = bi ? lp_buildinfo_setting(bi, "CGO_ENABLED") : NULL;
     bool cgo_on = cgo && strcmp(cgo, "1") == 0;
     if (static_exe && f->pcln && f->cgo_linked) {
@@ -258,14 +257,6 @@ static bool check_record(lp_facts *f, lp_obj *obj)
 
 /* ---- the function table: packages, initializers, cgo evidence ---- */
 
-static int cmp_pkg(const void *a, const void *b)
-{
-    const lp_pkg *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->name, y->name, n);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
 /*
  * Functions only a cgo build has: runtime/cgo's own, its assembly entry points
  * (crosscall2, _cgo_panic, _cgo_topofstack, x_cgo_*), and the Go wrappers cgo
@@ -371,22 +362,16 @@ static bool gather_funcs(lp_facts *f, lp_obj *obj)
     const lp_pclntab *t = f->pcln;
     lp_pcln_version v = lp_pclntab_get_info(t)->version;
     size_t n = lp_pclntab_count(t);
-    f->pkgs = malloc((n ? n : 1) * sizeof *f->pkgs);
+    /* packages grouped once, as every view groups them (go/packages.c) */
+    lp_code prc = lp_pclntab_packages(t, &f->pkgs, &f->n_pkgs, &e);
     f->inits = malloc((n ? n : 1) * sizeof *f->inits);
     f->cgo_evidence = malloc(8 * sizeof *f->cgo_evidence);
-    if (!f->pkgs || !f->inits || !f->cgo_evidence)
+    if (prc || !f->inits || !f->cgo_evidence)
         return false;
-    size_t runs = 0;
     markers m = {0};
     for (size_t i = 0; i < n; i++) {
         const char *nm = lp_pclntab_func(t, i)->name;
         size_t pl = lp_go_package_len(nm, v);
-        /* the linker lays out a package's functions together: count runs, sort only those */
-        lp_pkg cur = {nm, pl, 1};
-        if (runs && cmp_pkg(&f->pkgs[runs - 1], &cur) == 0)
-            f->pkgs[runs - 1].n_funcs++;
-        else
-            f->pkgs[runs++] = cur;
         if (lp_go_is_init(nm, pl))
             f->inits[f->n_inits++] = nm;
         if (is_cgo_func(nm, pl)) {
@@ -397,15 +382,6 @@ static bool gather_funcs(lp_facts *f, lp_obj *obj)
         }
         marks(f, nm, pl, &m);
     }
-    qsort(f->pkgs, runs, sizeof *f->pkgs, cmp_pkg);
-    size_t k = 0;
-    for (size_t i = 0; i < runs; i++) {
-        if (k && cmp_pkg(&f->pkgs[k - 1], &f->pkgs[i]) == 0)
-            f->pkgs[k - 1].n_funcs += f->pkgs[i].n_funcs;
-        else
-            f->pkgs[k++] = f->pkgs[i];
-    }
-    f->n_pkgs = k;
     resolver(f, &m);
     return true;
 }
@@ -485,7 +461,7 @@ static void version_fallback(lp_facts *f, lp_obj *obj)
     minor_range(f->pcln ? lp_pclntab_get_info(f->pcln)->version : LP_PCLN_UNKNOWN, &lo, &hi);
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type != 1 || (s->flags & LP_SEG_X) || s->filesz == 0 || s->filesz > (64u << 20))
+        if (s->type != LP_PT_LOAD || (s->flags & LP_SEG_X) || s->filesz == 0 || s->filesz > (64u << 20))
             continue;
         lp_region r;
         if (lp_src_region(lp_obj_source(obj), s->off, (size_t)s->filesz, "data", &r, &e) != LP_OK)

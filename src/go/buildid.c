@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "linkproof/go.h"
+#include "obj/elf_defs.h"
 
-#define GO_NOTE_BUILDID 4u
-#define GNU_NOTE_BUILDID 3u
+#define GO_NOTE_BUILDID 4u /* the Go linker's own note type (cmd/link: ELF_NOTE_GOBUILDID_TAG) */
 #define TEXT_SEARCH (32u * 1024u)
 #define MAX_ID 1024u
 
@@ -92,7 +92,7 @@ lp_code lp_gnu_buildid(lp_obj *obj, char **out, lp_err *err)
     *out = NULL;
     lp_region r;
     lp_err e2;
-    lp_code rc = lp_obj_find_note(obj, "GNU", GNU_NOTE_BUILDID, &r, &e2);
+    lp_code rc = lp_obj_find_note(obj, "GNU", LP_NT_GNU_BUILD_ID, &r, &e2);
     if (rc == LP_ERR_NOTFOUND)
         return LP_OK;
     if (rc) {

@@ -435,12 +435,10 @@ static char *read_ptr_string(lp_obj *obj, uint64_t addr, unsigned ptrsz, bool be
  *     reports a section at RVA 0 as a segment of type 0);
  *   Mach-O: the __go_buildinfo section, else the first segment at a non-zero address
  *     with file data whose initprot and maxprot are both read-write.
+ * The readers mark those segments (lp_segment.data, object.h).
  */
 static uint64_t data_start(const lp_obj *obj)
 {
-    /* IMAGE_SCN_CNT_INITIALIZED_DATA | MEM_READ | MEM_WRITE; IMAGE_SCN_ALIGN_32BYTES */
-    const uint32_t scn_init_rw = 0x40u | 0x40000000u | 0x80000000u, scn_align_32 = 0x600000u;
-    const uint32_t vm_rw = 3u; /* VM_PROT_READ | VM_PROT_WRITE */
     lp_format fmt = lp_obj_info_get(obj)->format;
     const char *secname = fmt == LP_FMT_MACHO ? "__go_buildinfo"
                           : fmt == LP_FMT_PE  ? NULL
@@ -448,23 +446,11 @@ static uint64_t data_start(const lp_obj *obj)
     const lp_section *s = secname ? lp_obj_section_by_name(obj, secname) : NULL;
     if (s)
         return s->addr;
+    /* each reader marks its format's plain data segments (object.h: lp_segment.data) */
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
         const lp_segment *g = lp_obj_segment_at(obj, i);
-        switch (fmt) {
-        case LP_FMT_PE:
-            if (g->type == 1 && g->filesz != 0 &&
-                (g->raw_flags & ~scn_align_32) == scn_init_rw)
-                return g->vaddr;
-            break;
-        case LP_FMT_MACHO:
-            if (g->vaddr != 0 && g->filesz != 0 && g->raw_flags == (vm_rw | vm_rw << 8))
-                return g->vaddr;
-            break;
-        default:
-            if (g->type == 1 /* PT_LOAD */ && (g->flags & (LP_SEG_X | LP_SEG_W)) == LP_SEG_W)
-                return g->vaddr;
-            break;
-        }
+        if (g->data)
+            return g->vaddr;
     }
     return 0;
 }

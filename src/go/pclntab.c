@@ -203,7 +203,7 @@ static uint64_t addr_of_off(const lp_obj *obj, uint64_t off)
 {
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type == 1 && off >= s->off && off - s->off < s->filesz)
+        if (s->type == LP_PT_LOAD && off >= s->off && off - s->off < s->filesz)
             return s->vaddr + (off - s->off);
     }
     return 0;
@@ -213,7 +213,7 @@ static bool off_of_addr(const lp_obj *obj, uint64_t addr, uint64_t *off, uint64_
 {
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type == 1 && addr >= s->vaddr && addr - s->vaddr < s->filesz) {
+        if (s->type == LP_PT_LOAD && addr >= s->vaddr && addr - s->vaddr < s->filesz) {
             *off = s->off + (addr - s->vaddr);
             *avail = s->filesz - (addr - s->vaddr);
             return true;
@@ -280,7 +280,7 @@ static lp_code locate(lp_obj *obj, lp_region *reg, const char **how, lp_err *err
     /* a scan of every non-executable loaded segment */
     for (size_t i = 0; i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type != 1 || (s->flags & LP_SEG_X) || s->filesz < 16 || s->filesz > PCLN_SCAN_MAX)
+        if (s->type != LP_PT_LOAD || (s->flags & LP_SEG_X) || s->filesz < 16 || s->filesz > PCLN_SCAN_MAX)
             continue;
         lp_region r;
         if ((rc = take_region(obj, s->off, s->filesz, &r, err)))

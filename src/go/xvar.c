@@ -289,7 +289,7 @@ static bool read_string(ctx *c, uint64_t hdr, char **out, const char **why)
 static const lp_symbol *find_symbol(const ctx *c, const char *symname)
 {
     for (size_t i = 0; i < c->nsyms; i++)
-        if (c->syms[i].type == 1 /* STT_OBJECT */ && strcmp(c->syms[i].name, symname) == 0)
+        if (c->syms[i].type == LP_STT_OBJECT && strcmp(c->syms[i].name, symname) == 0)
             return &c->syms[i];
     return NULL;
 }
@@ -540,7 +540,7 @@ static void suggestions(ctx *c, lp_xresult *r)
     for (int pass = 0; pass < 3; pass++) {
         for (size_t i = 0; i < c->nsyms; i++) {
             const lp_symbol *y = &c->syms[i];
-            if (y->type != 1 || (y->size != 2ull * c->ps && y->size != 0)) /* Mach-O: no sizes */
+            if (y->type != LP_STT_OBJECT || (y->size != 2ull * c->ps && y->size != 0)) /* Mach-O: no sizes */
                 continue;
             const char *yd = strrchr(y->name, '.');
             if (!yd)

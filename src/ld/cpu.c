@@ -34,8 +34,8 @@
  * s390x), which the caller treats as an unknown CPU with no capability.
  */
 #include "ld/cpu.h"
+#include "obj/elf_defs.h"
 
-#include <elf.h> /* EM_*; sys/auxv.h includes it too */
 #include <stdio.h>
 #include <string.h>
 #include <sys/auxv.h>
@@ -54,41 +54,41 @@
 /* The named CPUs: what each makes glibc's loader derive is in docs/deps.md. */
 static const struct preset {
     const char *name;
-    unsigned machine; /* EM_X86_64 also stands for EM_386 */
+    unsigned machine; /* LP_EM_X86_64 also stands for LP_EM_386 */
     bool intel;
     uint32_t feat;
     uint64_t hwcap;   /* aarch64: AT_HWCAP */
 } presets[] = {
-    {"x86-64", EM_X86_64, false, BASE, 0},
-    {"x86-64-v2", EM_X86_64, false, BASE | V2, 0},
-    {"x86-64-v3", EM_X86_64, false, BASE | V3, 0},
-    {"x86-64-v4", EM_X86_64, false, BASE | V4, 0},
-    {"haswell", EM_X86_64, true, BASE | V3, 0},
-    {"skylake-avx512", EM_X86_64, true, BASE | V4, 0},
+    {"x86-64", LP_EM_X86_64, false, BASE, 0},
+    {"x86-64-v2", LP_EM_X86_64, false, BASE | V2, 0},
+    {"x86-64-v3", LP_EM_X86_64, false, BASE | V3, 0},
+    {"x86-64-v4", LP_EM_X86_64, false, BASE | V4, 0},
+    {"haswell", LP_EM_X86_64, true, BASE | V3, 0},
+    {"skylake-avx512", LP_EM_X86_64, true, BASE | V4, 0},
     /* Knights Landing: AVX-512 F, CD, ER, PF; no BW, DQ, VL */
-    {"xeon_phi", EM_X86_64, true,
+    {"xeon_phi", LP_EM_X86_64, true,
      BASE | V3 | F(X86_AVX512F) | F(X86_AVX512CD) | F(X86_AVX512ER) | F(X86_AVX512PF), 0},
     /* HWCAP_CPUID is bit 11, HWCAP_ATOMICS bit 8 */
-    {"armv8.0-a", EM_AARCH64, false, 0, 1u << 11},
-    {"armv8.1-a", EM_AARCH64, false, 0, (1u << 11) | (1u << 8)},
+    {"armv8.0-a", LP_EM_AARCH64, false, 0, 1u << 11},
+    {"armv8.1-a", LP_EM_AARCH64, false, 0, (1u << 11) | (1u << 8)},
 };
 #define N_PRESETS (sizeof presets / sizeof presets[0])
 
-static bool is_x86(unsigned machine) { return machine == EM_X86_64 || machine == EM_386; }
+static bool is_x86(unsigned machine) { return machine == LP_EM_X86_64 || machine == LP_EM_386; }
 
 static bool preset_fits(const struct preset *p, unsigned machine)
 {
-    return p->machine == machine || (p->machine == EM_X86_64 && machine == EM_386);
+    return p->machine == machine || (p->machine == LP_EM_X86_64 && machine == LP_EM_386);
 }
 
 static void from_preset(const struct preset *p, lp_cpu *out)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "%s", p->name);
-    out->x86 = p->machine == EM_X86_64;
+    out->x86 = p->machine == LP_EM_X86_64;
     out->intel = p->intel;
     out->feat = p->feat;
-    out->aux = p->machine == EM_AARCH64;
+    out->aux = p->machine == LP_EM_AARCH64;
     out->at_hwcap = p->hwcap;
     if (out->aux)
         snprintf(out->at_platform, sizeof out->at_platform, "aarch64");
@@ -229,7 +229,7 @@ bool lp_cpu_host(unsigned machine, unsigned bits, lp_cpu *out)
     }
     /* another machine: the kernel's auxiliary vector, when the host is that machine */
     const char *plat = (const char *)getauxval(AT_PLATFORM);
-    bool same = (machine == EM_AARCH64 && strcmp(u.machine, "aarch64") == 0);
+    bool same = (machine == LP_EM_AARCH64 && strcmp(u.machine, "aarch64") == 0);
     if (!same || !plat)
         return false;
     out->aux = true;
@@ -266,7 +266,7 @@ void lp_glibc_rules_for(const lp_cpu *cpu, unsigned machine, unsigned bits, unsi
     size_t nn = 0;
     uint32_t f = cpu && cpu->x86 ? cpu->feat : 0;
 #define HAS(m) ((f & (m)) == (m))
-    if (machine == EM_X86_64 && cpu && cpu->x86) {
+    if (machine == LP_EM_X86_64 && cpu && cpu->x86) {
         bool avx512_1 = false;
         if (v226) {
             out->cache_hwcap = 1u << 1; /* HWCAP_X86_64 */
@@ -306,7 +306,7 @@ void lp_glibc_rules_for(const lp_cpu *cpu, unsigned machine, unsigned bits, unsi
             if (HAS(V2 | BASE))
                 out->hwcaps[out->n_hwcaps++] = "x86-64-v2";
         }
-    } else if (machine == EM_386 && cpu && cpu->x86) {
+    } else if (machine == LP_EM_386 && cpu && cpu->x86) {
         if (HAS(F(X86_SSE2))) {
             out->cache_hwcap = 1u; /* HWCAP_X86_SSE2 */
             names[nn++] = "sse2";
@@ -314,7 +314,7 @@ void lp_glibc_rules_for(const lp_cpu *cpu, unsigned machine, unsigned bits, unsi
         plat = HAS(F(X86_CMOV)) ? "i686" : HAS(F(X86_CX8)) ? "i586" : plat;
         out->cache_platform = (uint64_t)1 << (48 + (strcmp(plat ? plat : "", "i686") == 0 ? 1 : 0));
         out->cache_platform_mask = (uint64_t)0x3 << 48;
-    } else if (machine == EM_AARCH64 && cpu && cpu->aux) {
+    } else if (machine == LP_EM_AARCH64 && cpu && cpu->aux) {
         int bit = !v226 ? -1 : (newest || version >= 2028) ? 8 : 11;
         if (bit >= 0 && (cpu->at_hwcap & ((uint64_t)1 << bit))) {
             out->cache_hwcap = (uint64_t)1 << bit;

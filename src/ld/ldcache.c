@@ -46,6 +46,7 @@
 
 #include "linkproof/ld.h"
 #include "linkproof/limits.h"
+#include "obj/arch.h"
 #include "util/cursor.h"
 
 #define LDC_OLD_MAGIC "ld.so-1.7.0"
@@ -69,27 +70,11 @@
 #define HWCAP_EXTENSION (1ull << 62)
 #define HWCAP_ISA_LEVEL_MASK 0x3ffull
 
-/* ldconfig.h */
-#define FLAG_TYPE_MASK 0x00ffu
-#define FLAG_ELF 0x0001u
-#define FLAG_ELF_LIBC6 0x0003u
-#define FLAG_SPARC_LIB64 0x0100u
-#define FLAG_X8664_LIB64 0x0300u
-#define FLAG_S390_LIB64 0x0400u
-#define FLAG_POWERPC_LIB64 0x0500u
-#define FLAG_MIPS64_LIBN32 0x0600u
-#define FLAG_MIPS64_LIBN64 0x0700u
-#define FLAG_X8664_LIBX32 0x0800u
-#define FLAG_ARM_LIBHF 0x0900u
-#define FLAG_AARCH64_LIB64 0x0a00u
-#define FLAG_ARM_LIBSF 0x0b00u
-#define FLAG_MIPS_LIB32_NAN2008 0x0c00u
-#define FLAG_MIPS64_LIBN32_NAN2008 0x0d00u
-#define FLAG_MIPS64_LIBN64_NAN2008 0x0e00u
-#define FLAG_RISCV_FLOAT_ABI_SOFT 0x0f00u
-#define FLAG_RISCV_FLOAT_ABI_DOUBLE 0x1000u
-#define FLAG_LARCH_FLOAT_ABI_SOFT 0x1100u
-#define FLAG_LARCH_FLOAT_ABI_DOUBLE 0x1200u
+/* ldconfig.h: the type byte of an entry's flags (the ABI byte is the architecture
+ * table's, obj/arch.c) */
+#define FLAG_TYPE_MASK LP_LDC_TYPE_MASK
+#define FLAG_ELF LP_LDC_ELF
+#define FLAG_ELF_LIBC6 LP_LDC_ELF_LIBC6
 
 struct lp_ldcache {
     uint8_t *data; /* the file, copied; every string points into it */
@@ -550,59 +535,14 @@ const char *lp_ldcache_generator(const lp_ldcache *cache)
 
 uint32_t lp_ldcache_required_flags(unsigned machine, unsigned bits, uint32_t e_flags)
 {
-    switch (machine) {
-    case 62: /* EM_X86_64: sysdeps/x86_64/dl-cache.h, .../x86_64/x32/dl-cache.h */
-        return (bits == 32 ? FLAG_X8664_LIBX32 : FLAG_X8664_LIB64) | FLAG_ELF_LIBC6;
-    case 3:  /* EM_386: generic */
-    case 20: /* EM_PPC: generic */
-    case 2:  /* EM_SPARC */
-    case 18: /* EM_SPARC32PLUS */
-        return bits == 64 ? 0 : FLAG_ELF_LIBC6;
-    case 183: /* EM_AARCH64 (LP64 only) */
-        return bits == 64 ? (FLAG_AARCH64_LIB64 | FLAG_ELF_LIBC6) : 0;
-    case 40: /* EM_ARM: the loader's float ABI is the object's (EABI5 hard-float bit) */
-        if (bits == 64)
-            return 0;
-        if ((e_flags & 0xff000000u) == 0x05000000u && (e_flags & 0x400u))
-            return FLAG_ARM_LIBHF | FLAG_ELF_LIBC6;
-        return FLAG_ARM_LIBSF | FLAG_ELF_LIBC6;
-    case 21: /* EM_PPC64 */
-        return bits == 64 ? (FLAG_POWERPC_LIB64 | FLAG_ELF_LIBC6) : 0;
-    case 22: /* EM_S390: s390-64 has its own id, 31-bit is generic */
-        return (bits == 64 ? FLAG_S390_LIB64 : 0) | FLAG_ELF_LIBC6;
-    case 43: /* EM_SPARCV9 */
-        return bits == 64 ? (FLAG_SPARC_LIB64 | FLAG_ELF_LIBC6) : 0;
-    case 8: { /* EM_MIPS: sysdeps/unix/sysv/linux/mips/dl-cache.h */
-        bool nan2008 = (e_flags & 0x400u) != 0;  /* EF_MIPS_NAN2008 */
-        if (bits == 64)
-            return (nan2008 ? FLAG_MIPS64_LIBN64_NAN2008 : FLAG_MIPS64_LIBN64) | FLAG_ELF_LIBC6;
-        if (e_flags & 0x20u) /* EF_MIPS_ABI2: n32 */
-            return (nan2008 ? FLAG_MIPS64_LIBN32_NAN2008 : FLAG_MIPS64_LIBN32) | FLAG_ELF_LIBC6;
-        return (nan2008 ? FLAG_MIPS_LIB32_NAN2008 : 0) | FLAG_ELF_LIBC6; /* o32: legacy is generic */
-    }
-    case 243: /* EM_RISCV: the float ABI only (EF_RISCV_FLOAT_ABI) */
-        switch (e_flags & 6u) {
-        case 0: return FLAG_RISCV_FLOAT_ABI_SOFT | FLAG_ELF_LIBC6;
-        case 4: return FLAG_RISCV_FLOAT_ABI_DOUBLE | FLAG_ELF_LIBC6;
-        default: return 0; /* single/quad: glibc has no loader for them */
-        }
-    case 258: /* EM_LOONGARCH: EF_LARCH_ABI_MODIFIER_MASK */
-        if (bits != 64)
-            return 0;
-        switch (e_flags & 7u) {
-        case 1: return FLAG_LARCH_FLOAT_ABI_SOFT | FLAG_ELF_LIBC6;
-        case 3: return FLAG_LARCH_FLOAT_ABI_DOUBLE | FLAG_ELF_LIBC6;
-        default: return 0;
-        }
-    default:
-        return 0;
-    }
+    /* sysdeps/.../dl-cache.h of each port, as rows of the one architecture table */
+    return lp_arch_ldcache_flags(machine, bits, e_flags);
 }
 
 static bool arm_flags(uint32_t required)
 {
-    return required == (FLAG_ARM_LIBHF | FLAG_ELF_LIBC6) ||
-           required == (FLAG_ARM_LIBSF | FLAG_ELF_LIBC6);
+    return required == (LP_LDC_ARM_LIBHF | FLAG_ELF_LIBC6) ||
+           required == (LP_LDC_ARM_LIBSF | FLAG_ELF_LIBC6);
 }
 
 /*

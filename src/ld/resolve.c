@@ -24,68 +24,19 @@
 #include <unistd.h>
 
 #include "ld/cpu.h"
+#include "obj/arch.h"
+#include "obj/elf_defs.h"
 #include "linkproof/limits.h"
 #include "util/smap.h"
 #include "util/strbuf.h"
 
-#define DF_1_NODEFLIB 0x800u
-#define EM_386 3u
-#define EM_MIPS 8u
-#define EM_PPC64 21u
-#define EM_S390 22u
-#define EM_ARM 40u
-#define EM_X86_64 62u
-#define EM_AARCH64 183u
-#define EM_RISCV 243u
-#define EM_LOONGARCH 258u
-#define EF_ARM_ABI_FLOAT_HARD 0x400u
-
-/* ------------------------------------------------------------------ */
-/* Architectures: one row each, no per-architecture branches elsewhere. */
-
-typedef struct arch_row {
-    unsigned machine, bits;
-    int big;                 /* -1: either byte order */
-    int armhf;               /* -1: any; 0/1: EF_ARM_ABI_FLOAT_HARD clear/set */
-    const char *triplet;     /* Debian multiarch directory */
-    const char *libdir;      /* upstream glibc's slibdir below / */
-    const char *platform;    /* AT_PLATFORM the kernel gives ($PLATFORM) */
-    const char *glibc_ld;    /* glibc's PT_INTERP */
-    const char *musl_arch;   /* ld-musl-ARCH.so.1 */
-} arch_row;
-
-static const arch_row arches[] = {
-    {EM_X86_64, 64, 0, -1, "x86_64-linux-gnu", "lib64", "x86_64", "/lib64/ld-linux-x86-64.so.2", "x86_64"},
-    {EM_X86_64, 32, 0, -1, "x86_64-linux-gnux32", "libx32", "x86_64", "/libx32/ld-linux-x32.so.2", "x32"},
-    {EM_386, 32, 0, -1, "i386-linux-gnu", "lib", "i686", "/lib/ld-linux.so.2", "i386"},
-    {EM_AARCH64, 64, 0, -1, "aarch64-linux-gnu", "lib64", "aarch64", "/lib/ld-linux-aarch64.so.1", "aarch64"},
-    {EM_AARCH64, 64, 1, -1, "aarch64_be-linux-gnu", "lib64", "aarch64_be", "/lib/ld-linux-aarch64_be.so.1", "aarch64_be"},
-    {EM_ARM, 32, 0, 1, "arm-linux-gnueabihf", "lib", "v7l", "/lib/ld-linux-armhf.so.3", "armhf"},
-    {EM_ARM, 32, 0, 0, "arm-linux-gnueabi", "lib", "v7l", "/lib/ld-linux.so.3", "arm"},
-    {EM_PPC64, 64, 0, -1, "powerpc64le-linux-gnu", "lib64", "ppc64le", "/lib64/ld64.so.2", "powerpc64le"},
-    {EM_PPC64, 64, 1, -1, "powerpc64-linux-gnu", "lib64", "ppc64", "/lib64/ld64.so.1", "powerpc64"},
-    {EM_S390, 64, 1, -1, "s390x-linux-gnu", "lib64", "z900", "/lib/ld64.so.1", "s390x"},
-    {EM_RISCV, 64, 0, -1, "riscv64-linux-gnu", "lib64/lp64d", "riscv64", "/lib/ld-linux-riscv64-lp64d.so.1", "riscv64"},
-    {EM_MIPS, 32, 1, -1, "mips-linux-gnu", "lib", "mips", "/lib/ld.so.1", "mips"},
-    {EM_MIPS, 32, 0, -1, "mipsel-linux-gnu", "lib", "mips", "/lib/ld.so.1", "mipsel"},
-    {EM_MIPS, 64, 1, -1, "mips64-linux-gnuabi64", "lib64", "mips64", "/lib64/ld.so.1", "mips64"},
-    {EM_MIPS, 64, 0, -1, "mips64el-linux-gnuabi64", "lib64", "mips64", "/lib64/ld.so.1", "mips64el"},
-    {EM_LOONGARCH, 64, 0, -1, "loongarch64-linux-gnu", "lib64", "loongarch64", "/lib64/ld-linux-loongarch-lp64d.so.1", "loongarch64"},
-};
+/* Architectures: the rows of the one architecture table (obj/arch.c); no
+ * per-architecture branches here. */
+typedef lp_arch arch_row;
 
 static const arch_row *arch_find(unsigned machine, unsigned bits, bool big, uint32_t e_flags)
 {
-    for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++) {
-        const arch_row *a = &arches[i];
-        if (a->machine != machine || a->bits != bits)
-            continue;
-        if (a->big >= 0 && (a->big != 0) != big)
-            continue;
-        if (a->armhf >= 0 && ((e_flags & EF_ARM_ABI_FLOAT_HARD) != 0) != (a->armhf != 0))
-            continue;
-        return a;
-    }
-    return NULL;
+    return lp_arch_loader(machine, bits, big, e_flags);
 }
 
 /* ------------------------------------------------------------------ */
@@ -912,12 +863,12 @@ static bool search_glibc(run *r, size_t oi, size_t loader, const char *name, fou
                       d->objs[loader].path, f) == SEARCH_FOUND;
     }
     free(org);
-    bool nodeflib = (L->flags_1 & DF_1_NODEFLIB) != 0;
+    bool nodeflib = (L->flags_1 & LP_DF_1_NODEFLIB) != 0;
     if (!ok && r->ld->cache) {
         const lp_ldcache_entry *e =
             lp_ldcache_lookup_hw(r->ld->cache, name, r->cache_flags, r->hwcaps, r->n_hwcaps,
                                  r->cache_hwcap, r->cache_platform, r->cache_platform_mask);
-        /* with DF_1_NODEFLIB, cache entries in the default directories do not count */
+        /* with LP_DF_1_NODEFLIB, cache entries in the default directories do not count */
         if (e && !(nodeflib && in_defaults(r, e->path))) {
             libinfo *li = NULL;
             char *canon = NULL;
@@ -1324,7 +1275,7 @@ static void setup_env(run *r)
         r->defaults[5] = strdup(libdir);
         r->lib_dst = r->defaults[5];
     }
-    r->platform = ld->opts.platform ? ld->opts.platform : a ? a->platform : NULL;
+    r->platform = ld->opts.platform ? ld->opts.platform : a ? a->at_platform : NULL;
     r->cache_flags = lp_ldcache_required_flags(r->machine, r->bits, r->e_flags);
 }
 
@@ -1529,7 +1480,7 @@ static void setup_rules(run *r)
                                                     : lp_cpu_preset(want, r->machine, r->bits, &cpu));
     size_t np = known ? 0 : lp_cpu_presets(r->machine, r->bits, pres, 16);
     const lp_cpu *primary = known ? &cpu : np ? &pres[0] : NULL;
-    const char *at_plat = r->arch ? r->arch->platform : NULL;
+    const char *at_plat = r->arch ? r->arch->at_platform : NULL;
     lp_glibc_rules_for(primary, r->machine, r->bits, ver, at_plat, ld->opts.platform, &r->rules);
     apply_rules(r, &r->rules);
     d->cpu = known ? strdup(cpu.name) : NULL;

@@ -19,26 +19,9 @@
 #include <string.h>
 
 #include "linkproof/ld.h"
+#include "obj/arch.h"
+#include "obj/elf_defs.h"
 #include "util/cursor.h"
-
-#define PT_LOAD 1u
-
-#define DT_HASH 4
-#define DT_STRTAB 5
-#define DT_SYMTAB 6
-#define DT_STRSZ 10
-#define DT_SYMENT 11
-#define DT_GNU_HASH 0x6ffffef5
-#define DT_VERSYM 0x6ffffff0
-#define DT_VERDEF 0x6ffffffc
-#define DT_VERDEFNUM 0x6ffffffd
-#define DT_VERNEED 0x6ffffffe
-#define DT_VERNEEDNUM 0x6fffffff
-
-#define SHT_DYNSYM 11u
-#define SHT_GNU_verdef 0x6ffffffdu
-#define SHT_GNU_verneed 0x6ffffffeu
-#define SHT_GNU_versym 0x6fffffffu
 
 #define VERNEED_SIZE 16u
 #define VERNAUX_SIZE 16u
@@ -202,7 +185,7 @@ static lp_code vwindow(ctx *x, uint64_t addr, uint64_t size, bool exact, const c
     size_t nseg = lp_obj_segment_count(x->obj);
     for (size_t i = 0; i < nseg; i++) {
         const lp_segment *s = lp_obj_segment_at(x->obj, i);
-        if (s->type != PT_LOAD || addr < s->vaddr || addr - s->vaddr >= s->filesz)
+        if (s->type != LP_PT_LOAD || addr < s->vaddr || addr - s->vaddr >= s->filesz)
             continue;
         uint64_t rel = addr - s->vaddr, avail = s->filesz - rel;
         if (s->off > UINT64_MAX - rel)
@@ -286,8 +269,8 @@ static lp_code gnu_hash_count(ctx *x, uint64_t addr, uint64_t *n)
 /* The symbol count from DT_HASH: nchain. Its words are 8 bytes on 64-bit s390 and alpha. */
 static lp_code sysv_hash_count(ctx *x, uint64_t addr, uint64_t *n)
 {
-    unsigned em = lp_obj_info_get(x->obj)->machine;
-    unsigned w = x->wide && (em == 22 || em == 0x9026) ? 8 : 4;
+    const lp_obj_info *in = lp_obj_info_get(x->obj);
+    unsigned w = lp_arch_hash_word(in->machine, in->bits);
     table t;
     lp_code rc = vwindow(x, addr, 2u * w, true, "the DT_HASH table", &t);
     if (rc)
@@ -339,17 +322,17 @@ static lp_code from_dynamic(ctx *x, bool *usable)
     bool p_strtab, p_strsz, p_verneed, p_neednum, p_verdef, p_defnum, p_versym, p_symtab, p_syment,
         p_hash, p_gnuhash;
     *usable = false;
-    lp_code rc = tag(x, DT_STRTAB, &strtab, &p_strtab);
+    lp_code rc = tag(x, LP_DT_STRTAB, &strtab, &p_strtab);
     if (rc || !p_strtab)
         return rc;
-    if ((rc = tag(x, DT_STRSZ, &strsz, &p_strsz)) || (rc = tag(x, DT_VERNEED, &verneed, &p_verneed)) ||
-        (rc = tag(x, DT_VERNEEDNUM, &neednum, &p_neednum)) ||
-        (rc = tag(x, DT_VERDEF, &verdef, &p_verdef)) ||
-        (rc = tag(x, DT_VERDEFNUM, &defnum, &p_defnum)) ||
-        (rc = tag(x, DT_VERSYM, &versym, &p_versym)) ||
-        (rc = tag(x, DT_SYMTAB, &symtab, &p_symtab)) ||
-        (rc = tag(x, DT_SYMENT, &syment, &p_syment)) || (rc = tag(x, DT_HASH, &hash, &p_hash)) ||
-        (rc = tag(x, DT_GNU_HASH, &gnuhash, &p_gnuhash)))
+    if ((rc = tag(x, LP_DT_STRSZ, &strsz, &p_strsz)) || (rc = tag(x, LP_DT_VERNEED, &verneed, &p_verneed)) ||
+        (rc = tag(x, LP_DT_VERNEEDNUM, &neednum, &p_neednum)) ||
+        (rc = tag(x, LP_DT_VERDEF, &verdef, &p_verdef)) ||
+        (rc = tag(x, LP_DT_VERDEFNUM, &defnum, &p_defnum)) ||
+        (rc = tag(x, LP_DT_VERSYM, &versym, &p_versym)) ||
+        (rc = tag(x, LP_DT_SYMTAB, &symtab, &p_symtab)) ||
+        (rc = tag(x, LP_DT_SYMENT, &syment, &p_syment)) || (rc = tag(x, LP_DT_HASH, &hash, &p_hash)) ||
+        (rc = tag(x, LP_DT_GNU_HASH, &gnuhash, &p_gnuhash)))
         return rc;
     *usable = true;
     if (!p_verneed && !p_verdef)
@@ -371,7 +354,7 @@ static lp_code from_dynamic(ctx *x, bool *usable)
     x->need_str = x->def_str = x->sym_str = st;
     if (p_verneed) {
         bool exact;
-        uint64_t hint = section_size_at(x, verneed, SHT_GNU_verneed, &exact);
+        uint64_t hint = section_size_at(x, verneed, LP_SHT_GNU_VERNEED, &exact);
         if ((rc = vwindow(x, verneed, hint, exact, "the DT_VERNEED data", &x->need)))
             return rc;
         x->has_need = true;
@@ -379,7 +362,7 @@ static lp_code from_dynamic(ctx *x, bool *usable)
     }
     if (p_verdef) {
         bool exact;
-        uint64_t hint = section_size_at(x, verdef, SHT_GNU_verdef, &exact);
+        uint64_t hint = section_size_at(x, verdef, LP_SHT_GNU_VERDEF, &exact);
         if ((rc = vwindow(x, verdef, hint, exact, "the DT_VERDEF data", &x->def)))
             return rc;
         x->has_def = true;
@@ -408,7 +391,7 @@ static lp_code from_dynamic(ctx *x, bool *usable)
     size_t nsec = lp_obj_section_count(x->obj);
     for (size_t i = 0; i < nsec && !known; i++) {
         const lp_section *s = lp_obj_section_at(x->obj, i);
-        if (s->type == SHT_DYNSYM && s->addr == symtab) {
+        if (s->type == LP_SHT_DYNSYM && s->addr == symtab) {
             n = s->size / x->syment;
             known = true;
         }
@@ -477,8 +460,8 @@ static const lp_section *sec_of_type(ctx *x, uint32_t type)
 /* The .gnu.version_r, .gnu.version_d, .gnu.version and .dynsym sections (by type, as readelf). */
 static lp_code from_sections(ctx *x)
 {
-    const lp_section *need = sec_of_type(x, SHT_GNU_verneed);
-    const lp_section *def = sec_of_type(x, SHT_GNU_verdef);
+    const lp_section *need = sec_of_type(x, LP_SHT_GNU_VERNEED);
+    const lp_section *def = sec_of_type(x, LP_SHT_GNU_VERDEF);
     lp_code rc;
     if (need) {
         x->need.label = sec_label(need, ".gnu.version_r");
@@ -496,12 +479,12 @@ static lp_code from_sections(ctx *x)
         x->has_def = true;
         x->def_count = def->info;
     }
-    const lp_section *vs = sec_of_type(x, SHT_GNU_versym);
+    const lp_section *vs = sec_of_type(x, LP_SHT_GNU_VERSYM);
     if (!x->want_refs || !need || !vs)
         return LP_OK;
     size_t nsec = lp_obj_section_count(x->obj);
     const lp_section *sym = vs->link < nsec ? lp_obj_section_at(x->obj, vs->link) : NULL;
-    if (!sym || sym->type != SHT_DYNSYM)
+    if (!sym || sym->type != LP_SHT_DYNSYM)
         return lp_err_set_at(x->err, LP_ERR_FORMAT, vs->off,
                              "'%s': version symbol section at offset 0x%llx links to section %u, "
                              "which is not the dynamic symbol table",

@@ -15,10 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "obj/arch.h"
 #include "obj/obj_internal.h"
 #include "util/cursor.h"
 
-#define ELF_MAX_PHDRS 65536u            /* PN_XNUM extension allows more; no real file needs it */
+#define ELF_MAX_PHDRS 65536u            /* LP_PN_XNUM extension allows more; no real file needs it */
 #define ELF_MAX_SHDRS (1u << 20)
 #define ELF_MAX_SHSTRTAB (16u << 20)
 #define ELF_MAX_NOTES_SEG (4u << 20)
@@ -26,60 +27,6 @@
 #define ELF_MAX_DYNSTR (64u << 20)
 #define ELF_MAX_INTERP 4096u
 
-#define SHN_UNDEF 0u
-#define SHN_LORESERVE 0xff00u
-#define SHN_XINDEX 0xffffu
-#define PN_XNUM 0xffffu
-#define SHT_SYMTAB 2u
-
-#define DT_NULL 0
-#define DT_NEEDED 1
-#define DT_STRTAB 5
-#define DT_STRSZ 10
-#define DT_SONAME 14
-#define DT_RPATH 15
-#define DT_DEBUG 21
-#define DT_TEXTREL 22
-#define DT_BIND_NOW 24
-#define DT_RUNPATH 29
-#define DT_FLAGS 30
-#define DT_FLAGS_1 0x6ffffffb
-#define DF_TEXTREL 0x4
-#define DF_BIND_NOW 0x8
-#define DF_1_NOW 0x1
-
-/* One row per machine: the GOARCH depends on class and byte order. */
-static const struct machine_row {
-    unsigned em;
-    const char *name;
-    unsigned bits;   /* 0: any */
-    int big_endian;  /* -1: any */
-    const char *goarch;
-} machines[] = {
-    {62, "x86-64", 64, 0, "amd64"},
-    {62, "x86-64", 32, 0, "amd64p32"},
-    {3, "i386", 0, -1, "386"},
-    {40, "arm", 0, -1, "arm"},
-    {183, "aarch64", 0, -1, "arm64"},
-    {22, "s390", 64, -1, "s390x"},
-    {22, "s390", 32, -1, NULL},
-    {21, "ppc64", 64, 1, "ppc64"},
-    {21, "ppc64", 64, 0, "ppc64le"},
-    {20, "ppc", 0, -1, NULL},
-    {8, "mips", 32, 1, "mips"},
-    {8, "mips", 32, 0, "mipsle"},
-    {8, "mips", 64, 1, "mips64"},
-    {8, "mips", 64, 0, "mips64le"},
-    {243, "riscv", 64, -1, "riscv64"},
-    {243, "riscv", 32, -1, NULL},
-    {258, "loongarch", 64, -1, "loong64"},
-    {258, "loongarch", 32, -1, NULL},
-    {43, "sparcv9", 0, -1, NULL},
-    {2, "sparc", 0, -1, NULL},
-    {50, "ia64", 0, -1, NULL},
-    {247, "bpf", 0, -1, NULL},
-    {0, "none", 0, -1, NULL},
-};
 
 static const char *elf_type_name(unsigned t)
 {
@@ -118,17 +65,12 @@ static lp_code bad(elf_ctx *x, uint64_t off, const char *fmt, const char *detail
 
 static void set_machine(lp_obj *o, char *buf, size_t buflen)
 {
+    /* the one architecture table names the machine and its GOARCH (obj/arch.c) */
     lp_obj_info *in = &o->info;
-    for (size_t i = 0; i < sizeof machines / sizeof machines[0]; i++) {
-        const struct machine_row *r = &machines[i];
-        if (r->em != in->machine)
-            continue;
-        if (r->bits && r->bits != in->bits)
-            continue;
-        if (r->big_endian >= 0 && (r->big_endian != 0) != in->big_endian)
-            continue;
-        in->machine_name = r->name;
-        in->goarch = r->goarch;
+    const lp_arch *a = lp_arch_elf(in->machine, in->bits, in->big_endian, in->flags);
+    if (a && a->name) {
+        in->machine_name = a->name;
+        in->goarch = a->goarch;
         return;
     }
     snprintf(buf, buflen, "unknown(%u)", in->machine);
@@ -191,7 +133,8 @@ static lp_code parse_phdrs(elf_ctx *x, uint64_t phoff, uint64_t phnum, uint64_t 
             s->align = lp_cur_u32(&c);
         }
         s->raw_flags = s->flags;
-        s->flags &= 7u;
+        s->flags &= LP_PF_X | LP_PF_W | LP_PF_R;
+        s->data = s->type == LP_PT_LOAD && (s->flags & (LP_PF_X | LP_PF_W)) == LP_PF_W;
         s->name = "";
     }
     o->nsegs = (size_t)phnum;
@@ -227,7 +170,7 @@ static lp_code parse_shdrs(elf_ctx *x, uint64_t shoff, uint64_t shnum, uint64_t 
     /* Section 0 carries the real count and string-table index when they
      * overflow; read it first only then (one system call fewer per file). */
     lp_cur c;
-    if (shnum == 0 || shstrndx == SHN_XINDEX) {
+    if (shnum == 0 || shstrndx == LP_SHN_XINDEX) {
         uint8_t s0buf[64];
         lp_section s0;
         uint32_t nm0;
@@ -238,7 +181,7 @@ static lp_code parse_shdrs(elf_ctx *x, uint64_t shoff, uint64_t shnum, uint64_t 
         decode_shdr(&c, x->lay->wide, &s0, &nm0);
         if (shnum == 0)
             shnum = s0.size;
-        if (shstrndx == SHN_XINDEX)
+        if (shstrndx == LP_SHN_XINDEX)
             shstrndx = s0.link;
     }
     if (shnum == 0)
@@ -247,7 +190,7 @@ static lp_code parse_shdrs(elf_ctx *x, uint64_t shoff, uint64_t shnum, uint64_t 
         return lp_err_set_at(x->err, LP_ERR_LIMIT, shoff,
                              "'%s': %llu section headers is more than the limit of %u", x->name,
                              (unsigned long long)shnum, ELF_MAX_SHDRS);
-    if (shstrndx >= shnum && shstrndx != SHN_UNDEF)
+    if (shstrndx >= shnum && shstrndx != LP_SHN_UNDEF)
         return bad(x, shoff, "section name table index out of range", NULL);
 
     lp_region reg;
@@ -266,7 +209,7 @@ static lp_code parse_shdrs(elf_ctx *x, uint64_t shoff, uint64_t shnum, uint64_t 
     for (uint64_t i = 0; i < shnum; i++) {
         lp_cur_seek(&c, (size_t)(i * shentsize));
         decode_shdr(&c, x->lay->wide, &o->secs[i], &names[i]);
-        if (o->secs[i].type == SHT_SYMTAB)
+        if (o->secs[i].type == LP_SHT_SYMTAB)
             o->has_symtab = true;
     }
     o->nsecs = (size_t)shnum;
@@ -279,7 +222,7 @@ static lp_code parse_shdrs(elf_ctx *x, uint64_t shoff, uint64_t shnum, uint64_t 
 
     /* Names. A file without a name table still has sections, just unnamed. */
     uint64_t strsz = 0;
-    if (shstrndx != SHN_UNDEF) {
+    if (shstrndx != LP_SHN_UNDEF) {
         const lp_section *st = &o->secs[shstrndx];
         uint64_t at = shoff + shstrndx * shentsize;
         if (st->type == LP_SHT_NOBITS)
@@ -417,7 +360,7 @@ static lp_code dup_str(lp_obj *o, uint64_t at, char **out, elf_ctx *x, uint64_t 
             *x->err = e;
         return rc;
     }
-    free(*out); /* a repeated DT_RPATH keeps the last, as readelf shows each; we keep one */
+    free(*out); /* a repeated LP_DT_RPATH keeps the last, as readelf shows each; we keep one */
     *out = strndup(s, len);
     if (!*out)
         return lp_err_set(x->err, LP_ERR_NOMEM, "out of memory");
@@ -425,7 +368,7 @@ static lp_code dup_str(lp_obj *o, uint64_t at, char **out, elf_ctx *x, uint64_t 
 }
 
 /*
- * The dynamic entries up to DT_NULL (at most ELF_MAX_DYNENTS), read once per
+ * The dynamic entries up to LP_DT_NULL (at most ELF_MAX_DYNENTS), read once per
  * object: the lp_dynamic facts and every later tag lookup (symbol versions,
  * hash tables) come from this one read.
  */
@@ -445,7 +388,7 @@ static lp_code elf_dyn_load(lp_obj *o, lp_err *err)
     const elf_layout *lay = o->info.bits == 64 ? &layout64 : &layout32;
     uint64_t count = dyn->filesz / lay->dyn;
     if (count > ELF_MAX_DYNENTS)
-        count = ELF_MAX_DYNENTS; /* a DT_NULL is always well before that in real files */
+        count = ELF_MAX_DYNENTS; /* a LP_DT_NULL is always well before that in real files */
     lp_region reg;
     lp_code rc = lp_src_region(o->src, dyn->off, (size_t)(count * lay->dyn), "dynamic section",
                                &reg, err);
@@ -465,7 +408,7 @@ static lp_code elf_dyn_load(lp_obj *o, lp_err *err)
         uint64_t val = lp_cur_word(&c, lay->wide);
         if (!lay->wide)
             tag = (int32_t)tag;
-        if (!lp_cur_ok(&c) || tag == DT_NULL)
+        if (!lp_cur_ok(&c) || tag == LP_DT_NULL)
             break;
         ents[n].tag = tag;
         ents[n].val = val;
@@ -482,7 +425,7 @@ static lp_code elf_dyn_load(lp_obj *o, lp_err *err)
     return LP_OK;
 }
 
-/* Where DT_STRTAB's DT_STRSZ bytes are in the file, for lp_obj_dynstr(). */
+/* Where LP_DT_STRTAB's LP_DT_STRSZ bytes are in the file, for lp_obj_dynstr(). */
 static lp_code elf_dynstr_locate(lp_obj *o, lp_err *err)
 {
     lp_code rc = elf_dyn_load(o, err);
@@ -491,9 +434,9 @@ static lp_code elf_dynstr_locate(lp_obj *o, lp_err *err)
     uint64_t strtab = 0, strsz = 0;
     bool have_strtab = false;
     for (size_t i = 0; i < o->ndynents; i++) {
-        if (o->dynents[i].tag == DT_STRTAB)
+        if (o->dynents[i].tag == LP_DT_STRTAB)
             strtab = o->dynents[i].val, have_strtab = true;
-        else if (o->dynents[i].tag == DT_STRSZ)
+        else if (o->dynents[i].tag == LP_DT_STRSZ)
             strsz = o->dynents[i].val;
     }
     o->dynstr_state = -1;
@@ -557,20 +500,20 @@ static lp_code elf_dynamic(lp_obj *o, lp_dynamic *d, lp_err *err)
     for (size_t i = 0; i < n; i++) {
         uint64_t val = o->dynents[i].val;
         switch (o->dynents[i].tag) {
-        case DT_STRTAB: strtab = val, have_strtab = true; break;
-        case DT_STRSZ: strsz = val; break;
-        case DT_FLAGS: d->flags = val; break;
-        case DT_FLAGS_1: d->flags_1 = val, d->has_flags_1 = true; break;
-        case DT_BIND_NOW: d->bind_now = true; break;
-        case DT_TEXTREL: d->textrel = true; break;
-        case DT_DEBUG: d->has_debug = true; break;
+        case LP_DT_STRTAB: strtab = val, have_strtab = true; break;
+        case LP_DT_STRSZ: strsz = val; break;
+        case LP_DT_FLAGS: d->flags = val; break;
+        case LP_DT_FLAGS_1: d->flags_1 = val, d->has_flags_1 = true; break;
+        case LP_DT_BIND_NOW: d->bind_now = true; break;
+        case LP_DT_TEXTREL: d->textrel = true; break;
+        case LP_DT_DEBUG: d->has_debug = true; break;
         default: break;
         }
     }
     d->n_entries = n;
-    if (d->flags & DF_BIND_NOW || d->flags_1 & DF_1_NOW)
+    if (d->flags & LP_DF_BIND_NOW || d->flags_1 & LP_DF_1_NOW)
         d->bind_now = true;
-    if (d->flags & DF_TEXTREL)
+    if (d->flags & LP_DF_TEXTREL)
         d->textrel = true;
 
     /* Second pass: the strings, read from the table in blocks (lp_obj_dynstr). */
@@ -586,10 +529,10 @@ static lp_code elf_dynamic(lp_obj *o, lp_dynamic *d, lp_err *err)
         char **dst = NULL;
         char *tmp = NULL;
         switch (tag) {
-        case DT_NEEDED: dst = &tmp; break;
-        case DT_SONAME: dst = &d->soname; break;
-        case DT_RPATH: dst = &d->rpath; break;
-        case DT_RUNPATH: dst = &d->runpath; break;
+        case LP_DT_NEEDED: dst = &tmp; break;
+        case LP_DT_SONAME: dst = &d->soname; break;
+        case LP_DT_RPATH: dst = &d->rpath; break;
+        case LP_DT_RUNPATH: dst = &d->runpath; break;
         default: continue;
         }
         if (!have_strtab) {
@@ -597,7 +540,7 @@ static lp_code elf_dynamic(lp_obj *o, lp_dynamic *d, lp_err *err)
             break;
         }
         rc = dup_str(o, val, dst, &x, where);
-        if (rc || tag != DT_NEEDED)
+        if (rc || tag != LP_DT_NEEDED)
             continue;
         char **nv = realloc(d->needed, (d->n_needed + 1) * sizeof *nv);
         if (!nv) {
@@ -621,7 +564,7 @@ static lp_code elf_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err
     const char *name = lp_src_name(o->src);
     const lp_section *st = NULL;
     for (size_t i = 0; i < o->nsecs && !st; i++)
-        if (o->secs[i].type == SHT_SYMTAB)
+        if (o->secs[i].type == LP_SHT_SYMTAB)
             st = &o->secs[i];
     if (!st)
         return LP_OK;
@@ -699,36 +642,16 @@ static lp_code elf_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err
     return LP_OK;
 }
 
-/* R_*_RELATIVE per machine; RELA only: with REL the addend is the in-file word itself. */
-static unsigned relative_type(unsigned em)
-{
-    switch (em) {
-    case 62: return 8;     /* x86-64 */
-    case 3: return 8;      /* i386 */
-    case 40: return 23;    /* arm */
-    case 183: return 1027; /* aarch64 */
-    case 22: return 12;    /* s390 */
-    case 21: return 22;    /* ppc64 */
-    case 20: return 22;    /* ppc */
-    case 243: return 3;    /* riscv */
-    case 258: return 3;    /* loongarch */
-    }
-    return 0;
-}
-
+/* RELA only: with REL the addend is the in-file word itself. */
 static int cmp_reloc(const void *a, const void *b)
 {
     const lp_reloc *x = a, *y = b;
     return x->where < y->where ? -1 : x->where > y->where;
 }
 
-#define DT_RELA 7
-#define DT_RELASZ 8
-#define DT_RELAENT 9
-
 static lp_code elf_load_relocs(lp_obj *o, lp_err *err)
 {
-    unsigned rtype = relative_type(o->info.machine);
+    unsigned rtype = lp_arch_relative_reloc(o->info.machine);
     const lp_segment *dyn = NULL;
     for (size_t i = 0; i < o->nsegs && !dyn; i++)
         if (o->segs[i].type == LP_PT_DYNAMIC)
@@ -752,13 +675,13 @@ static lp_code elf_load_relocs(lp_obj *o, lp_err *err)
         uint64_t val = lp_cur_word(&c, wide);
         if (!wide)
             tag = (int32_t)tag;
-        if (!lp_cur_ok(&c) || tag == DT_NULL)
+        if (!lp_cur_ok(&c) || tag == LP_DT_NULL)
             break;
-        if (tag == DT_RELA)
+        if (tag == LP_DT_RELA)
             rela = val;
-        else if (tag == DT_RELASZ)
+        else if (tag == LP_DT_RELASZ)
             relasz = val;
-        else if (tag == DT_RELAENT && val)
+        else if (tag == LP_DT_RELAENT && val)
             relaent = val;
     }
     lp_region_release(&reg);
@@ -881,7 +804,7 @@ lp_code lp_elf_open(lp_obj **out, lp_src *src, unsigned flags, lp_err *err)
 
     if ((rc = lp_cur_error(&c, name, err)))
         goto fail;
-    if (phnum == PN_XNUM && shoff != 0) {
+    if (phnum == LP_PN_XNUM && shoff != 0) {
         uint8_t s0[64];
         if ((rc = lp_src_read(src, shoff, s0, x.lay->shdr, "section header table", err)))
             goto fail;
@@ -895,7 +818,7 @@ lp_code lp_elf_open(lp_obj **out, lp_src *src, unsigned flags, lp_err *err)
     if ((rc = parse_phdrs(&x, phoff, phnum, phentsize)))
         goto fail;
     if (shnum == 0 && shoff == 0)
-        shstrndx = SHN_UNDEF;
+        shstrndx = LP_SHN_UNDEF;
     if (!(flags & LP_OBJ_NO_SECTIONS) && (rc = parse_shdrs(&x, shoff, shnum, shentsize, shstrndx)))
         goto fail;
     *out = o;

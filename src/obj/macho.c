@@ -66,11 +66,6 @@
 #define CPU_TYPE_ARM 12u
 #define CPU_TYPE_POWERPC 18u
 
-#define SHF_WRITE 1u
-#define SHF_ALLOC 2u
-#define SHF_EXECINSTR 4u
-#define SHT_PROGBITS 1u
-#define SHN_ABS 0xfff1u
 
 static const struct macho_cpu {
     uint32_t cputype;
@@ -162,10 +157,10 @@ static lp_code walk_sections(macho_ctx *x, lp_cur *c, bool w64, uint32_t nsects,
             bool zerofill =
                 st == S_ZEROFILL || st == S_GB_ZEROFILL || st == S_THREAD_LOCAL_ZEROFILL;
             s->name = take_name(x, sectname);
-            s->type = zerofill ? LP_SHT_NOBITS : SHT_PROGBITS;
-            s->flags = SHF_ALLOC | (initprot & VM_PROT_WRITE ? SHF_WRITE : 0) |
+            s->type = zerofill ? LP_SHT_NOBITS : LP_SHT_PROGBITS;
+            s->flags = LP_SHF_ALLOC | (initprot & VM_PROT_WRITE ? LP_SHF_WRITE : 0) |
                        (flags & (S_ATTR_PURE_INSTRUCTIONS | S_ATTR_SOME_INSTRUCTIONS)
-                            ? SHF_EXECINSTR
+                            ? LP_SHF_EXECINSTR
                             : 0);
             s->addr = addr;
             s->off = off;
@@ -212,6 +207,10 @@ static lp_code walk_segment(macho_ctx *x, lp_cur *c, bool w64, uint64_t at, uint
         g->flags = (initprot & VM_PROT_READ ? LP_SEG_R : 0) |
                    (initprot & VM_PROT_WRITE ? LP_SEG_W : 0) |
                    (initprot & VM_PROT_EXECUTE ? LP_SEG_X : 0);
+        /* Go's DataStart: a read-write segment, initially and at most, with file data */
+        if (vmaddr != 0 && filesize != 0 && initprot == (VM_PROT_READ | VM_PROT_WRITE) &&
+            maxprot == (VM_PROT_READ | VM_PROT_WRITE))
+            g->data = true;
         g->raw_flags = initprot | maxprot << 8;
         g->off = fileoff;
         g->vaddr = vmaddr;
@@ -403,9 +402,9 @@ static lp_code macho_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *e
             if (nsect == 0 || nsect > o->nsecs)
                 continue;
             y->shndx = nsect;
-            y->type = (o->secs[nsect - 1].flags & SHF_EXECINSTR) ? 2 : 1;
+            y->type = (o->secs[nsect - 1].flags & LP_SHF_EXECINSTR) ? 2 : 1;
             break;
-        case N_ABS: y->shndx = SHN_ABS; break;
+        case N_ABS: y->shndx = LP_SHN_ABS; break;
         default: break; /* undefined, indirect, prebound: no section */
         }
         y->bind = !(ntype & N_EXT) ? 0 : (ndesc & (N_WEAK_REF | N_WEAK_DEF)) ? 2 : 1;

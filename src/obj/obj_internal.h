@@ -6,11 +6,7 @@
 #define LP_OBJ_INTERNAL_H
 
 #include "linkproof/object.h"
-
-#define LP_PT_LOAD 1u
-#define LP_PT_DYNAMIC 2u
-#define LP_PT_INTERP 3u
-#define LP_PT_NOTE 4u
+#include "obj/elf_defs.h"
 
 /* What differs per format beyond the tables every format fills in. NULL
  * find_note / dynamic / load_relocs / dynamic_tag mean the format has none

@@ -53,16 +53,12 @@
 #define IMAGE_SCN_MEM_EXECUTE 0x20000000u
 #define IMAGE_SCN_MEM_READ 0x40000000u
 #define IMAGE_SCN_MEM_WRITE 0x80000000u
+#define IMAGE_SCN_ALIGN_32BYTES 0x00600000u
 
 #define IMAGE_SYM_ABSOLUTE (-1)
 #define IMAGE_SYM_CLASS_EXTERNAL 2u
 #define IMAGE_SYM_CLASS_WEAK_EXTERNAL 105u
 
-#define SHF_WRITE 1u
-#define SHF_ALLOC 2u
-#define SHF_EXECINSTR 4u
-#define SHT_PROGBITS 1u
-#define SHN_ABS 0xfff1u
 
 static const struct pe_machine {
     unsigned id;
@@ -250,6 +246,11 @@ static lp_code parse_sections(pe_ctx *x, pe_priv *p, uint64_t shoff, unsigned ns
         g->type = va != 0 ? LP_PT_LOAD : 0;
         g->flags = (ch & IMAGE_SCN_MEM_READ ? LP_SEG_R : 0) | (ch & IMAGE_SCN_MEM_WRITE ? LP_SEG_W : 0) |
                    (ch & IMAGE_SCN_MEM_EXECUTE ? LP_SEG_X : 0);
+        /* Go's DataStart: exactly initialized, readable, writable data (alignment aside) */
+        if (va != 0 && rawsize != 0 &&
+            (ch & ~IMAGE_SCN_ALIGN_32BYTES) ==
+                (IMAGE_SCN_CNT_INITIALIZED_DATA | IMAGE_SCN_MEM_READ | IMAGE_SCN_MEM_WRITE))
+            g->data = true;
         g->raw_flags = ch;
         g->off = rawptr;
         g->vaddr = p->image_base + va;
@@ -259,10 +260,10 @@ static lp_code parse_sections(pe_ctx *x, pe_priv *p, uint64_t shoff, unsigned ns
         lp_section *s = &o->secs[i];
         bool nobits = (ch & IMAGE_SCN_CNT_UNINITIALIZED_DATA) &&
                       !(ch & (IMAGE_SCN_CNT_CODE | IMAGE_SCN_CNT_INITIALIZED_DATA));
-        s->type = nobits ? LP_SHT_NOBITS : SHT_PROGBITS;
-        s->flags = (ch & IMAGE_SCN_MEM_WRITE ? SHF_WRITE : 0) |
-                   (ch & IMAGE_SCN_MEM_DISCARDABLE ? 0 : SHF_ALLOC) |
-                   (ch & (IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_CNT_CODE) ? SHF_EXECINSTR : 0);
+        s->type = nobits ? LP_SHT_NOBITS : LP_SHT_PROGBITS;
+        s->flags = (ch & IMAGE_SCN_MEM_WRITE ? LP_SHF_WRITE : 0) |
+                   (ch & IMAGE_SCN_MEM_DISCARDABLE ? 0 : LP_SHF_ALLOC) |
+                   (ch & (IMAGE_SCN_MEM_EXECUTE | IMAGE_SCN_CNT_CODE) ? LP_SHF_EXECINSTR : 0);
         s->addr = g->vaddr;
         s->off = rawptr;
         s->size = rawsize;
@@ -369,7 +370,7 @@ static lp_code pe_symbols(lp_obj *o, lp_symbol **out, size_t *nout, lp_err *err)
             y->shndx = (uint16_t)secnum;
             y->type = ((g->raw_flags & IMAGE_SCN_CNT_CODE) || (ctype >> 4) == 2) ? 2 : 1;
         } else if (secnum == IMAGE_SYM_ABSOLUTE) {
-            y->shndx = SHN_ABS;
+            y->shndx = LP_SHN_ABS;
         } else if (secnum < 0) {
             continue; /* debug symbols carry no address */
         }

@@ -75,7 +75,7 @@ lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
         lp_sha256_init(c);
         for (size_t i = 0; !rc && i < lp_obj_segment_count(obj); i++) {
             const lp_segment *s = lp_obj_segment_at(obj, i);
-            if (s->type != 1 || !(s->flags & LP_SEG_X))
+            if (s->type != LP_PT_LOAD || !(s->flags & LP_SEG_X))
                 continue;
             rc = hash_range(src, c, s->off, s->filesz, err);
             out->code_size += s->filesz;
@@ -102,11 +102,6 @@ void lp_fingerprint_release(lp_fingerprint *f)
     free(f->go_build_id);
     free(f->gnu_build_id);
     memset(f, 0, sizeof *f);
-}
-
-const char *lp_exe_state_name(lp_exe_state s)
-{
-    return s == LP_EXE_DELETED ? "deleted" : s == LP_EXE_REPLACED ? "replaced" : "present";
 }
 
 static lp_code proc_err(lp_err *err, int pid, const char *what, int e)
@@ -155,10 +150,8 @@ bool lp_maps_bias(FILE *f, uint64_t ino, const char *exe, uint64_t seg_vaddr, ui
             continue;
         if (inode != (unsigned long long)ino) {
             /* the path field: the rest of the line, maybe with the kernel's " (deleted)" */
-            char *mapped = line + at;
-            mapped[strcspn(mapped, "\n")] = '\0';
-            size_t el = strlen(exe);
-            if (strncmp(mapped, exe, el) != 0 || (mapped[el] && strcmp(mapped + el, " (deleted)") != 0))
+            const char *mapped = line + at;
+            if (!lp_proc_path_is(mapped, strcspn(mapped, "\n"), exe))
                 continue;
         }
         *bias = (uint64_t)start - (seg_vaddr & ~(uint64_t)0xfff);
@@ -167,7 +160,7 @@ bool lp_maps_bias(FILE *f, uint64_t ino, const char *exe, uint64_t seg_vaddr, ui
     return found;
 }
 
-static bool load_bias(int dirfd, ino_t ino, const char *exe, const lp_obj *obj, uint64_t *bias)
+static bool load_bias(int dirfd, uint64_t ino, const char *exe, const lp_obj *obj, uint64_t *bias)
 {
     int fd = openat(dirfd, "maps", O_RDONLY | O_CLOEXEC);
     FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
@@ -184,7 +177,7 @@ static bool load_bias(int dirfd, ino_t ino, const char *exe, const lp_obj *obj, 
             break;
         }
     }
-    bool found = lp_maps_bias(f, (uint64_t)ino, exe, seg_vaddr, bias);
+    bool found = lp_maps_bias(f, ino, exe, seg_vaddr, bias);
     fclose(f);
     return found;
 }
@@ -193,35 +186,19 @@ static bool load_bias(int dirfd, ino_t ino, const char *exe, const lp_obj *obj, 
 static lp_code fingerprint_reads(lp_proc *proc, lp_proc_fingerprint *out, lp_err *err)
 {
     int pid = lp_proc_pid(proc), dirfd = lp_proc_dirfd(proc);
-    char exe_link[64], buf[4096];
+    char exe_link[64];
     lp_proc_path(proc, "exe", exe_link, sizeof exe_link);
-    ssize_t k = readlinkat(dirfd, "exe", buf, sizeof buf - 1);
-    if (k < 0)
-        return proc_err(err, pid, "executable (/proc/PID/exe)", errno);
-    buf[k] = '\0';
-    struct stat mapped, named;
-    if (fstatat(dirfd, "exe", &mapped, 0) != 0)
-        return proc_err(err, pid, "executable (/proc/PID/exe)", errno);
-    /*
-     * The kernel appends " (deleted)" to an unlinked executable's path, but a
-     * file may really be named so: the path as given counts first.
-     */
-    bool same = stat(buf, &named) == 0 && named.st_ino == mapped.st_ino && named.st_dev == mapped.st_dev;
-    if (same) {
-        out->exe_state = LP_EXE_PRESENT;
-    } else {
-        char *del = k > 10 ? buf + k - 10 : NULL;
-        if (del && strcmp(del, " (deleted)") == 0)
-            *del = '\0';
-        bool exists = stat(buf, &named) == 0;
-        same = exists && named.st_ino == mapped.st_ino && named.st_dev == mapped.st_dev;
-        out->exe_state = same ? LP_EXE_PRESENT : exists ? LP_EXE_REPLACED : LP_EXE_DELETED;
-    }
-    if (!(out->exe = strdup(buf)))
+    uint64_t exe_ino = 0;
+    lp_err e;
+    lp_err_clear(&e);
+    lp_code rc = lp_proc_exe(proc, &out->exe, &out->exe_state, &exe_ino, &e);
+    if (rc == LP_ERR_NOMEM)
         return nomem(err);
+    if (rc)
+        return proc_err(err, pid, "executable (/proc/PID/exe)", e.sys_errno);
 
     /* the file through the process's own descriptor: never another process's */
-    lp_code rc = lp_fingerprint_file(exe_link, &out->file, err);
+    rc = lp_fingerprint_file(exe_link, &out->file, err);
     if (rc)
         return rc;
 
@@ -238,7 +215,7 @@ static lp_code fingerprint_reads(lp_proc *proc, lp_proc_fingerprint *out, lp_err
     }
     if ((rc = lp_src_open(&src, exe_link, err)) || (rc = lp_obj_open(&obj, src, err)))
         goto out;
-    if (!load_bias(dirfd, mapped.st_ino, out->exe, obj, &out->load_bias)) {
+    if (!load_bias(dirfd, exe_ino, out->exe, obj, &out->load_bias)) {
         rc = lp_err_set(err, LP_ERR_IO, "process %d: its executable's mapping is not in /proc/%d/maps",
                         pid, pid);
         goto out;
@@ -253,7 +230,7 @@ static lp_code fingerprint_reads(lp_proc *proc, lp_proc_fingerprint *out, lp_err
     lp_sha256_init(c);
     for (size_t i = 0; !rc && i < lp_obj_segment_count(obj); i++) {
         const lp_segment *s = lp_obj_segment_at(obj, i);
-        if (s->type != 1 || !(s->flags & LP_SEG_X))
+        if (s->type != LP_PT_LOAD || !(s->flags & LP_SEG_X))
             continue;
         if (s->filesz > MAX_CODE) {
             rc = lp_err_set(err, LP_ERR_LIMIT, "process %d: a code segment of %llu bytes is over the limit",

@@ -596,58 +596,58 @@ void lp_probe_free(lp_probe **pp)
     *pp = NULL;
 }
 
+/* lp_probe_find_exe(): the processes whose executable's base name, or else comm, is name */
+typedef struct finder {
+    const char *name;
+    int found[8];
+    int n;
+} finder;
+
+static bool find_visit(void *ctx, lp_proc *proc)
+{
+    finder *fd = ctx;
+    char *exe = NULL;
+    lp_exe_state st;
+    bool match = false;
+    /* the path without the kernel's " (deleted)" marker, through the process's descriptor */
+    if (lp_proc_exe(proc, &exe, &st, NULL, NULL) == LP_OK) {
+        const char *base = strrchr(exe, '/');
+        match = strcmp(base ? base + 1 : exe, fd->name) == 0;
+    }
+    free(exe);
+    if (!match) {
+        size_t len = 0;
+        int e = 0;
+        char *comm = slurp_at(lp_proc_dirfd(proc), "comm", 256, &len, &e);
+        if (comm) {
+            comm[strcspn(comm, "\n")] = '\0';
+            match = strcmp(comm, fd->name) == 0;
+            free(comm);
+        }
+    }
+    if (match && fd->n < 8)
+        fd->found[fd->n] = lp_proc_pid(proc);
+    fd->n += match;
+    return true;
+}
+
 lp_code lp_probe_find_exe(const char *name, int *pid, lp_err *err)
 {
     *pid = 0;
-    DIR *d = opendir("/proc");
-    if (!d)
-        return lp_err_set(err, LP_ERR_IO, "cannot list /proc: %s", strerror(errno));
-    int found[8], n = 0;
-    int self = getpid();
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        char *end;
-        long v = strtol(de->d_name, &end, 10);
-        if (*end || v <= 0 || v == self)
-            continue;
-        char path[64], buf[4096];
-        snprintf(path, sizeof path, "/proc/%ld/exe", v);
-        ssize_t k = readlink(path, buf, sizeof buf - 1);
-        bool match = false;
-        if (k > 0) {
-            buf[k] = '\0';
-            char *del = strstr(buf, " (deleted)");
-            if (del && del[10] == '\0')
-                *del = '\0';
-            const char *base = strrchr(buf, '/');
-            match = strcmp(base ? base + 1 : buf, name) == 0;
-        }
-        if (!match) {
-            snprintf(path, sizeof path, "/proc/%ld/comm", v);
-            FILE *f = fopen(path, "r");
-            if (f) {
-                if (fgets(buf, sizeof buf, f)) {
-                    buf[strcspn(buf, "\n")] = '\0';
-                    match = strcmp(buf, name) == 0;
-                }
-                fclose(f);
-            }
-        }
-        if (match && n < 8)
-            found[n++] = (int)v;
-        else if (match)
-            n++;
-    }
-    closedir(d);
+    finder fd = {name, {0}, 0};
+    lp_code rc = lp_proc_walk(NULL, NULL, find_visit, &fd, err);
+    if (rc)
+        return rc;
+    int n = fd.n;
     if (n == 0)
         return lp_err_set(err, LP_ERR_NOTFOUND, "no process runs '%s'", name);
     if (n > 1) {
         char list[128] = "";
         for (int i = 0; i < n && i < 8; i++)
-            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? ", " : "", found[i]);
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? ", " : "", fd.found[i]);
         return lp_err_set(err, LP_ERR_INVAL, "%d processes run '%s' (%s%s): name one with --pid", n,
                           name, list, n > 8 ? ", ..." : "");
     }
-    *pid = found[0];
+    *pid = fd.found[0];
     return LP_OK;
 }

@@ -15,6 +15,7 @@
  * writes to or signals the process.
  */
 #include "linkproof/proc.h"
+#include "proc/proc_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,4 +188,55 @@ void lp_proc_stage(const lp_proc *p, const char *stage)
 {
     if (p->hook)
         p->hook(p->hook_ctx, p, stage);
+}
+
+/* ---- the executable ---- */
+
+#define DELETED " (deleted)" /* what the kernel appends to an unlinked file's path */
+
+bool lp_proc_path_is(const char *shown, size_t n, const char *path)
+{
+    size_t pl = strlen(path), dl = sizeof DELETED - 1;
+    return n >= pl && memcmp(shown, path, pl) == 0 &&
+           (n == pl || (n - pl == dl && memcmp(shown + pl, DELETED, dl) == 0));
+}
+
+const char *lp_exe_state_name(lp_exe_state s)
+{
+    return s == LP_EXE_DELETED ? "deleted" : s == LP_EXE_REPLACED ? "replaced" : "present";
+}
+
+lp_code lp_proc_exe(lp_proc *p, char **path, lp_exe_state *state, uint64_t *ino, lp_err *err)
+{
+    *path = NULL;
+    char buf[4096];
+    struct stat mapped, named;
+    ssize_t k = readlinkat(p->dirfd, "exe", buf, sizeof buf - 1);
+    if (k < 0 || fstatat(p->dirfd, "exe", &mapped, 0) != 0) {
+        int e = errno;
+        lp_code rc = lp_err_set(err, e == ENOENT || e == ESRCH ? LP_ERR_NOTFOUND : LP_ERR_IO,
+                                "process %d: cannot read its executable (/proc/%d/exe): %s", p->pid, p->pid,
+                                strerror(e));
+        if (err)
+            err->sys_errno = e;
+        return rc;
+    }
+    buf[k] = '\0';
+    /* the path as given counts first: only when it is not the running file may the marker go */
+    if (stat(buf, &named) == 0 && named.st_ino == mapped.st_ino && named.st_dev == mapped.st_dev) {
+        *state = LP_EXE_PRESENT;
+    } else {
+        size_t dl = sizeof DELETED - 1;
+        if ((size_t)k > dl && strcmp(buf + k - dl, DELETED) == 0)
+            buf[k - dl] = '\0';
+        bool exists = stat(buf, &named) == 0;
+        *state = exists && named.st_ino == mapped.st_ino && named.st_dev == mapped.st_dev ? LP_EXE_PRESENT
+                 : exists                                                                 ? LP_EXE_REPLACED
+                                                                                          : LP_EXE_DELETED;
+    }
+    if (ino)
+        *ino = (uint64_t)mapped.st_ino;
+    if (!(*path = strdup(buf)))
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    return LP_OK;
 }

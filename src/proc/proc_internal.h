@@ -14,6 +14,10 @@
 #include "linkproof/object.h"
 #include "linkproof/probe.h"
 
+/* Whether @p shown (n bytes: a maps line's path field, a link's target) names @p path: the same,
+ * or the same followed by the kernel's " (deleted)" marker of an unlinked file. */
+bool lp_proc_path_is(const char *shown, size_t n, const char *path);
+
 /* lp_probe_read_from() over an open /proc/PID directory (not closed). */
 lp_code lp_probe_read_dir(int dirfd, int pid, lp_probe_source src, lp_probe **out, lp_err *err);
 

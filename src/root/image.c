@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "linkproof/limits.h"
+#include "linkproof/object.h"
 #include "root/blobs.h"
 #include "root/decomp.h"
 #include "root/tmpfile.h"
@@ -217,23 +218,7 @@ static bool parse_platform(const char *s, platform *p)
     return p->os[0] != '\0';
 }
 
-static const char *host_platform(void)
-{
-    static const struct {
-        const char *uname, *plat;
-    } map[] = {
-        {"x86_64", "linux/amd64"},     {"aarch64", "linux/arm64"},     {"i686", "linux/386"},
-        {"i386", "linux/386"},         {"armv7l", "linux/arm/v7"},     {"armv6l", "linux/arm/v6"},
-        {"ppc64le", "linux/ppc64le"},  {"s390x", "linux/s390x"},       {"riscv64", "linux/riscv64"},
-        {"mips64", "linux/mips64le"},  {"loongarch64", "linux/loong64"},
-    };
-    struct utsname u;
-    if (uname(&u) == 0)
-        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-            if (strcmp(u.machine, map[i].uname) == 0)
-                return map[i].plat;
-    return "linux/amd64";
-}
+static const char *host_platform(void) { return lp_host_platform(); }
 
 /* Does an image of platform (os, arch, variant) answer the wanted one? Variants count only when both say. */
 static bool platform_matches(const platform *want, const char *os, const char *arch,

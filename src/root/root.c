@@ -425,3 +425,17 @@ void lp_root_names_free(char ***names, size_t n)
     free(*names);
     *names = NULL;
 }
+
+lp_code lp_root_open_regular(lp_root *root, const char *path, lp_src **out, lp_err *err)
+{
+    *out = NULL;
+    lp_statinfo st;
+    lp_code rc = lp_root_stat(root, path, true, &st, err);
+    if (rc == LP_ERR_LIMIT)
+        return err ? (err->code = LP_ERR_INVAL) : LP_ERR_INVAL; /* a link loop: the path leads to no file */
+    if (rc)
+        return rc;
+    if (st.type != LP_FT_REG)
+        return lp_err_set(err, LP_ERR_INVAL, "'%s:%s': not a regular file", lp_root_label(root), path);
+    return lp_root_open(root, path, out, err);
+}

@@ -3,6 +3,7 @@
  * Messages are truncated, never overflowed, to the fixed buffer.
  */
 #include "linkproof/error.h"
+#include "linkproof/finding.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -72,4 +73,14 @@ const char *lp_code_name(lp_code code)
     case LP_ERR_CHANGED: return "changed";
     }
     return "unknown";
+}
+
+const char *lp_severity_name(lp_severity s)
+{
+    switch (s) {
+    case LP_SEV_ERROR: return "error";
+    case LP_SEV_WARNING: return "warning";
+    case LP_SEV_NOTE: return "note";
+    }
+    return "error";
 }

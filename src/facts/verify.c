@@ -2,13 +2,16 @@
  * verify.c - the rollback decision: ok, rollback or fuse, with the reason
  * and the next step in one line each, and what a baseline may be (a label of
  * the registry or a Go build ID; anything else is refused, so that a typo is
- * never taken for a build that is not running). Facts come from the process
- * fingerprint and the registry; nothing here reads memory itself.
+ * never taken for a build that is not running); and the same over every Go
+ * process (`verify --all`). Facts come from the process fingerprint
+ * (src/proc) and the registry (src/store); nothing here reads memory itself.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "linkproof/fingerprint.h"
 #include "linkproof/go.h"
@@ -247,4 +250,72 @@ bool lp_is_go_file(const char *path)
     lp_obj_free(&obj);
     lp_src_free(&src);
     return go;
+}
+
+lp_code lp_verify_run(int pid, const lp_verify_opts *o, lp_verify_result *out, lp_err *err)
+{
+    memset(out, 0, sizeof *out);
+    lp_proc *proc = NULL;
+    lp_code rc = lp_proc_open(pid, &proc, err);
+    if (rc)
+        return rc;
+    if (o->hook)
+        lp_proc_set_hook(proc, o->hook, o->hook_ctx);
+    rc = lp_verify_proc(proc, o->baseline, o->reg, out, err);
+    lp_proc_close(&proc);
+    if (rc == LP_OK && o->registry_missing && out->verdict != LP_VERIFY_OK && out->fp.match) {
+        /* without the registry, "unknown code" may only mean a wrong --registry path */
+        lp_verify_result_release(out);
+        return lp_err_set(err, LP_ERR_NOTFOUND,
+                          "process %d is not the baseline, and there is no registry at '%s' to tell a "
+                          "trusted build (rollback) from an unknown one (fuse)",
+                          pid, o->registry_path ? o->registry_path : "(no path)");
+    }
+    return rc;
+}
+
+typedef struct all_ctx {
+    const lp_verify_opts *o;
+    lp_verify_each each;
+    void *ctx;
+    lp_verify_summary *sum;
+} all_ctx;
+
+static bool verify_one(void *vctx, lp_proc *proc)
+{
+    all_ctx *a = vctx;
+    char exe[64];
+    lp_proc_path(proc, "exe", exe, sizeof exe);
+    if (access(exe, R_OK) != 0) {
+        if (errno == EACCES || errno == EPERM)
+            a->sum->unreadable++; /* another user's process: said, not passed over */
+        return true;
+    }
+    if (!lp_is_go_file(exe))
+        return true;
+    lp_verify_result r;
+    lp_err e;
+    lp_err_clear(&e);
+    if (lp_verify_proc(proc, a->o->baseline, a->o->reg, &r, &e) != LP_OK) {
+        a->sum->failed++;
+        a->each(a->ctx, lp_proc_pid(proc), NULL, &e);
+        return true;
+    }
+    a->sum->verified++;
+    if (r.verdict > a->sum->worst) /* fuse is worse than rollback, rollback than ok */
+        a->sum->worst = r.verdict;
+    a->each(a->ctx, lp_proc_pid(proc), &r, NULL);
+    lp_verify_result_release(&r);
+    return true;
+}
+
+lp_code lp_verify_all(const lp_verify_opts *o, lp_verify_each each, void *ctx, lp_verify_summary *sum,
+                      lp_err *err)
+{
+    memset(sum, 0, sizeof *sum);
+    all_ctx a = {o, each, ctx, sum};
+    lp_code rc = lp_proc_walk(o->hook, o->hook_ctx, verify_one, &a, err);
+    /* as a user, processes it could not read mean no all-clear; as root only a protected one or two */
+    sum->incomplete = sum->unreadable && geteuid() != 0;
+    return rc;
 }
