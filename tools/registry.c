@@ -1,10 +1,11 @@
 /*
  * registry.c - `linkproof registry`: the store of trusted fingerprints.
- * add, list, show, remove, rename, export and import (JSON lines). Commands
- * that only read open the registry read-only; add and import read all their
- * input before they open (or create) it. Exit 0 ok, 1 show/remove/rename
- * found nothing or add met a build there under another label, 2 usage or
- * database errors.
+ * add, list, show, remove, rename, export and import (JSON lines), copy
+ * between registries. A registry is an SQLite path or a PostgreSQL connection
+ * string (the library tells them apart). Commands that only read open the
+ * registry read-only; add and import read all their input before they open
+ * (or create) it. Exit 0 ok, 1 show/remove/rename found nothing or add met a
+ * build there under another label, 2 usage or database errors.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,12 +30,20 @@ void usage_registry(FILE *fp)
           "       linkproof registry [--registry DB] rename KEY NEW_LABEL\n"
           "       linkproof registry [--registry DB] export [FILE]\n"
           "       linkproof registry [--registry DB] import [FILE]\n"
+          "       linkproof registry copy FROM TO\n"
           "\n"
           "The store of trusted fingerprints that 'linkproof verify' consults: each entry is a\n"
           "build's Go and GNU build IDs, file and code SHA-256, and a label (a release, an image\n"
-          "reference, a commit). SQLite with a WAL journal and full-sync commits: safe for several\n"
-          "processes at once, and a committed entry survives a crash; an import is one\n"
-          "transaction (all or nothing). export/import use JSON lines, one entry per line.\n"
+          "reference, a commit). Two backends, the same behaviour:\n"
+          "  SQLite      a file (the default): WAL journal and full-sync commits, nothing running\n"
+          "  PostgreSQL  a database a fleet shares (DB is postgresql://..., postgres://..., or\n"
+          "              libpq's key=value form: 'host=db1 dbname=linkproof', 'service=fleet');\n"
+          "              libpq's environment applies (PGHOST, PGSERVICE, PGSSLMODE, ...) and the\n"
+          "              password comes from ~/.pgpass or $PGPASSFILE: one in DB is refused\n"
+          "Safe for many writers at once; a committed entry survives a crash; an import or a copy\n"
+          "is one transaction (all or nothing). export/import use JSON lines, one entry per line.\n"
+          "copy FROM TO copies every entry of one registry into another (SQLite to PostgreSQL or\n"
+          "back), creating TO if needed; all or nothing.\n"
           "\n"
           "One build (one code SHA-256) has one label; several builds may share a label (the\n"
           "programs of one release). 'add' of a build that is there under another label changes\n"
@@ -44,17 +53,20 @@ void usage_registry(FILE *fp)
           "SHA-256, or a unique prefix (4 characters or more) of one of those, such as the code\n"
           "prefix 'list' prints.\n"
           "list, show and export only read: they open the registry read-only, so they work on\n"
-          "read-only media and for users who may not write it. import reads and checks all of\n"
-          "its input before it opens the registry: invalid input, a directory, or a build that\n"
-          "is there under another label imports nothing and leaves no new file.\n"
+          "read-only media, for users who may not write it and for PostgreSQL roles that may\n"
+          "only SELECT. import reads and checks all of its input before it opens the registry:\n"
+          "invalid input, a directory, or a build that is there under another label imports\n"
+          "nothing and leaves no new file (or PostgreSQL tables).\n"
           "\n"
-          "  --registry DB   default: $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db,\n"
-          "                  else ~/.local/share/linkproof/registry.db\n"
+          "  --registry DB   an SQLite path or a PostgreSQL connection string; default:\n"
+          "                  $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db, else\n"
+          "                  ~/.local/share/linkproof/registry.db\n"
           "\n"
           "exit status: 0 ok; 1 show/remove/rename found nothing, or add found a FILE's build\n"
           "there under another label; 2 usage (a KEY prefix that names several builds, an\n"
-          "invalid label), unreadable FILE or input, or a database that is not a registry,\n"
-          "corrupt, or locked for too long\n",
+          "invalid label, a password in DB), unreadable FILE or input, a database that is not a\n"
+          "registry, corrupt, newer or locked for too long, a PostgreSQL server that cannot be\n"
+          "reached, refused the login or the permission, or was lost during the command\n",
           fp);
 }
 
@@ -187,8 +199,9 @@ static int do_import(const char *path, const char *file)
         return LP_EXIT_USAGE;
     }
     free(text);
+    /* a PostgreSQL registry's tables are created inside the import's transaction */
     struct stat st;
-    bool existed = stat(path, &st) == 0;
+    bool existed = lp_registry_is_postgres(path) || stat(path, &st) == 0;
     lp_registry *reg = NULL;
     if (l.n == 0 && !existed) {
         printf("imported 0 new entries\n"); /* nothing to keep: no new file for it */
@@ -205,6 +218,34 @@ static int do_import(const char *path, const char *file)
     if (status != LP_EXIT_OK && !existed)
         remove_new(path);
     lp_reg_list_release(&l);
+    return status;
+}
+
+static int do_copy(const char *from_path, const char *to_path)
+{
+    lp_err err;
+    lp_err_clear(&err);
+    lp_registry *from = NULL, *to = NULL;
+    int status = LP_EXIT_USAGE;
+    struct stat st;
+    bool existed = lp_registry_is_postgres(to_path) || stat(to_path, &st) == 0;
+    size_t read = 0, added = 0;
+    if (lp_registry_open(from_path, LP_REG_READONLY, &from, &err) != LP_OK)
+        lp_cli_error("registry copy: %s", err.msg);
+    else if (lp_registry_open(to_path, LP_REG_CREATE, &to, &err) != LP_OK)
+        lp_cli_error("registry copy: %s", err.msg);
+    else if (lp_registry_copy(from, to, &read, &added, &err) != LP_OK)
+        lp_cli_error("registry copy: %s (nothing was copied)", err.msg);
+    else
+        status = LP_EXIT_OK;
+    lp_registry_close(&from);
+    lp_registry_close(&to);
+    if (status == LP_EXIT_OK) {
+        printf("copied %zu entr%s: %zu new, %zu there already\n", read, read == 1 ? "y" : "ies", added,
+               read - added);
+    } else if (!existed) {
+        remove_new(to_path);
+    }
     return status;
 }
 
@@ -232,7 +273,7 @@ int cmd_registry(int argc, char **argv)
         default: lp_cli_bad_option("registry", argv); return LP_EXIT_USAGE;
         }
     }
-    static const char *const cmds = "add, list, show, remove, rename, export, import";
+    static const char *const cmds = "add, list, show, remove, rename, export, import, copy";
     if (optind >= argc) {
         lp_cli_error("registry: no command (%s); see 'linkproof help registry'", cmds);
         return LP_EXIT_USAGE;
@@ -242,15 +283,17 @@ int cmd_registry(int argc, char **argv)
     char **args = argv + optind;
     bool is_add = !strcmp(cmd, "add"), is_list = !strcmp(cmd, "list"), is_show = !strcmp(cmd, "show"),
          is_rm = !strcmp(cmd, "remove"), is_exp = !strcmp(cmd, "export"), is_imp = !strcmp(cmd, "import"),
-         is_mv = !strcmp(cmd, "rename");
-    if (!(is_add || is_list || is_show || is_rm || is_exp || is_imp || is_mv)) {
+         is_mv = !strcmp(cmd, "rename"), is_cp = !strcmp(cmd, "copy");
+    if (!(is_add || is_list || is_show || is_rm || is_exp || is_imp || is_mv || is_cp)) {
         lp_cli_error("registry: '%s' is not a registry command (%s)", cmd, cmds);
         return LP_EXIT_USAGE;
     }
     if ((is_add && (nargs < 1 || !label)) || (is_list && nargs) || ((is_show || is_rm) && nargs != 1) ||
-        ((is_exp || is_imp) && nargs > 1) || (is_mv && nargs != 2)) {
+        ((is_exp || is_imp) && nargs > 1) || ((is_mv || is_cp) && nargs != 2) || (is_cp && regpath)) {
         lp_cli_error("registry %s: wrong arguments%s; see 'linkproof help registry'", cmd,
-                     is_add && !label ? " (--label LABEL is required)" : "");
+                     is_add && !label ? " (--label LABEL is required)"
+                     : is_cp && regpath ? " (copy names both: FROM TO, without --registry)"
+                                        : "");
         return LP_EXIT_USAGE;
     }
     const char *new_label = is_add ? label : is_mv ? args[1] : NULL;
@@ -258,6 +301,8 @@ int cmd_registry(int argc, char **argv)
         lp_cli_error("registry %s: a label must be non-empty UTF-8 text without control characters", cmd);
         return LP_EXIT_USAGE;
     }
+    if (is_cp)
+        return do_copy(args[0], args[1]);
     char *defpath = regpath ? NULL : lp_registry_default_path();
     const char *path = regpath ? regpath : defpath;
     if (!path) {

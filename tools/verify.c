@@ -38,8 +38,11 @@ void usage_verify(FILE *fp)
           "  --baseline B    a label of the registry (any of its builds is the baseline) or a Go\n"
           "                  build ID as 'go tool buildid' prints it; anything else, an empty\n"
           "                  string included, is a usage error (exit 2), never a verdict\n"
-          "  --registry DB   default: $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db,\n"
-          "                  else ~/.local/share/linkproof/registry.db; opened read-only\n"
+          "  --registry DB   an SQLite path or a PostgreSQL connection string (postgresql://...,\n"
+          "                  'host=... dbname=...', 'service=...'; see 'linkproof help registry');\n"
+          "                  default: $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db,\n"
+          "                  else ~/.local/share/linkproof/registry.db; opened read-only (a role that\n"
+          "                  may only SELECT is enough), looked up by code SHA-256 and build ID\n"
           "\n"
           "Every read of a process goes through one /proc/PID directory descriptor, and its start\n"
           "time and executable are checked after the reads: a process that exits, or is replaced\n"
@@ -49,7 +52,9 @@ void usage_verify(FILE *fp)
           "exit status: 0 ok; 3 rollback; 4 fuse (--all: the worst of all); 2 cannot verify (no\n"
           "such process, no permission to read its memory, a process that changed while being\n"
           "read, usage, a baseline that is neither a build ID nor a label, a registry that cannot\n"
-          "be opened, or none to tell rollback from fuse; --all: processes it could not read)\n",
+          "be opened or read (a server unreachable, a login or permission refused, a connection\n"
+          "lost: one line, never a verdict), or none to tell rollback from fuse; --all: processes\n"
+          "it could not read, and a registry lost during the scan ends it)\n",
           fp);
 }
 
@@ -226,6 +231,13 @@ int cmd_verify(int argc, char **argv)
             lp_verify_result r;
             lp_code rc = lp_verify_proc(proc, base, reg, &r, &err);
             lp_proc_close(&proc);
+            if (rc != LP_OK && reg && !lp_registry_usable(reg)) {
+                /* the registry is gone (its server stopped): no row after this one could be judged */
+                lp_cli_error("verify: %s (the scan stopped at process %ld)", err.msg, v);
+                if (status < LP_EXIT_USAGE)
+                    status = LP_EXIT_USAGE;
+                break;
+            }
             if (rc != LP_OK) {
                 if (json) {
                     json_t *o = json_object();
