@@ -16,10 +16,11 @@
  * - Read-only opening runs only SELECTs: a role that may only read can run
  *   every read command, and an older schema is read as it is (its columns are
  *   those of today).
- * - Creating and migrating happen inside the first write transaction, after
- *   an advisory lock that serialises writers that find the schema missing or
- *   old; the version is checked again under the lock. A failed first write
- *   (an import with a bad line) leaves no tables behind.
+ * - Creating happens inside the first write transaction, migrating when a
+ *   writer opens an older schema (as with SQLite), both after an advisory
+ *   lock that serialises writers that find the schema missing or old; the
+ *   version is checked again under the lock. A failed first write (an import
+ *   with a bad line) leaves no tables behind.
  * - Adds are safe against concurrent writers without a table lock: the
  *   unique index on code_sha256 decides (INSERT ... ON CONFLICT DO NOTHING),
  *   then the label the build has is read back and compared.
@@ -171,7 +172,9 @@ static lp_code pg_err(lp_registry *r, PGresult *res, const char *what, lp_err *e
     const char *primary = res ? pq.PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     one_line(primary ? primary : pq.PQerrorMessage(p->c), msg, sizeof msg);
     bool shutdown = state && !strncmp(state, "57P0", 4); /* admin_shutdown, crash_shutdown, cannot_connect_now */
-    if (lost_now(r) || shutdown || (state && !strncmp(state, "08", 2))) {
+    /* an error without a SQLSTATE is libpq's own: the connection broke (a closed socket is not
+     * always CONNECTION_BAD yet when the query that met it returns) */
+    if (lost_now(r) || shutdown || !state || !strncmp(state, "08", 2)) {
         p->lost = true;
         return lp_err_set(err, LP_ERR_IO,
                           "'%s': lost the connection to the PostgreSQL server while %s (it stopped, restarted, "
@@ -694,6 +697,10 @@ lp_code lp_store_pg_open(const char *conninfo, unsigned flags, lp_registry **out
         snprintf(sql, sizeof sql, "SET lock_timeout = '%ds'", LOCK_TIMEOUT_S);
         rc = run(r, sql, "setting the lock timeout", err);
     }
+    /* an older schema is migrated when a writer opens it, as SQLite's is; a missing one waits
+     * for the first write, so that a failed first write leaves nothing */
+    if (!rc && !ro && p->version > 0 && p->version < (int)N_MIGRATIONS && !(rc = pg_begin(r, true, err)))
+        rc = pg_commit(r, err);
     if (rc)
         return fail(&r, rc);
     *out = r;
