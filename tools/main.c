@@ -34,7 +34,7 @@ static const lp_cmd commands[] = {
     {"fingerprint", cmd_fingerprint, "build IDs and code hashes of a file, or of a process in memory",
      usage_fingerprint},
     {"verify", cmd_verify, "is the running process a trusted build? ok, rollback or fuse", usage_verify},
-    {"registry", cmd_registry, "the store of trusted fingerprints (SQLite)", usage_registry},
+    {"registry", cmd_registry, "the store of trusted fingerprints (SQLite or PostgreSQL)", usage_registry},
     {"diff", cmd_diff, "what changed between two builds", usage_diff},
     {"deps", cmd_deps, "the libraries a binary needs, resolved in a root or an image as its loader would, without running it", usage_deps},
     {"compat", cmd_compat, "will these binaries start in these container images? the matrix", usage_compat},

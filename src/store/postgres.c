@@ -279,7 +279,11 @@ static lp_code inspect(lp_registry *r, int *version, long *tables, char *schema,
         res = pq.PQexec(PG(r)->c, "SELECT value FROM meta WHERE key = 'schema_version'");
         if (!ok_result(res, PGRES_TUPLES_OK)) {
             const char *state = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-            lp_code rc = state && !strncmp(state, "42", 2)
+            /* no such column, a column of another type: another program's 'meta' (a permission
+             * denied is not that, and is said as it is) */
+            bool shape = state && (!strcmp(state, "42703") || !strcmp(state, "42883") || !strcmp(state, "42804") ||
+                                   !strcmp(state, "22P02") || !strcmp(state, "42P01"));
+            lp_code rc = shape
                              ? lp_err_set(err, LP_ERR_FORMAT,
                                           "'%s': schema '%s' holds tables of another program (a table 'meta' "
                                           "without linkproof's schema version): left as it is",
