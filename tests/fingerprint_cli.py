@@ -1680,6 +1680,29 @@ def part_pg_stopped(t, lp, go, fxdir, template, tmp):
                     "want exit 2 and no table: exit %s, %r %r" % (rc, out[:200], err[:200]))
             pg.restart()
         verify(t, lp, "verify --pid (server back)", srv.pid, db, None, "ok", "release-1.0")
+        # verify --all: the server stops while the first Go process is read; the scan ends there
+        what = "verify --all (server stopped mid-scan)"
+        pause = tempfile.mkdtemp(prefix="lp-pause-", dir=tmp)
+        os.mkfifo(os.path.join(pause, "resume"))
+        p = subprocess.Popen([lp.lp, "verify", "--all", "--registry", db, "--json"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=base_env(LINKPROOF_TEST_PAUSE=pause))
+        deadline = time.time() + 60
+        while time.time() < deadline and p.poll() is None and not os.path.exists(os.path.join(pause, "paused.memory")):
+            time.sleep(0.01)
+        paused = os.path.exists(os.path.join(pause, "paused.memory"))
+        t.check(paused, what, "verify --all did not pause before reading a process's memory")
+        pg.stop("immediate")
+        if paused:
+            os.close(os.open(os.path.join(pause, "resume"), os.O_WRONLY))
+        out, err = p.communicate(timeout=120)
+        lines = lptest.stderr_lines(err)
+        rows = [j for j in json_lines(out) if isinstance(j, dict)]
+        # (besides, as root, a line for processes it may not read, as on any --all)
+        t.check(p.returncode == 2 and any("lost the connection" in ln and "the scan stopped" in ln for ln in lines)
+                and all(j.get("verdict") for j in rows), what,
+                "want exit 2, a line 'lost the connection ... the scan stopped', no error rows: exit %s, %r, "
+                "rows %r" % (p.returncode, lines, rows[:3]))
+        pg.restart()
 
 
 def part_copy(t, lp, sq, tmp):
