@@ -21,11 +21,12 @@ starts a server, runs PROGRAM with LP_TEST_PG set to a connection string of its 
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 
 SKIP = 77
 NOBODY = 65534
@@ -103,6 +104,10 @@ class PgServer:
         return self.dir
 
     def start(self):
+        # a test stopped by meson's timeout (SIGTERM) still stops its server on the way out
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         self.dir = tempfile.mkdtemp(prefix=self.prefix)
         if self.as_root:
             os.chown(self.dir, NOBODY, NOBODY)
