@@ -158,13 +158,21 @@ lp_code lp_verify_proc(struct lp_proc *proc, const lp_baseline *baseline, struct
         out->next_step = fmt("do not roll back blindly: keep the process for forensics (gcore %d), take "
                              "it out of service, redeploy from a trusted artifact",
                              pid);
-        return out->reason && out->next_step ? LP_OK : lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+        if (out->reason && out->next_step)
+            return LP_OK;
+        lp_verify_result_release(out);
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     }
+    /* a registry that cannot answer (its server gone) is an error, never a verdict: nothing of
+     * the result is left to the caller */
     lp_reg_list known = {0};
-    if (reg && (rc = lp_registry_find_code(reg, fp->file.code_sha256, &known, err)))
+    if (reg && (rc = lp_registry_find_code(reg, fp->file.code_sha256, &known, err))) {
+        lp_verify_result_release(out);
         return rc;
+    }
     if (known.n && !(out->label = strdup(known.e[0].label))) {
         lp_reg_list_release(&known);
+        lp_verify_result_release(out);
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     }
     lp_reg_list_release(&known);
@@ -198,8 +206,10 @@ lp_code lp_verify_proc(struct lp_proc *proc, const lp_baseline *baseline, struct
         out->next_step = strdup("stop: this build is not a trusted one; find where it came from before "
                                 "rolling anything back, and add trusted builds with 'linkproof registry add'");
     }
-    if (!out->reason || !out->next_step)
+    if (!out->reason || !out->next_step) {
+        lp_verify_result_release(out);
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    }
     return LP_OK;
 }
 
