@@ -67,6 +67,7 @@ bench: build
 	bash bench/fingerprint.sh $(BUILD)/tests/corpus.txt
 	bash bench/deps.sh
 	bash bench/image.sh
+	bash bench/registry.sh $(BUILD)/tests/fixtures
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD)

@@ -15,9 +15,22 @@ processes (the `server` fixtures).
      --baseline.
   5. verify ok / rollback / fuse with and without --baseline, exe and pie, text and --json.
   6. registry: add/list/show/remove/export/import round trip, duplicates, two writers at
-     once, kill -9 in the middle of a big import, a corrupt database, the default paths.
+     once, 20 writer processes at once (creating, one build under 20 labels, overlapping
+     imports), kill -9 in the middle of a big import, migrations from schemas 1 and 2 and a
+     newer schema refused; SQLite: a corrupt database, the default paths, a read-only file
+     and mount; PostgreSQL: another program's tables, a server or database that is not there,
+     $LINKPROOF_REGISTRY, a role that may only SELECT (and one that may INSERT), logins
+     (~/.pgpass, $PGPASSFILE, a password on the command line refused, service file, PG*
+     variables, sslmode), the server stopped mid-import and mid-verify, and `registry copy`
+     SQLite to PostgreSQL and back (conflicts, kill -9).
   7. verify --all: the servers' rows and the exit status rule (the worst verdict).
   8. error sentences: no such process, no permission (as nobody).
+
+Parts 4 to 8 run once per backend with the same assertions: SQLite files in a temporary
+directory, then databases of a PostgreSQL server the test starts itself (tests/pgserver.py:
+initdb in a temporary directory as nobody, a Unix socket there and a loopback port, stopped at
+the end). $LP_TEST_BACKENDS=sqlite (or postgresql) runs one of them only; without PostgreSQL's
+server binaries the second is skipped with a note (a failure when CI is set).
 
 Servers are child processes with stdin on a pipe: closing it stops them (they also stop by
 themselves after 120 s); every wait is a bounded poll and every server is stopped in a
@@ -47,6 +60,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lptest  # noqa: E402
+import pgserver  # noqa: E402
 
 TIMEOUT = 120
 RUNNER = lptest.Runner(TIMEOUT, drop=("NO_COLOR", "CLICOLOR_FORCE", "LINKPROOF_REGISTRY",
@@ -175,6 +189,93 @@ def maps_load_bias(pid, exe_inode, info):
             if int(cols[4]) == exe_inode and int(cols[2], 16) == off & ~(page - 1):
                 return start - (vaddr & ~(page - 1))
     return None
+
+
+# ---------------------------------------------------------------- registries of both backends
+
+
+class SqliteStore:
+    """Registries as SQLite files in a directory of their own."""
+    kind = "sqlite"
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+
+    def new(self, name):
+        """Where a new registry would be (nothing there yet)."""
+        return os.path.join(self.tmp, name + ".db")
+
+    def exists(self, db):
+        """Whether anything of a registry is there (the file or its journal files)."""
+        return any(os.path.exists(db + x) for x in ("", "-wal", "-shm", "-journal"))
+
+    def snapshot(self, db):
+        return {x: sha256_file(db + x) for x in ("", "-wal", "-shm") if os.path.isfile(db + x)}
+
+    def busy(self, pid, db):
+        """Whether process pid has the registry open."""
+        try:
+            return any(os.readlink("/proc/%d/fd/%s" % (pid, x)).startswith(db)
+                       for x in os.listdir("/proc/%d/fd" % pid))
+        except OSError:
+            return False
+
+
+class PgStore:
+    """Registries as databases of the test's own PostgreSQL server, named by URI."""
+    kind = "postgresql"
+
+    def __init__(self, pg):
+        self.pg = pg
+        self.dbs = {}
+
+    def new(self, name, user=pgserver.SUPERUSER):
+        db = self.pg.new_db(name)
+        url = self.pg.url(db, user=user)
+        self.dbs[url] = db
+        return url
+
+    def dbname(self, url):
+        return self.dbs[url]
+
+    def exists(self, url):
+        """Whether linkproof created any table in the database."""
+        return bool(self.pg.tables(self.dbs[url]))
+
+    def snapshot(self, url):
+        return self.pg.dump(self.dbs[url])
+
+    def busy(self, pid, url):
+        """Whether a linkproof session is inside a transaction on the database (pid is the
+        client's; the server's view is by database)."""
+        out = self.pg.psql("SELECT count(*) FROM pg_stat_activity WHERE datname = '%s' AND "
+                           "application_name = 'linkproof' AND xact_start IS NOT NULL" % self.dbs[url],
+                           check=False)
+        return out.strip() not in ("", "0")
+
+
+ST = None  # the store of the backend under test (main sets it for each)
+
+
+class Prefixed:
+    """The tally, with each check's name prefixed by the backend under test."""
+
+    def __init__(self, t, prefix):
+        self._t = t
+        self._p = prefix
+
+    def __getattr__(self, name):
+        return getattr(self._t, name)
+
+    def check(self, cond, what, detail):
+        return self._t.check(cond, self._p + what, detail)
+
+    def fail(self, what, detail):
+        return self._t.fail(self._p + what, detail)
+
+    def eq(self, what, field, expected, actual):
+        return self.check(expected == actual, what,
+                          "%s: expected %r, linkproof says %r" % (field, expected, actual))
 
 
 # ---------------------------------------------------------------- live processes
@@ -601,7 +702,7 @@ def part_patched(t, lp, go, fxdir, tmp):
     if os.geteuid() != 0:
         print("note: not root: the /proc/PID/mem patch part is skipped")
         return
-    db = os.path.join(tmp, "patched.db")
+    db = ST.new("patched")
     with servers() as started:
         for name, bias_zero in (("server-amd64-cgo0-exe", True), ("server-amd64-cgo0-pie", False)):
             src = os.path.join(fxdir, name)
@@ -675,12 +776,12 @@ def part_verify(t, lp, go, fxdir, tmp):
     bid = {n: go_buildid(go, p) for n, p in fx.items()}
     if not t.check(all(bid.values()), "go tool buildid", "no Go build ID for a server: %r" % bid):
         return
-    db = os.path.join(tmp, "verify.db")
+    db = ST.new("verify")
     for name, label in (("server-amd64-cgo0-exe", "release-1.0"), ("server-amd64-cgo0-pie", "release-1.0"),
                         ("server-amd64-cgo0-exe-v2", "release-2.0")):
         rc, _, err = lp.reg(db, "add", "--label", label, fx[name])
         t.check(rc == 0, "registry add " + name, "exit %s (stderr %r)" % (rc, err[:300]))
-    db_exe_only = os.path.join(tmp, "verify-exe-only.db")
+    db_exe_only = ST.new("verify-exe-only")
     lp.reg(db_exe_only, "add", "--label", "release-1.0", fx["server-amd64-cgo0-exe"])
     v2 = bid["server-amd64-cgo0-exe-v2"]
     with servers() as started:
@@ -693,7 +794,7 @@ def part_verify(t, lp, go, fxdir, tmp):
             verify(t, lp, w + " --baseline v2", s.pid, db, v2, "rollback", "release-1.0")
             verify(t, lp, w + " (registered, no baseline)", s.pid, db, None, "ok", "release-1.0")
             # the baseline alone is enough when the code matches the file
-            empty_db = os.path.join(tmp, "empty-%s.db" % name)
+            empty_db = ST.new("empty-%s" % name)
             verify(t, lp, w + " --baseline (its own), empty registry", s.pid, empty_db, bid[name], "ok")
             if name.endswith("-pie"):
                 verify(t, lp, w + " (pie not registered, no baseline)", s.pid, db_exe_only, None, "fuse")
@@ -743,7 +844,7 @@ def part_verify(t, lp, go, fxdir, tmp):
                     "exit %s, want 0; %r %r" % (rc, out[:300], err[:300]))
         # a missing registry file given by --registry: what happens is documented here
         missing_db = os.path.join(tmp, "nodir", "missing.db")
-        if s:
+        if s and ST.kind == "sqlite":
             rc, out, err = lp("verify", "--pid", s.pid, "--registry", missing_db)
             print("note: verify with --registry in a missing directory: exit %s, %r"
                   % (rc, lptest.dec(err or out).strip()[:200]))
@@ -809,7 +910,7 @@ def part_pid_swap(t, lp, go, fxdir, tmp):
     if os.geteuid() != 0 or not os.access("/proc/sys/kernel/ns_last_pid", os.W_OK):
         print("note: not root (or no kernel.ns_last_pid): the pid-swap part is skipped")
         return
-    db = os.path.join(tmp, "swap.db")
+    db = ST.new("swap")
     for name, label in (("server-amd64-cgo0-exe", "release-1.0"), ("server-amd64-cgo0-exe-v2", "release-2.0")):
         lp.reg(db, "add", "--label", label, os.path.join(fxdir, name))
     v1 = go_buildid(go, os.path.join(fxdir, "server-amd64-cgo0-exe"))
@@ -854,7 +955,9 @@ def part_pid_swap(t, lp, go, fxdir, tmp):
 
 
 def no_id(row):
-    return {k: v for k, v in row.items() if k != "id"}
+    """A row as import takes it: without the id, and without the envelope of a --json document
+    (schema_version, command), which an entry does not have."""
+    return {k: v for k, v in row.items() if k not in ("id", "schema_version", "command")}
 
 
 def strip_ids(rows):
@@ -863,7 +966,7 @@ def strip_ids(rows):
 
 def part_registry(t, lp, go, fxdir, tmp):
     fx = {n: os.path.join(fxdir, n) for n in SERVERS}
-    db = os.path.join(tmp, "reg.db")
+    db = ST.new("reg")
     v1, v2, sw = fx["server-amd64-cgo0-exe"], fx["server-amd64-cgo0-exe-v2"], fx["server-amd64-cgo0-exe-sw"]
 
     rc, out, err = lp.reg(db, "list", "--json")
@@ -1002,10 +1105,20 @@ def part_registry(t, lp, go, fxdir, tmp):
     part_registry_keys(t, lp, db, good, tmp)
     part_registry_import_errors(t, lp, db, exp, tmp)
     part_registry_concurrent(t, lp, v1, v2, tmp)
+    part_registry_writers(t, lp, v1, good[0] if good else None, tmp)
     part_registry_kill(t, lp, good[0] if good else None, tmp)
-    part_registry_corrupt(t, lp, v1, tmp)
-    part_registry_defaults(t, lp, v1, tmp)
-    part_registry_readonly(t, lp, go, fxdir, tmp)
+    part_registry_migration(t, lp, v1, tmp)
+    if ST.kind == "sqlite":
+        part_registry_corrupt(t, lp, v1, tmp)
+        part_registry_defaults(t, lp, v1, tmp)
+        part_registry_readonly(t, lp, go, fxdir, tmp)
+    else:
+        part_pg_foreign(t, lp, v1, tmp)
+        part_pg_defaults(t, lp, v1, tmp)
+        part_pg_readonly_role(t, lp, go, fxdir, tmp)
+        part_pg_auth(t, lp, tmp)
+        part_pg_stopped(t, lp, go, fxdir, good[0] if good else None, tmp)
+        part_copy(t, lp, SqliteStore(tmp), tmp)
 
 
 def part_registry_keys(t, lp, db, good, tmp):
@@ -1036,7 +1149,7 @@ def part_registry_keys(t, lp, db, good, tmp):
     t.check(sorted(r["label"] for r in rows if r["label"].startswith("twin")) == sorted([utf, "twin-1"]),
             "registry rename", "labels %r" % [r["label"] for r in rows])
     rc, exp, _ = lp.reg(db, "export")
-    copy = os.path.join(tmp, "utf8-roundtrip.db")
+    copy = ST.new("utf8-roundtrip")
     rc2, _, err = lp.reg(copy, "import", input=exp)
     t.check(rc == 0 and rc2 == 0 and strip_ids(lp.reg_list(t, copy, "utf8 copy")) == strip_ids(rows),
             "registry export/import of a UTF-8 label", "exit %s/%s, the rows differ (%r)" % (rc, rc2, err[:200]))
@@ -1047,13 +1160,13 @@ def part_registry_keys(t, lp, db, good, tmp):
                 % (rc, want, err[:200]))
     # labels that are not UTF-8 text: refused, nothing written
     for bad in (b"v1\xff", b"caf\xe9", b"\xc0\xaf", b"a\x1bb", b"a\xc2\x85"):
-        fresh = os.path.join(tmp, "badlabel.db")
+        fresh = ST.new("badlabel")
         rc, out, err = run([lp.lp, "registry", "--registry", fresh, "add", "--label", bad, lptest.host_true()])
-        t.check(rc == 2 and not os.path.exists(fresh), "registry add --label %r" % bad,
-                "want exit 2 and no registry file, got exit %s, exists %s" % (rc, os.path.exists(fresh)))
+        t.check(rc == 2 and not ST.exists(fresh), "registry add --label %r" % bad,
+                "want exit 2 and no registry file, got exit %s, exists %s" % (rc, ST.exists(fresh)))
         line = json.dumps(dict(no_id(good[0]), label="x")).encode().replace(b'"label": "x"', b'"label": "' + bad + b'"')
         rc, out, err = lp.reg(fresh, "import", input=line + b"\n")
-        t.check(rc == 2 and not os.path.exists(fresh), "registry import (label %r)" % bad,
+        t.check(rc == 2 and not ST.exists(fresh), "registry import (label %r)" % bad,
                 "want exit 2 and no registry file, got exit %s" % rc)
     for key in ("twin-1", utf):
         lp.reg(db, "remove", key)
@@ -1077,13 +1190,12 @@ def part_registry_import_errors(t, lp, db, exp, tmp):
              ("a short hash", [], json.dumps(dict(no_id(good[0]), sha256="ab")).encode() + b"\n"),
              ("good then bad", [], (line + "\n{}\n").encode()))
     for what, args, data in cases:
-        fresh = os.path.join(tmp, "import-new.db")
+        fresh = ST.new("import-new")
         rc, out, err = lp.reg(fresh, "import", *args, input=data)
         lines = lptest.stderr_lines(err)
         t.check(rc == 2 and len(lines) == 1 and "nothing was imported" in lines[0], "registry import (%s)" % what,
                 "want exit 2 and one line saying nothing was imported, got exit %s, %r" % (rc, lines))
-        left = [x for x in os.listdir(tmp) if x.startswith("import-new.db")]
-        t.check(not left, "registry import (%s)" % what, "a failed import left %r behind" % left)
+        t.check(not ST.exists(fresh), "registry import (%s)" % what, "a failed import left a registry behind")
         n = len(lp.reg_list(t, db, "before"))
         rc, _, _ = lp.reg(db, "import", *args, input=data)
         t.check(rc == 2 and len(lp.reg_list(t, db, "after")) == n, "registry import (%s) into a registry" % what,
@@ -1098,10 +1210,596 @@ def part_registry_import_errors(t, lp, db, exp, tmp):
             "want exit 2, nothing imported and one line naming line 2 and the label it has, got exit %s, %r"
             % (rc, lines))
     # nothing to import: no new file either
-    fresh = os.path.join(tmp, "import-empty.db")
+    fresh = ST.new("import-empty")
     rc, out, _ = lp.reg(fresh, "import", input=b"\n")
-    t.check(rc == 0 and not os.path.exists(fresh), "registry import (empty input)",
-            "want exit 0 and no file, got exit %s, exists %s" % (rc, os.path.exists(fresh)))
+    t.check(rc == 0 and not ST.exists(fresh), "registry import (empty input)",
+            "want exit 0 and no file, got exit %s, exists %s" % (rc, ST.exists(fresh)))
+
+
+def launch_all(argvs, inputs=None, timeout=TIMEOUT * 2):
+    """Starts every command at once, then waits for each: [(exit, stdout, stderr)]."""
+    procs = [subprocess.Popen(a, stdin=subprocess.PIPE if inputs else subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base_env())
+             for a in argvs]
+    out = []
+    for i, p in enumerate(procs):
+        try:
+            o, e = p.communicate(input=inputs[i] if inputs else None, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            o, e = p.communicate(timeout=10)
+            out.append(("timeout", o, e))
+            continue
+        out.append((p.returncode, o, e))
+    return out
+
+
+def part_registry_writers(t, lp, v1, template, tmp):
+    """20 writer processes at once: on a registry that does not exist yet, each adding a build
+    of its own; 20 adding one build under 20 labels (one wins, the others are told the label it
+    has, and nothing else changes); 20 imports of overlapping entries."""
+    n = 20
+    db = ST.new("writers")
+    builds = distinct_builds(v1, n, tmp, "writers")
+    res = launch_all([[lp.lp, "registry", "--registry", db, "add", "--label", "w-%02d" % i, builds[i]]
+                      for i in range(n)])
+    bad = [(i, rc, lptest.dec(e).strip()[:200]) for i, (rc, _, e) in enumerate(res) if rc != 0]
+    t.check(not bad, "registry add (%d writers at once, creating the registry)" % n,
+            "every add should exit 0: %r" % bad[:3])
+    labels = sorted(r.get("label") for r in lp.reg_list(t, db, "writers"))
+    t.check(labels == ["w-%02d" % i for i in range(n)], "registry add (%d writers at once)" % n,
+            "want the %d labels, got %r" % (n, labels))
+
+    shared = distinct_builds(lptest.host_true() or v1, 1, tmp, "writers-shared")[0]
+    res = launch_all([[lp.lp, "registry", "--registry", db, "add", "--label", "s-%02d" % i, shared]
+                      for i in range(n)])
+    winners = [i for i, (rc, _, _) in enumerate(res) if rc == 0]
+    what = "registry add (one build, %d labels at once)" % n
+    if t.check(len(winners) == 1, what, "want exactly one add to succeed, got %d: %r"
+               % (len(winners), [(rc, lptest.dec(e).strip()[:120]) for rc, _, e in res][:4])):
+        w = "s-%02d" % winners[0]
+        for i, (rc, out, err) in enumerate(res):
+            if i == winners[0]:
+                continue
+            lines = lptest.stderr_lines(err)
+            t.check(rc == 1 and len(lines) == 1 and ("already registered as '%s'" % w) in lines[0], what,
+                    "writer %d: want exit 1 and one line 'already registered as '%s'', got exit %s, %r"
+                    % (i, w, rc, lines))
+        rows = [r for r in lp.reg_list(t, db, what) if r.get("path") == shared]
+        t.check([r.get("label") for r in rows] == [w], what, "want one entry, labelled %s: %r" % (w, rows))
+
+    if template is None:
+        return
+    common = [dict(no_id(template), label="common-%02d" % k, code_sha256="%064x" % (0xc0000 + k), path=None)
+              for k in range(50)]
+    inputs = []
+    for i in range(n):
+        own = [dict(no_id(template), label="imp-%02d" % i, code_sha256="%064x" % (0xd0000 + 100 * i + k),
+                    path=None) for k in range(50)]
+        lines = common + own
+        random.Random(i).shuffle(lines)
+        inputs.append(("\n".join(json.dumps(x) for x in lines) + "\n").encode())
+    before = len(lp.reg_list(t, db, "before imports"))
+    res = launch_all([[lp.lp, "registry", "--registry", db, "import"] for _ in range(n)], inputs)
+    bad = [(i, rc, lptest.dec(e).strip()[:200]) for i, (rc, _, e) in enumerate(res) if rc != 0]
+    t.check(not bad, "registry import (%d at once, 50 shared entries each)" % n,
+            "every import should exit 0: %r" % bad[:3])
+    added = sum(int(m.group(1)) for rc, o, _ in res for m in [re.search(rb"imported (\d+)", o)] if m)
+    rows = lp.reg_list(t, db, "after imports")
+    t.check(len(rows) == before + 50 + 50 * n and added == 50 + 50 * n,
+            "registry import (%d at once, 50 shared entries each)" % n,
+            "want %d rows (the shared ones once) and %d reported added, got %d and %d"
+            % (before + 50 + 50 * n, 50 + 50 * n, len(rows), added))
+
+
+def make_old_registry(db, version, extra_sql=""):
+    """A registry as an older linkproof left it: schema 1 (one build under two labels) or 2, in
+    SQL written here (the library's migrations are what is tested)."""
+    h = lambda c: c * 64  # noqa: E731
+    rows = [(1, "old", h("1"), h("a")), (2, "newer", h("1"), h("a")), (3, "other", h("2"), h("b"))]
+    if version == 2:
+        rows = [rows[0], rows[2]]
+    create = ("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+              "INSERT INTO meta VALUES ('schema_version', '%d');"
+              "CREATE TABLE fingerprints (id %s PRIMARY KEY, label TEXT NOT NULL, go_build_id TEXT,"
+              " gnu_build_id TEXT, sha256 TEXT NOT NULL, code_sha256 TEXT NOT NULL, code_size %s NOT NULL,"
+              " path TEXT, added_at TEXT NOT NULL, UNIQUE (code_sha256, label));"
+              "CREATE INDEX fingerprints_code ON fingerprints (code_sha256);"
+              "CREATE INDEX fingerprints_go_build_id ON fingerprints (go_build_id);"
+              % (version, "INTEGER" if ST.kind == "sqlite" else "bigint GENERATED BY DEFAULT AS IDENTITY",
+                 "INTEGER" if ST.kind == "sqlite" else "bigint"))
+    if version == 2:
+        create += ("CREATE TABLE dropped_labels AS SELECT * FROM fingerprints WHERE %s;"
+                   "CREATE UNIQUE INDEX fingerprints_one_label ON fingerprints (code_sha256);"
+                   "CREATE INDEX fingerprints_label ON fingerprints (label);"
+                   % ("0" if ST.kind == "sqlite" else "false"))
+    for i, label, sha, code in rows:
+        create += ("INSERT INTO fingerprints (id, label, go_build_id, gnu_build_id, sha256, code_sha256, code_size,"
+                   " path, added_at) VALUES (%d, '%s', NULL, NULL, '%s', '%s', 1, NULL, '2024-01-01T00:00:00Z');"
+                   % (i, label, sha, code))
+    create += extra_sql
+    if ST.kind == "sqlite":
+        import sqlite3
+        c = sqlite3.connect(db)
+        c.executescript(create)
+        c.commit()
+        c.close()
+    else:
+        if version == 2 or version == 1:
+            create += "SELECT setval(pg_get_serial_sequence('fingerprints', 'id'), 10);"
+        ST.pg.psql(create, db=ST.dbname(db))
+
+
+def schema_facts(db):
+    """(schema version, sorted index names of fingerprints, labels in dropped_labels) as the
+    database itself says."""
+    if ST.kind == "sqlite":
+        import sqlite3
+        c = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+        v = c.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+        idx = sorted(r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                              "tbl_name = 'fingerprints' AND name NOT LIKE 'sqlite_%'"))
+        try:
+            dropped = sorted(r[0] for r in c.execute("SELECT label FROM dropped_labels"))
+        except sqlite3.OperationalError:
+            dropped = None
+        c.close()
+        return int(v), idx, dropped
+    name = ST.dbname(db)
+    v = ST.pg.psql("SELECT value FROM meta WHERE key = 'schema_version'", db=name).strip()
+    idx = sorted(ST.pg.psql("SELECT indexname FROM pg_indexes WHERE tablename = 'fingerprints' AND indexname "
+                            "NOT LIKE '%pkey' AND indexname NOT LIKE '%_key'", db=name).split())
+    has = ST.pg.psql("SELECT count(*) FROM pg_tables WHERE tablename = 'dropped_labels'", db=name).strip()
+    dropped = sorted(ST.pg.psql("SELECT label FROM dropped_labels", db=name).split()) if has != "0" else None
+    return int(v), idx, dropped
+
+
+def part_registry_migration(t, lp, v1, tmp):
+    """Registries of schema 1 and 2 (as an older linkproof left them): read as they are by the
+    read-only commands (nothing written), migrated to 3 by the first write (schema 1's second
+    label of a build kept in dropped_labels, the indexes of 3 made); a newer schema refused and
+    left as it is."""
+    want_idx = sorted(["fingerprints_code", "fingerprints_go_build_id", "fingerprints_one_label",
+                       "fingerprints_label", "fingerprints_sha256", "fingerprints_gnu_build_id"])
+    for version in (1, 2):
+        what = "registry migration from schema %d" % version
+        db = ST.new("schema%d" % version)
+        make_old_registry(db, version)
+        before = ST.snapshot(db)
+        rc, out, err = lp.reg(db, "list", "--json")
+        labels = sorted(r.get("label") for r in json_lines(out) if isinstance(r, dict))
+        want = ["newer", "old", "other"] if version == 1 else ["old", "other"]
+        t.check(rc == 0 and labels == want, what + " (list, read-only)",
+                "want exit 0 and %r as they are, got exit %s, %r %r" % (want, rc, labels, err[:200]))
+        # the baseline is a label of the old schema; this Python process is a build it does not know
+        rc, out, err = lp("verify", "--pid", os.getpid(), "--registry", db, "--baseline", "old")
+        t.check(rc == 4 and out.startswith(b"fuse"), what + " (verify, read-only)",
+                "want fuse (a build the registry does not know), got exit %s, %r %r" % (rc, out[:200], err[:200]))
+        t.check(ST.snapshot(db) == before, what + " (read-only)", "reading changed the registry")
+        rc, _, err = lp.reg(db, "add", "--label", "new", v1)
+        t.check(rc == 0, what + " (add)", "exit %s, %r" % (rc, err[:300]))
+        v, idx, dropped = schema_facts(db)
+        t.check(v == 3 and idx == want_idx, what, "want schema 3 with indexes %r, got %s %r" % (want_idx, v, idx))
+        t.check(dropped == (["newer"] if version == 1 else []), what,
+                "dropped_labels: want %r, got %r" % (["newer"] if version == 1 else [], dropped))
+        labels = sorted(r.get("label") for r in lp.reg_list(t, db, what))
+        t.check(labels == ["new", "old", "other"], what, "labels after the migration: %r" % labels)
+        rc, out, _ = lp.reg(db, "show", "a" * 64, "--json")
+        t.check(rc == 0 and [r.get("label") for r in json_lines(out)] == ["old"], what + " (show by code)",
+                "exit %s, %r" % (rc, out[:300]))
+    # newer than this linkproof: refused for reading and writing, left as it is
+    db = ST.new("schema99")
+    make_old_registry(db, 2, "UPDATE meta SET value = '99' WHERE key = 'schema_version';")
+    before = ST.snapshot(db)
+    for args in (["list"], ["add", "--label", "x", v1], ["import"]):
+        rc, out, err = lp.reg(db, *args, input=b'{"label":"x","sha256":"%s","code_sha256":"%s","code_size":1}\n'
+                              % (b"c" * 64, b"c" * 64))
+        lines = lptest.stderr_lines(err)
+        t.check(rc == 2 and len(lines) == 1 and "newer" in lines[0], "registry %s (schema 99)" % args[0],
+                "want exit 2 and one line saying newer, got exit %s, %r" % (rc, lines))
+    rc, out, err = lp("verify", "--pid", os.getpid(), "--registry", db)
+    t.check(rc == 2 and b"newer" in err and out == b"", "verify (schema 99)",
+            "want exit 2, no verdict, a line saying newer: exit %s, %r %r" % (rc, out[:200], err[:200]))
+    t.check(ST.snapshot(db) == before, "registry (schema 99)", "the registry was changed")
+
+
+# ---------------------------------------------------------------- PostgreSQL only
+
+
+def part_pg_foreign(t, lp, v1, tmp):
+    """Databases that are not a linkproof registry (another program's tables, a 'meta' table of
+    another shape), a database or server that is not there, a registry whose server went away:
+    one line, exit 2, never a verdict, nothing changed."""
+    pg = ST.pg
+    cases = (("another program's table", "CREATE TABLE accounts (id int PRIMARY KEY, name text);"
+                                         "INSERT INTO accounts VALUES (1, 'x');"),
+             ("a 'meta' table of another shape", "CREATE TABLE meta (x int); INSERT INTO meta VALUES (7);"))
+    for what, sql in cases:
+        db = ST.new("foreign")
+        pg.psql(sql, db=ST.dbname(db))
+        before = ST.snapshot(db)
+        for args in (["list"], ["show", "1"], ["add", "--label", "x", v1], ["export"]):
+            rc, out, err = lp.reg(db, *args)
+            lines = lptest.stderr_lines(err)
+            t.check(rc == 2 and len(lines) == 1 and db in lines[0] and "another program" in lines[0],
+                    "registry %s (%s)" % (args[0], what),
+                    "want exit 2 and one line naming the registry and another program, got exit %s, %r"
+                    % (rc, lines))
+        rc, out, err = lp("verify", "--pid", os.getpid(), "--registry", db)
+        t.check(rc == 2 and out == b"" and len(lptest.stderr_lines(err)) == 1, "verify (%s)" % what,
+                "want exit 2, no verdict, one line: exit %s, %r %r" % (rc, out[:200], err[:200]))
+        t.check(ST.snapshot(db) == before, "registry (%s)" % what, "the database was changed")
+    # a schema of linkproof's own in a shared database: search_path picks it
+    db = ST.new("shared")
+    pg.psql("CREATE TABLE accounts (id int); CREATE SCHEMA lp;", db=ST.dbname(db))
+    in_schema = db + "&options=-csearch_path%3Dlp"
+    rc, _, err = lp.reg(in_schema, "add", "--label", "in-schema", v1)
+    t.check(rc == 0 and pg.tables(ST.dbname(db), "lp") == ["dropped_labels", "fingerprints", "meta"]
+            and pg.tables(ST.dbname(db)) == ["accounts"], "registry add (search_path=lp)",
+            "want the tables in schema lp only: exit %s, %r, lp %r, public %r"
+            % (rc, err[:200], pg.tables(ST.dbname(db), "lp"), pg.tables(ST.dbname(db))))
+    # not there: a database, a server
+    for what, url in (("no such database", pg.url("no_such_db")),
+                      ("no server on that socket", pg.url(ST.dbname(db)).replace("port=%d" % pg.port, "port=1")),
+                      ("no server on that port", "postgresql://postgres@127.0.0.1:1/x?connect_timeout=5")):
+        for args in (["list"], ["add", "--label", "x", v1]):
+            rc, out, err = lp.reg(url, *args)
+            lines = lptest.stderr_lines(err)
+            t.check(rc == 2 and len(lines) == 1 and url in lines[0], "registry %s (%s)" % (args[0], what),
+                    "want exit 2 and one line naming the registry, got exit %s, %r" % (rc, lines))
+        rc, out, err = lp("verify", "--pid", os.getpid(), "--registry", url)
+        lines = lptest.stderr_lines(err)
+        t.check(rc == 2 and out == b"" and len(lines) == 1 and re.search(r"cannot reach|refused|does not exist",
+                                                                         lines[0]),
+                "verify (%s)" % what, "want exit 2, no verdict, one line saying why: exit %s, %r %r"
+                % (rc, out[:200], lines))
+
+
+def part_pg_defaults(t, lp, v1, tmp):
+    """$LINKPROOF_REGISTRY as a connection string; --registry wins over it."""
+    env_db, flag_db = ST.new("env"), ST.new("flag")
+    b = distinct_builds(v1, 2, tmp, "pg-defaults")
+    rc, _, err = run([lp.lp, "registry", "add", "--label", "from-env", b[0]], env=base_env(LINKPROOF_REGISTRY=env_db))
+    t.check(rc == 0 and [r.get("label") for r in lp.reg_list(t, env_db, "env")] == ["from-env"],
+            "registry add ($LINKPROOF_REGISTRY=postgresql://...)", "exit %s %r" % (rc, err[:200]))
+    rc, out, _ = run([lp.lp, "registry", "list", "--json"], env=base_env(LINKPROOF_REGISTRY=env_db))
+    t.check(rc == 0 and b"from-env" in out, "registry list ($LINKPROOF_REGISTRY)", "exit %s, %r" % (rc, out[:200]))
+    rc, _, _ = run([lp.lp, "registry", "--registry", flag_db, "add", "--label", "flag", b[1]],
+                   env=base_env(LINKPROOF_REGISTRY=env_db))
+    t.check(rc == 0 and [r.get("label") for r in lp.reg_list(t, flag_db, "flag")] == ["flag"]
+            and all(r.get("label") != "flag" for r in lp.reg_list(t, env_db, "env")),
+            "registry --registry over $LINKPROOF_REGISTRY (postgresql)", "exit %s" % rc)
+
+
+def part_pg_readonly_role(t, lp, go, fxdir, tmp):
+    """A role that may only SELECT: every read command and verify work, and write nothing;
+    add, remove and rename are 'permission denied' in one line. A role that may also INSERT
+    (CI) adds, and may not remove."""
+    pg = ST.pg
+    exe = os.path.join(fxdir, "server-amd64-cgo0-exe")
+    db = ST.new("roles")
+    name = ST.dbname(db)
+    rc, _, err = lp.reg(db, "add", "--label", "release-1.0", exe)
+    t.check(rc == 0, "registry add (owner)", "exit %s %r" % (rc, err[:200]))
+    reader, ci = "reader_" + name, "ci_" + name
+    pg.psql("CREATE ROLE %s LOGIN; CREATE ROLE %s LOGIN;" % (reader, ci))
+    pg.psql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s;"
+            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO %s; GRANT INSERT ON fingerprints TO %s;"
+            % (reader, ci, ci), db=name)
+    ro = pg.url(name, user=reader)
+    rows = lp.reg_list(t, db, "as the owner")
+    code = rows[0]["code_sha256"] if rows else "x"
+    before = ST.snapshot(db)
+    with servers() as started:
+        srv = start_server(t, started, exe, "v1", "start (read-only role)")
+        for args, want in ((["list", "--json"], 0), (["show", code[:16], "--json"], 0), (["show", "release-1.0"], 0),
+                           (["export"], 0), (["show", "nosuch"], 1)):
+            rc, out, err = lp.reg(ro, *args)
+            t.check(rc == want and (want or out), "registry %s (a role that may only SELECT)" % " ".join(args),
+                    "want exit %d and output, got exit %s, %r %r" % (want, rc, out[:200], err[:300]))
+            if args == ["list", "--json"] and rc == 0:
+                t.check(strip_ids(json_lines(out)) == strip_ids(rows), "registry list (read-only role)",
+                        "the rows differ from the owner's reading")
+        if srv:
+            for base, want in (("release-1.0", "ok"), (None, "ok")):
+                verify(t, lp, "verify (a role that may only SELECT, baseline %s)" % base, srv.pid, ro, base, want,
+                       "release-1.0")
+            rc, out, _ = lp("verify", "--all", "--registry", ro, "--json")
+            mine = [j for j in json_lines(out) if isinstance(j, dict) and j.get("pid") == srv.pid]
+            t.check(len(mine) == 1 and mine[0].get("verdict") == "ok", "verify --all (read-only role)",
+                    "want the server's row ok, got exit %s, %r" % (rc, mine))
+        for args in (["add", "--label", "x", lptest.host_true()], ["remove", "release-1.0"],
+                     ["rename", "release-1.0", "y"], ["import"]):
+            line = json.dumps(dict(no_id(rows[0]), label="imp", code_sha256="9" * 64)) if rows else "{}"
+            rc, out, err = lp.reg(ro, *args, input=(line + "\n").encode())
+            lines = lptest.stderr_lines(err)
+            t.check(rc == 2 and len(lines) == 1 and "permission denied" in lines[0] and ro in lines[0],
+                    "registry %s (a role that may only SELECT)" % args[0],
+                    "want exit 2 and one line 'permission denied' naming the registry, got exit %s, %r"
+                    % (rc, lines))
+        t.check(ST.snapshot(db) == before, "registry (a role that may only SELECT)", "the database changed")
+        # CI: may add, may not remove
+        cu = pg.url(name, user=ci)
+        b = distinct_builds(exe, 1, tmp, "ci-role")[0]
+        rc, _, err = lp.reg(cu, "add", "--label", "release-2.0", b)
+        t.check(rc == 0, "registry add (a role that may INSERT)", "exit %s, %r" % (rc, err[:200]))
+        rc, _, err = lp.reg(cu, "remove", "release-2.0")
+        t.check(rc == 2 and b"permission denied" in err, "registry remove (a role that may INSERT, not DELETE)",
+                "want exit 2 and 'permission denied', got exit %s, %r" % (rc, err[:200]))
+        t.check(sorted(r.get("label") for r in lp.reg_list(t, db, "ci")) == ["release-1.0", "release-2.0"],
+                "registry (a role that may INSERT)", "the rows are not the two releases")
+
+
+def part_pg_auth(t, lp, tmp):
+    """Logins over TCP (SCRAM): the password from ~/.pgpass or $PGPASSFILE, never from the
+    command line (refused, and never echoed); a wrong or missing one is 'authentication
+    failed' in one line; libpq's service file and environment choose the server."""
+    pg = ST.pg
+    secret = "pw-%d-secret" % os.getpid()
+    name = pg.new_db("auth")
+    pg.psql("CREATE ROLE lp_login LOGIN PASSWORD '%s'; GRANT ALL ON DATABASE %s TO lp_login;" % (secret, name))
+    pg.psql("GRANT ALL ON SCHEMA public TO lp_login;", db=name)
+    url = "postgresql://lp_login@127.0.0.1:%d/%s" % (pg.port, name)
+    home = os.path.join(tmp, "auth-home")
+    os.makedirs(home, exist_ok=True)
+    passfile = os.path.join(tmp, "pgpass")
+    b = distinct_builds(lptest.host_true(), 2, tmp, "auth")
+
+    def with_pass(line, **env):
+        with open(passfile, "w") as f:
+            f.write(line)
+        os.chmod(passfile, 0o600)
+        return base_env(PGPASSFILE=passfile, **env)
+
+    rc, out, err = run([lp.lp, "registry", "--registry", url, "add", "--label", "v1", b[0]],
+                       env=base_env(HOME=home))
+    lines = lptest.stderr_lines(err)
+    t.check(rc == 2 and len(lines) == 1 and "authentication failed" in lines[0], "registry add (no password)",
+            "want exit 2 and one line 'authentication failed', got exit %s, %r" % (rc, lines))
+    rc, out, err = run([lp.lp, "registry", "--registry", url, "list"],
+                       env=with_pass("127.0.0.1:%d:*:lp_login:wrong\n" % pg.port))
+    lines = lptest.stderr_lines(err)
+    t.check(rc == 2 and len(lines) == 1 and "authentication failed" in lines[0], "registry list (wrong password)",
+            "want exit 2 and one line 'authentication failed', got exit %s, %r" % (rc, lines))
+    good = "127.0.0.1:%d:*:lp_login:%s\n" % (pg.port, secret)
+    rc, out, err = run([lp.lp, "registry", "--registry", url, "add", "--label", "v1", b[0]], env=with_pass(good))
+    t.check(rc == 0, "registry add (password from $PGPASSFILE)", "exit %s, %r" % (rc, err[:300]))
+    with open(os.path.join(home, ".pgpass"), "w") as f:
+        f.write(good)
+    os.chmod(os.path.join(home, ".pgpass"), 0o600)
+    e = base_env(HOME=home)
+    e.pop("PGPASSFILE", None)  # libpq then reads $HOME/.pgpass
+    rc, out, err = run([lp.lp, "registry", "--registry", url, "list", "--json"], env=e)
+    t.check(rc == 0 and b'"v1"' in out, "registry list (password from ~/.pgpass)", "exit %s, %r" % (rc, err[:300]))
+    # a password on the command line: refused before any connection, and not repeated
+    for bad in ("postgresql://lp_login:%s@127.0.0.1:%d/%s" % (secret, pg.port, name),
+                "host=127.0.0.1 port=%d dbname=%s user=lp_login password=%s" % (pg.port, name, secret)):
+        for argv in (["registry", "--registry", bad, "list"], ["verify", "--pid", str(os.getpid()), "--registry", bad],
+                     ["registry", "copy", url, bad]):
+            rc, out, err = run([lp.lp] + argv, env=with_pass(good))
+            lines = lptest.stderr_lines(err)
+            t.check(rc == 2 and len(lines) == 1 and "password" in lines[0] and secret.encode() not in err + out,
+                    "%s (a password in the connection string)" % " ".join(argv[:2]),
+                    "want exit 2, one line about the password, and the password nowhere: exit %s, %r"
+                    % (rc, lines))
+    # the service file, libpq's environment, the key=value form, $LINKPROOF_REGISTRY
+    svc = os.path.join(tmp, "pg_service.conf")
+    with open(svc, "w") as f:
+        f.write("[fleet]\nhost=127.0.0.1\nport=%d\ndbname=%s\nuser=lp_login\n" % (pg.port, name))
+    for what, argv, env in (
+            ("--registry service=fleet", ["--registry", "service=fleet"], {"PGSERVICEFILE": svc}),
+            ("--registry postgresql:// with $PGSERVICE", ["--registry", "postgresql://"],
+             {"PGSERVICEFILE": svc, "PGSERVICE": "fleet"}),
+            ("--registry postgresql:// with $PGHOST, $PGPORT, ...", ["--registry", "postgresql://"],
+             {"PGHOST": "127.0.0.1", "PGPORT": str(pg.port), "PGDATABASE": name, "PGUSER": "lp_login"}),
+            ("$LINKPROOF_REGISTRY=service=fleet", [], {"PGSERVICEFILE": svc, "LINKPROOF_REGISTRY": "service=fleet"}),
+            ("--registry host=... dbname=...", ["--registry", "host=127.0.0.1 port=%d dbname=%s user=lp_login"
+                                                % (pg.port, name)], {})):
+        rc, out, err = run([lp.lp, "registry"] + argv + ["show", "v1", "--json"], env=with_pass(good, **env))
+        t.check(rc == 0 and [r.get("label") for r in json_lines(out)] == ["v1"], "registry show (%s)" % what,
+                "want exit 0 and the entry, got exit %s, %r %r" % (rc, out[:200], err[:300]))
+    # sslmode=require against a server without TLS: one line, exit 2
+    rc, out, err = run([lp.lp, "registry", "--registry", url + "?sslmode=require", "list"], env=with_pass(good))
+    lines = lptest.stderr_lines(err)
+    t.check(rc == 2 and len(lines) == 1 and "SSL" in lines[0], "registry list (sslmode=require, no TLS)",
+            "want exit 2 and one line about SSL, got exit %s, %r" % (rc, lines))
+
+
+def part_pg_stopped(t, lp, go, fxdir, template, tmp):
+    """The server stopped while a command runs: an import inside its transaction (nothing of it
+    is there after the restart), verify held between reading the process and looking its code
+    up (exit 2, one line, no verdict), verify --all, and commands while it is down."""
+    pg = ST.pg
+    if template is None:
+        return
+    db = ST.new("stopped")
+    exe = os.path.join(fxdir, "server-amd64-cgo0-exe")
+    rc, _, _ = lp.reg(db, "add", "--label", "release-1.0", exe)
+    n = 50000
+    big = os.path.join(tmp, "stopped.jsonl")
+    with open(big, "w") as f:
+        for i in range(n):
+            f.write(json.dumps(dict(no_id(template), label="bulk-%06d" % i,
+                                    code_sha256="%064x" % (0x7e570000 + i))) + "\n")
+    for mode in ("fast", "immediate"):
+        what = "registry import (server stopped -m %s mid-import)" % mode
+        p = subprocess.Popen([lp.lp, "registry", "--registry", db, "import", big], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base_env())
+        deadline = time.time() + 60
+        inside = False
+        while time.time() < deadline and p.poll() is None and not inside:
+            inside = ST.busy(p.pid, db)
+            if not inside:
+                time.sleep(0.005)
+        pg.stop(mode)
+        out, err = p.communicate(timeout=120)
+        lines = lptest.stderr_lines(err)
+        if not inside:
+            print("note: %s: the import was not seen inside its transaction (exit %s)" % (what, p.returncode))
+        else:
+            t.check(p.returncode == 2 and len(lines) == 1 and "lost the connection" in lines[0]
+                    and "nothing was imported" in lines[0], what,
+                    "want exit 2 and one line 'lost the connection ... nothing was imported', got exit %s, %r"
+                    % (p.returncode, lines))
+        # while it is down
+        rc, out, err = lp.reg(db, "list")
+        lines = lptest.stderr_lines(err)
+        t.check(rc == 2 and len(lines) == 1 and "cannot reach" in lines[0], "registry list (server down)",
+                "want exit 2 and one line 'cannot reach', got exit %s, %r" % (rc, lines))
+        pg.restart()
+        rows = lp.reg_list(t, db, what)
+        bulk = sum(1 for r in rows if str(r.get("label", "")).startswith("bulk-"))
+        t.check(bulk in ((0,) if inside else (0, n)), what, "want none of the %d lines, got %d" % (n, bulk))
+        t.check(any(r.get("label") == "release-1.0" for r in rows), what, "the entry of before is gone")
+    # verify: the process read, then the server stops before the code is looked up
+    with servers() as started:
+        srv = start_server(t, started, exe, "v1", "start (server stopped)")
+        if not srv:
+            return
+        for extra in ([], ["--json"], ["--baseline", "release-1.0"]):
+            what = "verify --pid %s(server stopped mid-command)" % (" ".join(extra) + " " if extra else "")
+            pause = tempfile.mkdtemp(prefix="lp-pause-", dir=tmp)
+            os.mkfifo(os.path.join(pause, "resume"))
+            p = subprocess.Popen([lp.lp, "verify", "--pid", str(srv.pid), "--registry", db] + extra,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 env=base_env(LINKPROOF_TEST_PAUSE=pause))
+            deadline = time.time() + 20
+            while time.time() < deadline and p.poll() is None and not os.path.exists(
+                    os.path.join(pause, "paused.memory")):
+                time.sleep(0.01)
+            paused = os.path.exists(os.path.join(pause, "paused.memory"))
+            t.check(paused, what, "verify did not pause before reading the memory")
+            pg.stop("immediate")
+            if paused:
+                os.close(os.open(os.path.join(pause, "resume"), os.O_WRONLY))
+            out, err = p.communicate(timeout=60)
+            lines = lptest.stderr_lines(err)
+            t.check(p.returncode == 2 and out == b"" and len(lines) == 1 and "lost the connection" in lines[0], what,
+                    "want exit 2, no verdict, one line 'lost the connection', got exit %s, %r %r"
+                    % (p.returncode, out[:300], lines))
+            rc, out, err = lp("verify", "--pid", srv.pid, "--registry", db, *extra)
+            t.check(rc == 2 and out == b"" and b"cannot reach" in err, "verify --pid (server down)",
+                    "want exit 2, no verdict, 'cannot reach': exit %s, %r %r" % (rc, out[:200], err[:200]))
+            rc, out, err = lp("verify", "--all", "--registry", db)
+            t.check(rc == 2 and out == b"" and b"cannot reach" in err, "verify --all (server down)",
+                    "want exit 2 and no table: exit %s, %r %r" % (rc, out[:200], err[:200]))
+            pg.restart()
+        verify(t, lp, "verify --pid (server back)", srv.pid, db, None, "ok", "release-1.0")
+        # verify --all: the server stops while the first Go process is read; the scan ends there
+        what = "verify --all (server stopped mid-scan)"
+        pause = tempfile.mkdtemp(prefix="lp-pause-", dir=tmp)
+        os.mkfifo(os.path.join(pause, "resume"))
+        p = subprocess.Popen([lp.lp, "verify", "--all", "--registry", db, "--json"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, env=base_env(LINKPROOF_TEST_PAUSE=pause))
+        deadline = time.time() + 60
+        while time.time() < deadline and p.poll() is None and not os.path.exists(os.path.join(pause, "paused.memory")):
+            time.sleep(0.01)
+        paused = os.path.exists(os.path.join(pause, "paused.memory"))
+        t.check(paused, what, "verify --all did not pause before reading a process's memory")
+        pg.stop("immediate")
+        if paused:
+            os.close(os.open(os.path.join(pause, "resume"), os.O_WRONLY))
+        out, err = p.communicate(timeout=120)
+        lines = lptest.stderr_lines(err)
+        rows = [j for j in json_lines(out) if isinstance(j, dict)]
+        # (besides, as root, a line for processes it may not read, as on any --all)
+        t.check(p.returncode == 2 and any("lost the connection" in ln and "the scan stopped" in ln for ln in lines)
+                and all(j.get("verdict") for j in rows), what,
+                "want exit 2, a line 'lost the connection ... the scan stopped', no error rows: exit %s, %r, "
+                "rows %r" % (p.returncode, lines, rows[:3]))
+        pg.restart()
+
+
+def part_copy(t, lp, sq, tmp):
+    """registry copy FROM TO, SQLite to PostgreSQL and back: every entry, the same rows; again
+    adds nothing; a build TO has under another label copies nothing (and leaves no new file);
+    the copy is one transaction, so a copy killed with -9 leaves none or all."""
+    src = sq.new("copy-src")
+    lines = [json.dumps({"label": "rel-%d" % (i % 7), "sha256": "%064x" % (0xf00 + i),
+                         "code_sha256": "%064x" % (0xc0de00 + i), "code_size": 1000 + i,
+                         "go_build_id": "g%d/x/y/z" % i if i % 3 else None, "gnu_build_id": None,
+                         "path": "/opt/app-%d" % i, "added_at": "2025-01-02T03:04:%02dZ" % (i % 60)})
+             for i in range(2500)]
+    rc, _, err = lp.reg(src, "import", input=("\n".join(lines) + "\n").encode())
+    t.check(rc == 0, "registry import (copy source)", "exit %s %r" % (rc, err[:200]))
+    rows = lp.reg_list(t, src, "copy source")
+    pgdb = ST.new("copy-dst")
+    back = sq.new("copy-back")
+    for frm, to, what in ((src, pgdb, "SQLite to PostgreSQL"), (pgdb, back, "PostgreSQL to SQLite")):
+        rc, out, err = lp("registry", "copy", frm, to)
+        t.check(rc == 0 and out.strip() == b"copied 2500 entries: 2500 new, 0 there already",
+                "registry copy (%s)" % what, "exit %s, %r %r" % (rc, out[:200], err[:200]))
+        t.check(strip_ids(lp.reg_list(t, to, what)) == strip_ids(rows), "registry copy (%s)" % what,
+                "the rows differ (ids aside)")
+        rc, out, err = lp("registry", "copy", frm, to)
+        t.check(rc == 0 and b"0 new, 2500 there already" in out, "registry copy again (%s)" % what,
+                "exit %s, %r %r" % (rc, out[:200], err[:200]))
+    # a conflict: nothing copied, TO unchanged
+    clash = ST.new("copy-clash")
+    row0 = json.loads(lines[1500])
+    rc, _, _ = lp.reg(clash, "import", input=(json.dumps(dict(row0, label="other-label")) + "\n").encode())
+    before = ST.snapshot(clash)
+    rc, out, err = lp("registry", "copy", src, clash)
+    ln = lptest.stderr_lines(err)
+    t.check(rc == 2 and len(ln) == 1 and "already registered as 'other-label'" in ln[0]
+            and "nothing was copied" in ln[0], "registry copy (a build TO has under another label)",
+            "want exit 2 and one line, got exit %s, %r" % (rc, ln))
+    t.check(ST.snapshot(clash) == before, "registry copy (a build TO has under another label)", "TO was changed")
+    # from a schema-1 file read as it is (one build under two labels) into new registries:
+    # the second label fails the copy, and no file or tables are left
+    import sqlite3
+    old = sq.new("copy-schema1")
+    c = sqlite3.connect(old)
+    c.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                    "INSERT INTO meta VALUES ('schema_version', '1');"
+                    "CREATE TABLE fingerprints (id INTEGER PRIMARY KEY, label TEXT NOT NULL, go_build_id TEXT,"
+                    " gnu_build_id TEXT, sha256 TEXT NOT NULL, code_sha256 TEXT NOT NULL, code_size INTEGER NOT NULL,"
+                    " path TEXT, added_at TEXT NOT NULL, UNIQUE (code_sha256, label));"
+                    "INSERT INTO fingerprints VALUES (1, 'a', NULL, NULL, '%s', '%s', 1, NULL, 't');"
+                    "INSERT INTO fingerprints VALUES (2, 'b', NULL, NULL, '%s', '%s', 1, NULL, 't');"
+                    % ("1" * 64, "1" * 64, "1" * 64, "1" * 64))
+    c.commit()
+    c.close()
+    for to, exists in ((sq.new("copy-never"), sq.exists), (ST.new("copy-never"), ST.exists)):
+        rc, out, err = lp("registry", "copy", old, to)
+        ln = lptest.stderr_lines(err)
+        t.check(rc == 2 and len(ln) == 1 and "entry 2" in ln[0] and "nothing was copied" in ln[0]
+                and not exists(to), "registry copy (a schema-1 file, one build under two labels, into %s)" % to[:40],
+                "want exit 2, one line naming entry 2, and nothing created: exit %s, %r, created %s"
+                % (rc, ln, exists(to)))
+    newfile = sq.new("copy-never-2")
+    # from a registry that is not there
+    rc, out, err = lp("registry", "copy", sq.new("copy-missing"), newfile)
+    t.check(rc == 2 and not sq.exists(newfile), "registry copy (FROM missing)",
+            "want exit 2 and no new file, got exit %s, exists %s" % (rc, sq.exists(newfile)))
+    rc, out, err = lp("registry", "--registry", src, "copy", src, pgdb)
+    t.check(rc == 2 and out == b"", "registry --registry copy", "want exit 2 (copy names both), got %s" % rc)
+    # kill -9 while copying into PostgreSQL: none or all
+    big = sq.new("copy-big")
+    many = [json.dumps({"label": "many", "sha256": "%064x" % i, "code_sha256": "%064x" % (0xb16000000 + i),
+                        "code_size": i}) for i in range(50000)]
+    lp.reg(big, "import", input=("\n".join(many) + "\n").encode())
+    outcomes = []
+    for delay in (0.3, 0.1, 0.6):
+        dst = ST.new("copy-killed")
+        p = subprocess.Popen([lp.lp, "registry", "copy", big, dst], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=base_env())
+        deadline = time.time() + 30
+        while time.time() < deadline and p.poll() is None and not ST.busy(p.pid, dst):
+            time.sleep(0.005)
+        time.sleep(delay)
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGKILL)
+        p.wait(timeout=30)
+        # the server notices the client is gone and rolls back; wait for that before counting
+        deadline = time.time() + 30
+        while time.time() < deadline and ST.busy(p.pid, dst):
+            time.sleep(0.05)
+        got = len(lp.reg_list(t, dst, "copy killed")) if ST.exists(dst) else 0
+        outcomes.append(got)
+        t.check(got in (0, 50000), "registry copy killed (-9) after %.1f s" % delay,
+                "want none or all of 50000, got %d" % got)
+    print("note: registry copy of 50000 entries killed with -9: rows after each try %r" % outcomes)
 
 
 def part_registry_readonly(t, lp, go, fxdir, tmp):
@@ -1172,7 +1870,7 @@ def part_registry_readonly(t, lp, go, fxdir, tmp):
 def part_registry_concurrent(t, lp, v1, v2, tmp):
     """Two writers at once: on an existing registry, 20 adds each with distinct labels;
     then two processes that both create a new registry at the same moment (10 rounds)."""
-    db = os.path.join(tmp, "concurrent.db")
+    db = ST.new("concurrent")
     rc, _, err = lp.reg(db, "add", "--label", "first", v1)
     t.check(rc == 0, "registry add (create)", "exit %s (stderr %r)" % (rc, err[:200]))
     n = 20
@@ -1203,7 +1901,7 @@ def part_registry_concurrent(t, lp, v1, v2, tmp):
     # busy timeout), never fail
     rounds, bad = 10, []
     for i in range(rounds):
-        fresh = os.path.join(tmp, "created-at-once-%d.db" % i)
+        fresh = ST.new("created-at-once-%d" % i)
         procs = [subprocess.Popen([lp.lp, "registry", "--registry", fresh, "add", "--label", lab, path],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE, env=base_env())
@@ -1233,13 +1931,13 @@ def part_registry_kill(t, lp, template, tmp):
             f.write(json.dumps(dict(no_id(template), label="bulk-%06d" % i,
                                     code_sha256="%064x" % (0x5eed0000 + i))) + "\n")
     # calibrate: how long does the whole import take here?
-    cal = os.path.join(tmp, "calibrate.db")
+    cal = ST.new("calibrate")
     t0 = time.time()
     rc, _, err = lp.reg(cal, "import", big)
     full = time.time() - t0
     t.check(rc == 0 and len(lp.reg_list(t, cal, "big import")) == n, "registry import (%d lines)" % n,
             "exit %s (stderr %r)" % (rc, err[:200]))
-    db = os.path.join(tmp, "killed.db")
+    db = ST.new("killed")
     lp.reg(db, "add", "--label", "before", lptest.host_true() or big)
     killed_mid = 0
     attempts = 0
@@ -1253,12 +1951,7 @@ def part_registry_kill(t, lp, template, tmp):
             # a bounded poll until it has the database open, then part of the calibrated time
             deadline = time.time() + 10
             while time.time() < deadline and p.poll() is None:
-                try:
-                    fds = [os.readlink("/proc/%d/fd/%s" % (p.pid, x))
-                           for x in os.listdir("/proc/%d/fd" % p.pid)]
-                except OSError:
-                    fds = []
-                if any(x.startswith(db) for x in fds):
+                if ST.busy(p.pid, db):
                     break
                 time.sleep(0.002)
             time.sleep(max(0.0, full * frac - 0.01))
@@ -1280,7 +1973,7 @@ def part_registry_kill(t, lp, template, tmp):
     else:
         print("note: registry import of %d lines takes %.2f s; killed %d of %d tries while running;"
               " bulk rows after each try: %r" % (n, full, killed_mid, attempts, outcomes))
-    if shutil.which("sqlite3"):
+    if ST.kind == "sqlite" and shutil.which("sqlite3"):
         rc, out, _ = run(["sqlite3", db, "PRAGMA integrity_check;"])
         t.check(rc == 0 and out.strip() == b"ok", "registry after kill -9",
                 "sqlite3 integrity_check: exit %s, %r" % (rc, out[:200]))
@@ -1373,7 +2066,7 @@ def part_registry_defaults(t, lp, v1, tmp):
 
 
 def part_verify_all(t, lp, go, fxdir, tmp):
-    db = os.path.join(tmp, "all.db")
+    db = ST.new("all")
     exe = os.path.join(fxdir, "server-amd64-cgo0-exe")
     sw = os.path.join(fxdir, "server-amd64-cgo0-exe-sw")
     lp.reg(db, "add", "--label", "release-1.0", exe)
@@ -1420,7 +2113,7 @@ def part_verify_all(t, lp, go, fxdir, tmp):
 
 def part_errors(t, lp, fxdir, tmp):
     pid = nonexistent_pid()
-    db = os.path.join(tmp, "errors.db")
+    db = ST.new("errors")
     for args in (["fingerprint", "--pid", pid], ["fingerprint", "--pid", pid, "--json"],
                  ["verify", "--pid", pid, "--registry", db]):
         what = " ".join(str(a) for a in args[:3]) + " (no such process)"
@@ -1448,8 +2141,9 @@ def part_errors(t, lp, fxdir, tmp):
         tmp_db = tempfile.mkdtemp(prefix="lp-fp-nobody-")
         try:
             os.chmod(tmp_db, 0o777)
+            nobody_db = os.path.join(tmp_db, "r.db") if ST.kind == "sqlite" else ST.new("nobody")
             for args in (["fingerprint", "--pid", str(s.pid)],
-                         ["verify", "--pid", str(s.pid), "--registry", os.path.join(tmp_db, "r.db")]):
+                         ["verify", "--pid", str(s.pid), "--registry", nobody_db]):
                 what = "%s %s --pid (as nobody, root's process)" % (args[0], "")
                 rc, out, err = run(nobody + [lp.lp] + args, env=base_env(HOME=tmp_db))
                 lines = lptest.stderr_lines(err)
@@ -1461,8 +2155,8 @@ def part_errors(t, lp, fxdir, tmp):
             # --all as nobody cannot read root's processes (not even which file they run):
             # an empty table with exit 0 would be a false all-clear
             what = "verify --all (as nobody, a root Go process running)"
-            rc, out, err = run(nobody + [lp.lp, "verify", "--all", "--registry",
-                                         os.path.join(tmp_db, "r.db")], env=base_env(HOME=tmp_db))
+            rc, out, err = run(nobody + [lp.lp, "verify", "--all", "--registry", nobody_db],
+                               env=base_env(HOME=tmp_db))
             t.check(rc == 2 and re.search(r"permission|ptrace", lptest.dec(err), re.I), what,
                     "want exit 2 (cannot verify) and a stderr line about the processes it could "
                     "not read (permission); got exit %s, stdout %r, stderr %r"
@@ -1489,23 +2183,56 @@ def main(fxdir, t):
                    "the server fixtures %s are not all built (scripts/build-fixtures.sh)"
                    % list(SERVERS)):
         return t.abort()
+    global ST
     with tempfile.TemporaryDirectory(prefix="lp-fp-") as tmp:
-        # no call may reach the user's own registry (~/.local/share/linkproof)
+        # no call may reach the user's own registry (~/.local/share/linkproof), nor libpq the
+        # machine's own PostgreSQL setup (PG* variables, ~/.pgpass, service files)
+        for k in [k for k in os.environ if k.startswith("PG")]:
+            del os.environ[k]
+        os.environ.update(PGPASSFILE=os.path.join(tmp, "no-pgpass"), PGSERVICEFILE=os.path.join(tmp, "no-service"),
+                          PGSYSCONFDIR=tmp)
         os.makedirs(os.path.join(tmp, "lp-home"))
         lp.env = base_env(HOME=os.path.join(tmp, "lp-home"))
         parts = (("files", lambda: part_files(t, lp, go, fxdir, rows, tmp)),
                  ("pid", lambda: part_pid(t, lp, go, fxdir, tmp)),
-                 ("replaced", lambda: part_replaced(t, lp, fxdir, tmp)),
-                 ("patched", lambda: part_patched(t, lp, go, fxdir, tmp)),
-                 ("verify", lambda: part_verify(t, lp, go, fxdir, tmp)),
-                 ("pid swap", lambda: part_pid_swap(t, lp, go, fxdir, tmp)),
-                 ("registry", lambda: part_registry(t, lp, go, fxdir, tmp)),
-                 ("verify --all", lambda: part_verify_all(t, lp, go, fxdir, tmp)),
-                 ("errors", lambda: part_errors(t, lp, fxdir, tmp)))
+                 ("replaced", lambda: part_replaced(t, lp, fxdir, tmp)))
+        # every registry and verify part, once per backend, with the same assertions
+        per_backend = (("patched", lambda t, d: part_patched(t, lp, go, fxdir, d)),
+                       ("verify", lambda t, d: part_verify(t, lp, go, fxdir, d)),
+                       ("pid swap", lambda t, d: part_pid_swap(t, lp, go, fxdir, d)),
+                       ("registry", lambda t, d: part_registry(t, lp, go, fxdir, d)),
+                       ("verify --all", lambda t, d: part_verify_all(t, lp, go, fxdir, d)),
+                       ("errors", lambda t, d: part_errors(t, lp, fxdir, d)))
         for name, fn in parts:
             t0 = time.time()
             fn()
             print("part %s: %.1fs" % (name, time.time() - t0), flush=True)
+        only = os.environ.get("LP_TEST_BACKENDS", "sqlite,postgresql").split(",")
+        for kind in ("sqlite", "postgresql"):
+            if kind not in only:
+                print("note: backend %s not asked for ($LP_TEST_BACKENDS)" % kind)
+                continue
+            d = os.path.join(tmp, kind)
+            os.makedirs(d)
+            with contextlib.ExitStack() as stack:
+                if kind == "sqlite":
+                    ST = SqliteStore(d)
+                else:
+                    if not pgserver.server_bindir():
+                        t.check(not os.environ.get("CI"), "postgresql", "no PostgreSQL server binaries "
+                                "(Debian: postgresql), and CI is set")
+                        print("SKIP postgresql: no PostgreSQL server binaries (Debian: postgresql)")
+                        continue
+                    t0 = time.time()
+                    pg = stack.enter_context(pgserver.PgServer(tcp=True))
+                    print("note: PostgreSQL started in %.1fs (%s, port %d)" % (time.time() - t0, pg.dir, pg.port),
+                          flush=True)
+                    ST = PgStore(pg)
+                pt = Prefixed(t, "[%s] " % kind)
+                for name, fn in per_backend:
+                    t0 = time.time()
+                    fn(pt, d)
+                    print("part %s (%s): %.1fs" % (name, kind, time.time() - t0), flush=True)
     return t.finish("fingerprint_cli")
 
 

@@ -629,7 +629,7 @@ def rows_files(h):
                                 "code_sha256": "b" * 64, "code_size": 1}) + "\n")
     # one build has one label: the second row is refused at once, and nothing is imported
     h.check("registry import: 1,000 rows of one code", ["registry", "--registry", reg, "import", rows],
-            ok=(2,), want="in the registry as")
+            ok=(2,), want="already registered as")
     rows = h.path("rows-distinct.jsonl")
     with open(rows, "w") as f:
         for i in range(1000):

@@ -23,7 +23,7 @@ static const lp_cmd commands[] = {
     {"probe", cmd_probe, "is a live process alive but not serving? fds, CLOSE_WAIT, accept queues"},
     {"fingerprint", cmd_fingerprint, "build IDs and code hashes of a file, or of a process in memory"},
     {"verify", cmd_verify, "is the running process a trusted build? ok, rollback or fuse"},
-    {"registry", cmd_registry, "the store of trusted fingerprints (SQLite)"},
+    {"registry", cmd_registry, "the store of trusted fingerprints (SQLite or PostgreSQL)"},
     {"help", cmd_help, "show help for a command"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

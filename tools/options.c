@@ -97,7 +97,7 @@ static void help_row(FILE *fp, const char *left, const char *help)
 
 void lp_write_help(FILE *fp, const lp_cmd_doc *doc, const lp_opt *opts)
 {
-    for (size_t i = 0; i < 4 && doc->usage[i]; i++)
+    for (size_t i = 0; i < sizeof doc->usage / sizeof doc->usage[0] && doc->usage[i]; i++)
         fprintf(fp, "%s linkproof %s\n", i ? "      " : "usage:", doc->usage[i]);
     if (doc->about)
         fprintf(fp, "\n%s\n", doc->about);

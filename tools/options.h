@@ -77,7 +77,7 @@ typedef struct lp_exit_row {
 /* What --help says about a command beside its options. */
 typedef struct lp_cmd_doc {
     const char *name;           /* "inspect", "registry" */
-    const char *usage[4];       /* after "linkproof ": "inspect [options] FILE..." */
+    const char *usage[6];       /* after "linkproof ": "inspect [options] FILE..." */
     const char *about;          /* paragraphs, "\n"-separated lines */
     const char *after;          /* more text after the options (optional) */
     lp_exit_row exits[8];       /* ended by {-1, NULL} */

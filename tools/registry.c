@@ -1,8 +1,10 @@
 /*
  * registry.c - `linkproof registry`: the store of trusted fingerprints
  * (store/registry.c). add, list, show, remove, rename, export and import
- * (JSON lines). Commands that only read open the registry read-only; add and
- * import read all their input before they open (or create) it.
+ * (JSON lines), copy between registries. A registry is an SQLite path or a
+ * PostgreSQL connection string (the library tells them apart). Commands that
+ * only read open the registry read-only; add and import read all their input
+ * before they open (or create) it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +19,21 @@ static const lp_cmd_doc doc = {
     .usage = {"registry [--registry DB] add --label LABEL FILE...",
               "registry [--registry DB] list|show KEY [options]",
               "registry [--registry DB] remove KEY | rename KEY NEW_LABEL",
-              "registry [--registry DB] export [FILE] | import [FILE]"},
+              "registry [--registry DB] export [FILE] | import [FILE]",
+              "registry copy FROM TO"},
     .about =
         "The store of trusted fingerprints that 'linkproof verify' consults: each entry is a\n"
         "build's Go and GNU build IDs, file and code SHA-256, and a label (a release, an image\n"
-        "reference, a commit). SQLite with a WAL journal and full-sync commits: safe for several\n"
-        "processes at once, and a committed entry survives a crash; an import is one\n"
-        "transaction (all or nothing). export/import use JSON lines, one entry per line.\n"
+        "reference, a commit). Two backends, the same behaviour:\n"
+        "  SQLite      a file (the default): WAL journal and full-sync commits, nothing running\n"
+        "  PostgreSQL  a database a fleet shares (DB is postgresql://..., postgres://..., or\n"
+        "              libpq's key=value form: 'host=db1 dbname=linkproof', 'service=fleet');\n"
+        "              libpq's environment applies (PGHOST, PGSERVICE, PGSSLMODE, ...) and the\n"
+        "              password comes from ~/.pgpass or $PGPASSFILE: one in DB is refused\n"
+        "Safe for many writers at once; a committed entry survives a crash; an import or a copy\n"
+        "is one transaction (all or nothing). export/import use JSON lines, one entry per line.\n"
+        "copy FROM TO copies every entry of one registry into another (SQLite to PostgreSQL or\n"
+        "back), creating TO if needed; all or nothing.\n"
         "\n"
         "One build (one code SHA-256) has one label; several builds may share a label (the\n"
         "programs of one release). 'add' of a build that is there under another label changes\n"
@@ -33,21 +43,24 @@ static const lp_cmd_doc doc = {
         "SHA-256, or a unique prefix (4 characters or more) of one of those, such as the code\n"
         "prefix 'list' prints.\n"
         "list, show and export only read: they open the registry read-only, so they work on\n"
-        "read-only media and for users who may not write it. import reads and checks all of\n"
-        "its input before it opens the registry: invalid input, a directory, or a build that\n"
-        "is there under another label imports nothing and leaves no new file.\n"
+        "read-only media, for users who may not write it and for PostgreSQL roles that may\n"
+        "only SELECT. import reads and checks all of its input before it opens the registry:\n"
+        "invalid input, a directory, or a build that is there under another label imports\n"
+        "nothing and leaves no new file (or PostgreSQL tables).\n"
         "--json applies to list and show (one document per entry).",
     .exits = {{0, "ok"},
               {1, "show/remove/rename found nothing, or add found a FILE's build there under\n"
                   "another label"},
-              {2, "usage (a KEY prefix that names several builds, an invalid label), unreadable\n"
-                  "FILE or input, or a database that is not a registry, corrupt, or locked for\n"
-                  "too long"},
+              {2, "usage (a KEY prefix that names several builds, an invalid label, a password in\n"
+                  "DB), unreadable FILE or input, a database that is not a registry, corrupt, newer\n"
+                  "or locked for too long, a PostgreSQL server that cannot be reached, refused the\n"
+                  "login or the permission, or was lost during the command"},
               {-1, NULL}},
     .kind = LP_DOC_REGISTRY_ENTRY,
 };
 
-static const char *const subcommands[] = {"add", "list", "show", "remove", "rename", "export", "import", NULL};
+static const char *const subcommands[] = {"add", "list", "show", "remove", "rename", "export", "import", "copy",
+                                          NULL};
 
 /* Remove a registry this command created (and its journal files) after a failure. */
 static void remove_new(const char *path)
@@ -101,7 +114,7 @@ static int do_add(lp_report *r, const char *path, const char *label, char **file
             if (st > status)
                 status = st;
         } else {
-            lp_doc_registry_change c = {added ? LP_REG_ADDED : LP_REG_ALREADY, 1, files[i], fps[i].code_sha256, label};
+            lp_doc_registry_change c = {added ? LP_REG_ADDED : LP_REG_ALREADY, 1, files[i], fps[i].code_sha256, label, 0};
             lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c);
         }
     }
@@ -137,10 +150,11 @@ static int do_import(lp_report *r, const char *path, const char *file)
         return LP_EXIT_USAGE;
     }
     free(text);
+    /* a PostgreSQL registry's tables are created inside the import's transaction */
     struct stat st;
-    bool existed = stat(path, &st) == 0;
+    bool existed = lp_registry_is_postgres(path) || stat(path, &st) == 0;
     lp_registry *reg = NULL;
-    lp_doc_registry_change c = {LP_REG_IMPORTED, 0, NULL, NULL, NULL};
+    lp_doc_registry_change c = {LP_REG_IMPORTED, 0, NULL, NULL, NULL, 0};
     if (l.n == 0 && !existed) {
         lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c); /* nothing to keep: no new file for it */
     } else if (lp_registry_open(path, LP_REG_CREATE, &reg, &err) != LP_OK) {
@@ -157,6 +171,34 @@ static int do_import(lp_report *r, const char *path, const char *file)
     if (status != LP_EXIT_OK && !existed)
         remove_new(path);
     lp_reg_list_release(&l);
+    return status;
+}
+
+static int do_copy(lp_report *r, const char *from_path, const char *to_path)
+{
+    lp_err err;
+    lp_err_clear(&err);
+    lp_registry *from = NULL, *to = NULL;
+    int status = LP_EXIT_USAGE;
+    struct stat st;
+    bool existed = lp_registry_is_postgres(to_path) || stat(to_path, &st) == 0;
+    size_t read = 0, added = 0;
+    if (lp_registry_open(from_path, LP_REG_READONLY, &from, &err) != LP_OK)
+        lp_cli_error("registry copy: %s", err.msg);
+    else if (lp_registry_open(to_path, LP_REG_CREATE, &to, &err) != LP_OK)
+        lp_cli_error("registry copy: %s", err.msg);
+    else if (lp_registry_copy(from, to, &read, &added, &err) != LP_OK)
+        lp_cli_error("registry copy: %s (nothing was copied)", err.msg);
+    else
+        status = LP_EXIT_OK;
+    lp_registry_close(&from);
+    lp_registry_close(&to);
+    if (status == LP_EXIT_OK) {
+        lp_doc_registry_change c = {LP_REG_COPIED, read, NULL, NULL, NULL, added};
+        lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c);
+    } else if (!existed) {
+        remove_new(to_path);
+    }
     return status;
 }
 
@@ -219,7 +261,7 @@ static int do_change(lp_report *r, lp_registry *reg, const char *cmd, char **arg
         lp_cli_error("registry %s: nothing matches '%s'", cmd, args[0]);
         return LP_EXIT_FINDING;
     }
-    lp_doc_registry_change c = {rm ? LP_REG_REMOVED : LP_REG_RENAMED, n, NULL, NULL, rm ? NULL : args[1]};
+    lp_doc_registry_change c = {rm ? LP_REG_REMOVED : LP_REG_RENAMED, n, NULL, NULL, rm ? NULL : args[1], 0};
     lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c);
     return LP_EXIT_OK;
 }
@@ -230,8 +272,9 @@ int cmd_registry(int argc, char **argv)
     const char *regpath = NULL, *label = NULL;
     const lp_opt opts[] = {
         {LP_OPT_STRING, "registry", 0, &regpath, "DB",
-         "default: $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db,\n"
-         "else ~/.local/share/linkproof/registry.db", NULL, 0, 0},
+         "an SQLite path or a PostgreSQL connection string; default:\n"
+         "$LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db, else\n"
+         "~/.local/share/linkproof/registry.db", NULL, 0, 0},
         {LP_OPT_STRING, "label", 0, &label, "LABEL", "add: the label of the builds added", NULL, 0, 0},
         LP_OPT_OUTPUT(&out),
         LP_OPT_END_,
@@ -240,7 +283,7 @@ int cmd_registry(int argc, char **argv)
     int n = lp_parse_options(&doc, opts, argc, argv, 0);
     if (n < 0)
         return lp_cli_parsed(n);
-    static const char *const names = "add, list, show, remove, rename, export, import";
+    static const char *const names = "add, list, show, remove, rename, export, import, copy";
     if (n == 0) {
         lp_cli_error("registry: no command (%s); see 'linkproof help registry'", names);
         return LP_EXIT_USAGE;
@@ -259,16 +302,25 @@ int cmd_registry(int argc, char **argv)
     }
     bool is_add = !strcmp(cmd, "add"), is_list = !strcmp(cmd, "list"), is_show = !strcmp(cmd, "show"),
          is_rm = !strcmp(cmd, "remove"), is_exp = !strcmp(cmd, "export"), is_imp = !strcmp(cmd, "import"),
-         is_mv = !strcmp(cmd, "rename");
+         is_mv = !strcmp(cmd, "rename"), is_cp = !strcmp(cmd, "copy");
     if ((is_add && (nargs < 1 || !label)) || (is_list && nargs) || ((is_show || is_rm) && nargs != 1) ||
-        ((is_exp || is_imp) && nargs > 1) || (is_mv && nargs != 2)) {
+        ((is_exp || is_imp) && nargs > 1) || ((is_mv || is_cp) && nargs != 2) || (is_cp && regpath)) {
         lp_cli_error("registry %s: wrong arguments%s; see 'linkproof help registry'", cmd,
-                     is_add && !label ? " (--label LABEL is required)" : "");
+                     is_add && !label ? " (--label LABEL is required)"
+                     : is_cp && regpath ? " (copy names both: FROM TO, without --registry)"
+                                        : "");
         return LP_EXIT_USAGE;
     }
     const char *new_label = is_add ? label : is_mv ? args[1] : NULL;
     if (new_label && !lp_registry_label_ok(new_label)) {
         return lp_cli_usage("registry %s: a label must be non-empty UTF-8 text without control characters", cmd);
+    }
+    if (is_cp) {
+        lp_report *cr = lp_cli_report(&out, 0, "registry copy");
+        int st = cr ? do_copy(cr, args[0], args[1]) : LP_EXIT_USAGE;
+        if (cr && !lp_cli_report_done(&cr))
+            st = LP_EXIT_USAGE;
+        return st;
     }
     char *defpath = regpath ? NULL : lp_registry_default_path();
     const char *path = regpath ? regpath : defpath;

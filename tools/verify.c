@@ -32,8 +32,10 @@ static const lp_cmd_doc doc = {
               {4, "fuse (--all: the worst of all)"},
               {2, "cannot verify (no such process, no permission to read its memory, a process\n"
                   "that changed while being read, usage, a baseline that is neither a build ID nor\n"
-                  "a label, a registry that cannot be opened, or none to tell rollback from fuse;\n"
-                  "--all: processes it could not read)"},
+                  "a label, a registry that cannot be opened or read (a server unreachable, a login\n"
+                  "or permission refused, a connection lost: one line, never a verdict), or none to\n"
+                  "tell rollback from fuse; --all: processes it could not read, and a registry lost\n"
+                  "during the scan ends it)"},
               {-1, NULL}},
     .kind = LP_DOC_VERIFY,
 };
@@ -98,8 +100,11 @@ int cmd_verify(int argc, char **argv)
          "build ID as 'go tool buildid' prints it; anything else, an empty\n"
          "string included, is a usage error (exit 2), never a verdict", NULL, 0, 0},
         {LP_OPT_STRING, "registry", 0, &regpath, "DB",
+         "an SQLite path or a PostgreSQL connection string (postgresql://...,\n"
+         "'host=... dbname=...', 'service=...'; see 'linkproof help registry');\n"
          "default: $LINKPROOF_REGISTRY, else $XDG_DATA_HOME/linkproof/registry.db,\n"
-         "else ~/.local/share/linkproof/registry.db; opened read-only", NULL, 0, 0},
+         "else ~/.local/share/linkproof/registry.db; opened read-only (a role that\n"
+         "may only SELECT is enough), looked up by code SHA-256 and build ID", NULL, 0, 0},
         LP_OPT_OUTPUT(&out),
         LP_OPT_END_,
     };

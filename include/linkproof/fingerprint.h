@@ -151,8 +151,10 @@ typedef struct lp_verify_summary {
 /**
  * Verify every process whose executable is a Go binary (each through its own
  * lp_proc, src/proc/walk.c), in /proc order; a process whose executable cannot
- * be read is counted, not passed over silently. Fails only when /proc cannot
- * be listed.
+ * be read is counted, not passed over silently. Fails when /proc cannot be
+ * listed, and with LP_ERR_IO when the registry stops answering (a PostgreSQL
+ * server lost mid-scan): the walk ends at that process, whose error is not
+ * given to the callback.
  */
 LP_API lp_code lp_verify_all(const lp_verify_opts *o, lp_verify_each each, void *ctx, lp_verify_summary *sum,
                       lp_err *err);

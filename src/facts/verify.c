@@ -161,13 +161,21 @@ lp_code lp_verify_proc(struct lp_proc *proc, const lp_baseline *baseline, struct
         out->next_step = fmt("do not roll back blindly: keep the process for forensics (gcore %d), take "
                              "it out of service, redeploy from a trusted artifact",
                              pid);
-        return out->reason && out->next_step ? LP_OK : lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+        if (out->reason && out->next_step)
+            return LP_OK;
+        lp_verify_result_release(out);
+        return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     }
+    /* a registry that cannot answer (its server gone) is an error, never a verdict: nothing of
+     * the result is left to the caller */
     lp_reg_list known = {0};
-    if (reg && (rc = lp_registry_find_code(reg, fp->file.code_sha256, &known, err)))
+    if (reg && (rc = lp_registry_find_code(reg, fp->file.code_sha256, &known, err))) {
+        lp_verify_result_release(out);
         return rc;
+    }
     if (known.n && !(out->label = strdup(known.e[0].label))) {
         lp_reg_list_release(&known);
+        lp_verify_result_release(out);
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     }
     lp_reg_list_release(&known);
@@ -201,8 +209,10 @@ lp_code lp_verify_proc(struct lp_proc *proc, const lp_baseline *baseline, struct
         out->next_step = strdup("stop: this build is not a trusted one; find where it came from before "
                                 "rolling anything back, and add trusted builds with 'linkproof registry add'");
     }
-    if (!out->reason || !out->next_step)
+    if (!out->reason || !out->next_step) {
+        lp_verify_result_release(out);
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
+    }
     return LP_OK;
 }
 
@@ -279,6 +289,7 @@ typedef struct all_ctx {
     lp_verify_each each;
     void *ctx;
     lp_verify_summary *sum;
+    lp_err lost; /* set when the registry stopped answering: the walk ends there */
 } all_ctx;
 
 static bool verify_one(void *vctx, lp_proc *proc)
@@ -297,6 +308,11 @@ static bool verify_one(void *vctx, lp_proc *proc)
     lp_err e;
     lp_err_clear(&e);
     if (lp_verify_proc(proc, a->o->baseline, a->o->reg, &r, &e) != LP_OK) {
+        if (a->o->reg && !lp_registry_usable(a->o->reg)) {
+            /* the registry is gone (its server stopped): no process after this one could be judged */
+            lp_err_set(&a->lost, LP_ERR_IO, "%s (the scan stopped at process %d)", e.msg, lp_proc_pid(proc));
+            return false;
+        }
         a->sum->failed++;
         a->each(a->ctx, lp_proc_pid(proc), NULL, &e);
         return true;
@@ -313,8 +329,13 @@ lp_code lp_verify_all(const lp_verify_opts *o, lp_verify_each each, void *ctx, l
                       lp_err *err)
 {
     memset(sum, 0, sizeof *sum);
-    all_ctx a = {o, each, ctx, sum};
+    all_ctx a = {o, each, ctx, sum, {0}};
+    lp_err_clear(&a.lost);
     lp_code rc = lp_proc_walk(o->hook, o->hook_ctx, verify_one, &a, err);
+    if (rc == LP_OK && a.lost.code != LP_OK) {
+        *err = a.lost;
+        return a.lost.code;
+    }
     /* as a user, processes it could not read mean no all-clear; as root only a protected one or two */
     sum->incomplete = sum->unreadable && geteuid() != 0;
     return rc;

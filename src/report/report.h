@@ -64,7 +64,7 @@ typedef enum lp_doc_kind {
     LP_DOC_VERIFY_ROW,      /* lp_doc_verify (a row of verify --all) */
     LP_DOC_REGISTRY_ENTRY,  /* lp_reg_entry (list, show) */
     LP_DOC_REGISTRY_EXPORT, /* lp_reg_entry (export: the registry's own line format) */
-    LP_DOC_REGISTRY_CHANGE, /* lp_doc_registry_change (add, remove, rename, import) */
+    LP_DOC_REGISTRY_CHANGE, /* lp_doc_registry_change (add, remove, rename, import, copy) */
     LP_DOC_DEPS,            /* lp_doc_deps */
     LP_DOC_COMPAT,          /* lp_compat_matrix */
     LP_DOC_IMAGE_LS,        /* lp_doc_image_ls */
@@ -117,15 +117,16 @@ typedef struct lp_doc_image_cat {
 } lp_doc_image_cat;
 
 typedef enum lp_reg_action {
-    LP_REG_ADDED, LP_REG_ALREADY, LP_REG_REMOVED, LP_REG_RENAMED, LP_REG_IMPORTED
+    LP_REG_ADDED, LP_REG_ALREADY, LP_REG_REMOVED, LP_REG_RENAMED, LP_REG_IMPORTED, LP_REG_COPIED
 } lp_reg_action;
 
 typedef struct lp_doc_registry_change {
     lp_reg_action action;
-    size_t count;            /* entries removed, renamed, imported */
+    size_t count;            /* entries removed, renamed, imported; copy: read */
     const char *file;        /* add: the file */
     const char *code_sha256; /* add: its code hash */
     const char *label;       /* add, rename: the label */
+    size_t added;            /* copy: the entries that were new */
 } lp_doc_registry_change;
 
 /* Options of a report. */

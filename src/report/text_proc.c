@@ -234,6 +234,10 @@ bool lp_text_registry_change(lp_report *r, const void *doc)
     case LP_REG_IMPORTED:
         fprintf(fp, "imported %zu new entr%s", c->count, c->count == 1 ? "y" : "ies");
         break;
+    case LP_REG_COPIED:
+        fprintf(fp, "copied %zu entr%s: %zu new, %zu there already", c->count, c->count == 1 ? "y" : "ies",
+                c->added, c->count - c->added);
+        break;
     }
     fputc('\n', fp);
     return true;

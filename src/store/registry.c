@@ -1,99 +1,137 @@
 /*
- * registry.c - the trusted-fingerprint store on SQLite.
+ * registry.c - the trusted-fingerprint registry: what every backend shares.
  *
- * Owns: the schema and its migrations, the durability settings (WAL journal,
- * synchronous=FULL, a busy timeout for concurrent writers), the transaction
- * around every change, the label rules (UTF-8 text, one label per build) and
- * how a key names entries (id, label, build ID or hash, unique prefix).
+ * Owns: choosing the backend (a PostgreSQL connection string or URL, else an
+ * SQLite file), the label rules (UTF-8 text, one label per build), how a key
+ * names entries (id, label, build ID or hash, unique prefix), the
+ * transaction around every change, import and copy (all or nothing), and the
+ * messages a user reads. The backends (sqlite.c, postgres.c) only store and
+ * fetch rows through store.h, so both answer every question the same way.
  *
- * Invariants: every write runs inside BEGIN IMMEDIATE ... COMMIT, so a writer
- * killed at any point leaves either the whole change or none of it, and a
- * check made inside the transaction (is this code there under another
- * label?) still holds when the change commits. A registry opened read-only
- * is never written, not even its journal mode: reading works on read-only
- * media and for users who cannot write the file or its directory.
+ * Invariants: every change runs inside one write transaction of the backend,
+ * and a check made inside it (is this code there under another label?) holds
+ * when it commits; a failure rolls the whole change back. A registry opened
+ * read-only is never written.
  */
 #include "linkproof/registry.h"
+#include "store/store.h"
 #include "util/jsonlimit.h"
 
 #include <errno.h>
 #include <jansson.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "util/strbuf.h"
 
-#define BUSY_TIMEOUT_MS 15000
-
-struct lp_registry {
-    sqlite3 *db;
-    char *path;
-    bool readonly;
-    bool empty;    /* read-only and no schema yet (an empty file): no entries */
-    int last;      /* the SQLite result code of the last failure */
-};
-
-/* Migrations: entry i takes the schema from version i to i + 1. */
-static const char *const migrations[] = {
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE fingerprints ("
-    "  id INTEGER PRIMARY KEY,"
-    "  label TEXT NOT NULL,"
-    "  go_build_id TEXT, gnu_build_id TEXT,"
-    "  sha256 TEXT NOT NULL, code_sha256 TEXT NOT NULL, code_size INTEGER NOT NULL,"
-    "  path TEXT, added_at TEXT NOT NULL,"
-    "  UNIQUE (code_sha256, label));"
-    "CREATE INDEX fingerprints_code ON fingerprints (code_sha256);"
-    "CREATE INDEX fingerprints_go_build_id ON fingerprints (go_build_id);",
-    /* 2: one label per build. Version 1 let a build be added under several labels; the
-     * oldest entry of each build stays, the others move to dropped_labels (kept, not lost) */
-    "CREATE TABLE dropped_labels AS SELECT * FROM fingerprints WHERE 0;"
-    "INSERT INTO dropped_labels SELECT * FROM fingerprints WHERE id NOT IN "
-    "  (SELECT min(id) FROM fingerprints GROUP BY code_sha256);"
-    "DELETE FROM fingerprints WHERE id NOT IN (SELECT min(id) FROM fingerprints GROUP BY code_sha256);"
-    "CREATE UNIQUE INDEX fingerprints_one_label ON fingerprints (code_sha256);"
-    "CREATE INDEX fingerprints_label ON fingerprints (label);",
-};
-#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
-_Static_assert(N_MIGRATIONS == LP_REGISTRY_SCHEMA, "a migration per schema version");
+/* Rows per batch of a copy: what one round trip carries, and all a copy holds in memory. */
+#define COPY_BATCH 1000u
 
 static lp_code nomem(lp_err *err) { return lp_err_set(err, LP_ERR_NOMEM, "out of memory"); }
 
-static lp_code db_err(lp_registry *r, lp_err *err, const char *what)
+lp_registry *lp_store_new(const lp_store_ops *ops, const char *name, bool readonly)
 {
-    int code = sqlite3_errcode(r->db);
-    r->last = code;
-    if (code == SQLITE_NOTADB || code == SQLITE_CORRUPT)
-        return lp_err_set(err, LP_ERR_FORMAT, "'%s': not a linkproof registry, or corrupt (%s)",
-                          r->path, sqlite3_errmsg(r->db));
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-        return lp_err_set(err, LP_ERR_IO, "'%s': the registry stayed locked by another process for %d s (%s)",
-                          r->path, BUSY_TIMEOUT_MS / 1000, what);
-    if (!r->readonly && ((code & 0xff) == SQLITE_READONLY || (code & 0xff) == SQLITE_CANTOPEN))
-        return lp_err_set(err, LP_ERR_IO,
-                          "'%s': cannot write the registry (a read-only file system, or no permission "
-                          "to write it or its directory): %s",
-                          r->path, sqlite3_errmsg(r->db));
-    return lp_err_set(err, LP_ERR_IO, "'%s': %s: %s", r->path, what, sqlite3_errmsg(r->db));
+    lp_registry *r = calloc(1, sizeof *r);
+    if (!r || !(r->name = strdup(name))) {
+        free(r);
+        return NULL;
+    }
+    r->ops = ops;
+    r->readonly = readonly;
+    return r;
 }
 
-static lp_code exec(lp_registry *r, const char *sql, lp_err *err)
+void lp_store_free(lp_registry *r)
 {
-    if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return db_err(r, err, sql);
-    return LP_OK;
+    if (r) {
+        free(r->name);
+        free(r);
+    }
 }
 
-static lp_code writable(lp_registry *r, lp_err *err)
+bool lp_store_push(lp_reg_list *out, int64_t id, const char *const cols[7], uint64_t code_size)
 {
-    if (r->readonly)
-        return lp_err_set(err, LP_ERR_INVAL, "'%s': the registry was opened read-only", r->path);
-    return LP_OK;
+    /* the capacity is the next power of two at or above n (0 and 16 upwards) */
+    size_t n = out->n;
+    if (n == 0 || (n >= 16 && (n & (n - 1)) == 0)) {
+        size_t cap = n ? n * 2 : 16;
+        lp_reg_entry *ne = realloc(out->e, cap * sizeof *ne);
+        if (!ne)
+            return false;
+        out->e = ne;
+    }
+    lp_reg_entry *e = &out->e[out->n];
+    memset(e, 0, sizeof *e);
+    char **dst[7] = {&e->label, &e->go_build_id, &e->gnu_build_id, &e->sha256, &e->code_sha256, &e->path,
+                     &e->added_at};
+    bool oom = false;
+    for (int i = 0; i < 7; i++)
+        if (cols[i] && !(*dst[i] = strdup(cols[i])))
+            oom = true;
+    /* label and the hashes are NOT NULL columns: never hand out a NULL for them */
+    for (int i = 0; i < 5 && !oom; i++)
+        if (i != 1 && i != 2 && !*dst[i] && !(*dst[i] = strdup("")))
+            oom = true;
+    e->id = id;
+    e->code_size = code_size;
+    out->n++; /* released with the list, also when incomplete */
+    return !oom;
 }
+
+bool lp_registry_is_postgres(const char *where)
+{
+    if (!where)
+        return false;
+    if (!strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11))
+        return true;
+    /* libpq's key=value form: the first word is one of its keywords, then '=' */
+    static const char *const keys[] = {"host", "hostaddr", "port", "dbname", "user", "service", "sslmode",
+                                       "options", "application_name", "connect_timeout", "target_session_attrs",
+                                       "passfile", "sslrootcert", "sslcert", "sslkey", "gssencmode"};
+    const char *p = where;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        size_t n = strlen(keys[i]);
+        if (!strncmp(p, keys[i], n)) {
+            const char *q = p + n;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (*q == '=')
+                return true;
+        }
+    }
+    return false;
+}
+
+lp_code lp_registry_open(const char *where, unsigned flags, lp_registry **out, lp_err *err)
+{
+    *out = NULL;
+    if (!where || !*where)
+        return lp_err_set(err, LP_ERR_INVAL, "no registry given (an empty path)");
+    if ((flags & LP_REG_CREATE) && (flags & LP_REG_READONLY))
+        return lp_err_set(err, LP_ERR_INVAL, "'%s': a registry cannot be created read-only", where);
+    return lp_registry_is_postgres(where) ? lp_store_pg_open(where, flags, out, err)
+                                          : lp_store_sqlite_open(where, flags, out, err);
+}
+
+void lp_registry_close(lp_registry **pr)
+{
+    if (!pr || !*pr)
+        return;
+    if ((*pr)->ops && (*pr)->impl)
+        (*pr)->ops->close(*pr);
+    lp_store_free(*pr);
+    *pr = NULL;
+}
+
+const char *lp_registry_name(const lp_registry *r) { return r ? r->name : NULL; }
+
+const char *lp_registry_backend(const lp_registry *r) { return r ? r->ops->kind : NULL; }
+
+bool lp_registry_usable(const lp_registry *r) { return r && r->ops->usable(r); }
 
 char *lp_registry_default_path(void)
 {
@@ -111,263 +149,11 @@ char *lp_registry_default_path(void)
     return strdup(buf);
 }
 
-/* mkdir -p of path's directory. */
-static int make_parents(const char *path)
+static lp_code writable(lp_registry *r, lp_err *err)
 {
-    char *d = strdup(path);
-    if (!d)
-        return ENOMEM;
-    char *slash = strrchr(d, '/');
-    int rc = 0;
-    if (slash && slash != d) {
-        *slash = '\0';
-        for (char *p = d + 1; *p && !rc; p++) {
-            if (*p != '/')
-                continue;
-            *p = '\0';
-            if (mkdir(d, 0755) != 0 && errno != EEXIST)
-                rc = errno;
-            *p = '/';
-        }
-        if (!rc && mkdir(d, 0755) != 0 && errno != EEXIST)
-            rc = errno;
-    }
-    free(d);
-    return rc;
-}
-
-static int schema_version(lp_registry *r, lp_err *err, lp_code *rc)
-{
-    sqlite3_stmt *st = NULL;
-    *rc = LP_OK;
-    /* no meta table: a new database */
-    if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM sqlite_master WHERE name = 'meta'", -1, &st,
-                           NULL) != SQLITE_OK) {
-        *rc = db_err(r, err, "reading the schema");
-        return -1;
-    }
-    int have = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-    sqlite3_finalize(st);
-    if (have < 0) {
-        *rc = db_err(r, err, "reading the schema");
-        return -1;
-    }
-    if (have == 0)
-        return 0;
-    if (sqlite3_prepare_v2(r->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &st,
-                           NULL) != SQLITE_OK) {
-        *rc = db_err(r, err, "reading the schema version");
-        return -1;
-    }
-    int v = sqlite3_step(st) == SQLITE_ROW ? atoi((const char *)sqlite3_column_text(st, 0)) : 0;
-    sqlite3_finalize(st);
-    return v;
-}
-
-/* Any table at all: a database that some other program made. */
-static bool has_tables(lp_registry *r, lp_err *err, lp_code *rc)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(r->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", -1, &st, NULL) !=
-        SQLITE_OK) {
-        *rc = db_err(r, err, "reading the schema");
-        return false;
-    }
-    bool any = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-    sqlite3_finalize(st);
-    return any;
-}
-
-static lp_code migrate(lp_registry *r, lp_err *err)
-{
-    lp_code rc = exec(r, "BEGIN IMMEDIATE", err);
-    if (rc)
-        return rc;
-    int v = schema_version(r, err, &rc);
-    if (!rc && v == 0 && has_tables(r, err, &rc)) /* checked again inside the transaction */
-        rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': an SQLite database, but not a linkproof registry: left as it is",
-                        r->path);
-    if (!rc && v > (int)N_MIGRATIONS)
-        rc = lp_err_set(err, LP_ERR_FORMAT,
-                        "'%s': registry schema version %d is newer than this linkproof's (%d)", r->path,
-                        v, (int)N_MIGRATIONS);
-    for (int i = v; !rc && i < (int)N_MIGRATIONS; i++) {
-        rc = exec(r, migrations[i], err);
-        if (!rc) {
-            char sql[128];
-            snprintf(sql, sizeof sql,
-                     "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', '%d')", i + 1);
-            rc = exec(r, sql, err);
-        }
-    }
-    if (rc) {
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
-    }
-    return exec(r, "COMMIT", err);
-}
-
-/*
- * Refuse another program's database, and a newer schema, before anything is
- * written to it (even the journal mode); both questions in one read
- * transaction, so that a registry another process creates meanwhile is not
- * seen half-way (tables there, but no version read before). *version gets
- * the schema version (0: a new, empty database).
- */
-static lp_code check_schema(lp_registry *r, int *version, lp_err *err)
-{
-    lp_code rc = exec(r, "BEGIN", err);
-    int v = rc ? 0 : schema_version(r, err, &rc);
-    if (!rc && v == 0 && has_tables(r, err, &rc))
-        rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': an SQLite database, but not a linkproof registry: left as it is",
-                        r->path);
-    if (!rc && v > (int)N_MIGRATIONS)
-        rc = lp_err_set(err, LP_ERR_FORMAT,
-                        "'%s': registry schema version %d is newer than this linkproof's (%d)", r->path,
-                        v, (int)N_MIGRATIONS);
-    sqlite3_exec(r->db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
-    *version = v;
-    return rc;
-}
-
-/* "file:" URI of path with the immutable flag (nothing in the path taken for URI syntax). */
-static char *immutable_uri(const char *path)
-{
-    lp_strbuf sb = {0};
-    lp_sb_adds(&sb, "file:");
-    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("/-._~", *p))
-            lp_sb_addc(&sb, (char)*p);
-        else
-            lp_sb_addf(&sb, "%%%02X", *p);
-    }
-    lp_sb_adds(&sb, "?immutable=1");
-    return lp_sb_take(&sb);
-}
-
-/*
- * Open read-only. A WAL registry needs its index file (-shm) beside it; a
- * reader who cannot create it (read-only media, a directory it may not
- * write) gets SQLITE_READONLY or SQLITE_CANTOPEN on the first read. Then
- * nobody can be writing through that directory either, and the file is read
- * as it is (immutable), which needs no index.
- */
-static lp_code open_readonly(lp_registry *r, lp_err *err)
-{
-    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX;
-    int version = 0;
-    lp_code rc = LP_ERR_IO;
-    if (sqlite3_open_v2(r->path, &r->db, flags, NULL) == SQLITE_OK) {
-        sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
-        rc = check_schema(r, &version, err);
-        int code = r->last & 0xff;
-        if (rc == LP_OK || (code != SQLITE_READONLY && code != SQLITE_CANTOPEN))
-            goto done;
-    }
-    sqlite3_close(r->db);
-    r->db = NULL;
-    char *uri = immutable_uri(r->path);
-    if (!uri)
-        return nomem(err);
-    int s = sqlite3_open_v2(uri, &r->db, flags | SQLITE_OPEN_URI, NULL);
-    free(uri);
-    if (s != SQLITE_OK)
-        return r->db ? db_err(r, err, "opening read-only")
-                     : lp_err_set(err, LP_ERR_IO, "'%s': cannot open the registry", r->path);
-    rc = check_schema(r, &version, err);
-done:
-    if (rc == LP_OK)
-        r->empty = version == 0;
-    return rc;
-}
-
-lp_code lp_registry_open(const char *path, unsigned flags, lp_registry **out, lp_err *err)
-{
-    *out = NULL;
-    bool create = (flags & LP_REG_CREATE) != 0, ro = (flags & LP_REG_READONLY) != 0;
-    if (create && ro)
-        return lp_err_set(err, LP_ERR_INVAL, "'%s': a registry cannot be created read-only", path);
-    lp_registry *r = calloc(1, sizeof *r);
-    if (!r || !(r->path = strdup(path))) {
-        free(r);
-        return nomem(err);
-    }
-    r->readonly = ro;
-    int e;
-    if (create && (e = make_parents(path)) != 0) {
-        lp_err_set(err, LP_ERR_IO, "'%s': cannot create its directory: %s", path, strerror(e));
-        lp_registry_close(&r);
-        return LP_ERR_IO;
-    }
-    struct stat st;
-    int sr = stat(path, &st), serr = errno;
-    if (sr == 0 && !S_ISREG(st.st_mode)) {
-        lp_err_set(err, LP_ERR_INVAL, "'%s': not a regular file, so not a registry", path);
-        lp_registry_close(&r);
-        return LP_ERR_INVAL;
-    }
-    if (sr != 0 && serr == ENOENT && !create) {
-        lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no registry there (add a build first)", path);
-        lp_registry_close(&r);
-        return LP_ERR_NOTFOUND;
-    }
-    lp_code rc;
-    if (ro) {
-        rc = open_readonly(r, err);
-        if (rc)
-            lp_registry_close(&r);
-        *out = r;
-        return rc;
-    }
-    int oflags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
-    if (sqlite3_open_v2(path, &r->db, oflags, NULL) != SQLITE_OK) {
-        rc = r->db ? db_err(r, err, "opening")
-                   : lp_err_set(err, LP_ERR_IO, "'%s': cannot open the registry", path);
-        if (!create && r->db && sqlite3_errcode(r->db) == SQLITE_CANTOPEN)
-            rc = lp_err_set(err, LP_ERR_NOTFOUND, "'%s': no registry there (add a build first)", path);
-        lp_registry_close(&r);
-        return rc;
-    }
-    sqlite3_busy_timeout(r->db, BUSY_TIMEOUT_MS);
-    int version = 0;
-    rc = check_schema(r, &version, err);
-    if (rc) {
-        lp_registry_close(&r);
-        return rc;
-    }
-    /* switching to WAL can report BUSY at once while another process creates the file */
-    for (int waited = 0;; waited += 20) {
-        int s = sqlite3_exec(r->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-        if (s == SQLITE_OK)
-            break;
-        if ((s != SQLITE_BUSY && s != SQLITE_LOCKED) || waited >= BUSY_TIMEOUT_MS) {
-            rc = db_err(r, err, "switching to the WAL journal");
-            break;
-        }
-        sqlite3_sleep(20);
-    }
-    if (!rc)
-        rc = exec(r, "PRAGMA synchronous=FULL", err);
-    if (!rc)
-        rc = migrate(r, err);
-    if (rc) {
-        lp_registry_close(&r);
-        return rc;
-    }
-    *out = r;
+    if (r->readonly)
+        return lp_err_set(err, LP_ERR_INVAL, "'%s': the registry was opened read-only", r->name);
     return LP_OK;
-}
-
-void lp_registry_close(lp_registry **pr)
-{
-    if (!pr || !*pr)
-        return;
-    if ((*pr)->db)
-        sqlite3_close((*pr)->db);
-    free((*pr)->path);
-    free(*pr);
-    *pr = NULL;
 }
 
 static void now_iso(char buf[32])
@@ -378,127 +164,96 @@ static void now_iso(char buf[32])
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+/*
+ * The length of the UTF-8 sequence at s as RFC 3629 defines it (no overlong
+ * forms, no surrogates, nothing above U+10FFFF), 0 when it is not one; with
+ * text_only, C0 controls, DEL and C1 controls are not either.
+ */
+static size_t utf8_seq(const unsigned char *s, bool text_only)
 {
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
+    unsigned c = *s;
+    if (c < 0x80)
+        return text_only && (c < 0x20 || c == 0x7f) ? 0 : 1;
+    size_t n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+    if (n == 0 || c > 0xf4)
+        return 0;
+    uint32_t cp = c & (0x3fu >> n);
+    for (size_t i = 1; i <= n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0; /* also stops at the NUL */
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || (text_only && cp >= 0x80 && cp <= 0x9f))
+        return 0;
+    return n + 1;
 }
 
-/*
- * UTF-8 as RFC 3629 defines it: no overlong forms, no surrogates, nothing
- * above U+10FFFF; and one line of text: no C0 control, DEL or C1 control.
- */
+/* One line of UTF-8 text: no C0 control, DEL or C1 control. */
 bool lp_registry_label_ok(const char *label)
 {
     const unsigned char *s = (const unsigned char *)label;
     if (!s || !*s)
         return false;
-    while (*s) {
-        unsigned c = *s;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
-                return false;
-            s++;
-            continue;
-        }
-        size_t n = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
-        if (n == 0 || c > 0xf4)
+    for (size_t n; *s; s += n)
+        if (!(n = utf8_seq(s, true)))
             return false;
-        uint32_t cp = c & (0x3fu >> n);
-        for (size_t i = 1; i <= n; i++) {
-            if ((s[i] & 0xc0) != 0x80)
-                return false; /* also stops at the NUL */
-            cp = (cp << 6) | (s[i] & 0x3fu);
-        }
-        static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-            (cp >= 0x80 && cp <= 0x9f))
+    return true;
+}
+
+static bool utf8_ok(const char *str)
+{
+    for (const unsigned char *s = (const unsigned char *)str; s && *s;) {
+        size_t n = utf8_seq(s, false);
+        if (!n)
             return false;
-        s += n + 1;
+        s += n;
     }
     return true;
 }
 
+/*
+ * Every text a registry stores is UTF-8 (PostgreSQL refuses anything else,
+ * and export writes JSON): a path or build ID that is not gets U+FFFD for
+ * each byte that is not, on both backends, as export shows it. NULL when s
+ * is fine as it is (or s is NULL); *oom when a copy was needed and failed.
+ */
+static char *utf8_fixed(const char *str, bool *oom)
+{
+    if (!str || utf8_ok(str))
+        return NULL;
+    lp_strbuf sb = {0};
+    for (const unsigned char *s = (const unsigned char *)str; *s;) {
+        size_t n = utf8_seq(s, false);
+        if (n) {
+            lp_sb_add(&sb, s, n);
+            s += n;
+        } else {
+            lp_sb_add(&sb, "\xef\xbf\xbd", 3);
+            s++;
+        }
+    }
+    char *out = lp_sb_take(&sb);
+    if (!out)
+        *oom = true;
+    return out;
+}
+
+/* The text fields of a row made UTF-8; the copies made are in owned[0..5), to free. */
+static void row_utf8(lp_store_row *e, char *owned[5], bool *oom)
+{
+    const char **f[5] = {&e->go_build_id, &e->gnu_build_id, &e->sha256, &e->path, &e->added_at};
+    for (int i = 0; i < 5; i++) {
+        owned[i] = utf8_fixed(*f[i], oom);
+        if (owned[i])
+            *f[i] = owned[i];
+    }
+}
+
 static const char *const label_rule = "a label must be non-empty UTF-8 text without control characters";
 
-/* One row to insert: borrowed strings. */
-typedef struct row {
-    const char *label, *go_build_id, *gnu_build_id, *sha256, *code_sha256;
-    uint64_t code_size;
-    const char *path, *added_at;
-} row;
-
-/* The label the registry has for this code, or NULL (no transaction of its own). */
-static lp_code label_of_code(lp_registry *r, const char *code, char **label, lp_err *err)
-{
-    *label = NULL;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(r->db, "SELECT label FROM fingerprints WHERE code_sha256 = ?1 ORDER BY id LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, err, "reading");
-    bind_text(st, 1, code);
-    int s = sqlite3_step(st);
-    lp_code rc = LP_OK;
-    if (s == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(st, 0);
-        if (!(*label = strdup(t ? (const char *)t : "")))
-            rc = nomem(err);
-    } else if (s != SQLITE_DONE) {
-        rc = db_err(r, err, "reading");
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-/*
- * One insert (no transaction of its own): nothing when the code is there
- * under this label already; an error naming the label it has when it is
- * there under another one. @p where names the input in that message.
- */
-static lp_code insert(lp_registry *r, const row *e, const char *where, bool *added, lp_err *err)
-{
-    if (added)
-        *added = false;
-    char *have = NULL;
-    lp_code rc = label_of_code(r, e->code_sha256, &have, err);
-    if (rc)
-        return rc;
-    if (have) {
-        if (strcmp(have, e->label) != 0)
-            rc = lp_err_set(err, LP_ERR_INVAL,
-                            "%s: this build (code %.16s) is in the registry as '%s' already: one build "
-                            "has one label; rename it with 'linkproof registry rename %.16s \"%s\"'",
-                            where, e->code_sha256, have, e->code_sha256, e->label);
-        free(have);
-        return rc;
-    }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(r->db,
-                           "INSERT INTO fingerprints (label, go_build_id, gnu_build_id, sha256, "
-                           "code_sha256, code_size, path, added_at) VALUES (?,?,?,?,?,?,?,?)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, err, "adding");
-    bind_text(st, 1, e->label);
-    bind_text(st, 2, e->go_build_id);
-    bind_text(st, 3, e->gnu_build_id);
-    bind_text(st, 4, e->sha256);
-    bind_text(st, 5, e->code_sha256);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)e->code_size);
-    bind_text(st, 7, e->path);
-    bind_text(st, 8, e->added_at);
-    int s = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (s != SQLITE_DONE)
-        return db_err(r, err, "adding");
-    if (added)
-        *added = sqlite3_changes(r->db) > 0;
-    return LP_OK;
-}
-
 /* Bounds on what one entry may hold, so that no row (and no list of rows) can be large. */
-static lp_code fields_fit(const row *e, const char *name, size_t line, lp_err *err)
+static lp_code fields_fit(const lp_store_row *e, const char *name, size_t line, lp_err *err)
 {
     const struct {
         const char *what, *v;
@@ -518,106 +273,88 @@ static lp_code fields_fit(const row *e, const char *name, size_t line, lp_err *e
     return LP_OK;
 }
 
+/*
+ * Insert rows inside the caller's write transaction; a row whose build is
+ * there under another label is an error naming it (where(i) says which input
+ * it came from) and the label it has.
+ */
+typedef void (*where_fn)(const void *ctx, size_t i, char *buf, size_t n);
+
+static lp_code insert_rows(lp_registry *r, const lp_store_row *rows, size_t n, where_fn where, const void *ctx,
+                           size_t *added, lp_err *err)
+{
+    size_t conflict = n, a = 0;
+    char *have = NULL;
+    lp_code rc = r->ops->insert(r, rows, n, &a, &conflict, &have, err);
+    *added += a;
+    if (!rc && conflict < n) {
+        char w[4200];
+        where(ctx, conflict, w, sizeof w);
+        const lp_store_row *e = &rows[conflict];
+        rc = lp_err_set(err, LP_ERR_INVAL,
+                        "%s: this build (code %.16s) is already registered as '%s': one build has one "
+                        "label; rename it with 'linkproof registry rename %.16s \"%s\"'",
+                        w, e->code_sha256, have ? have : "", e->code_sha256, e->label);
+    }
+    free(have);
+    return rc;
+}
+
+static void where_path(const void *ctx, size_t i, char *buf, size_t n)
+{
+    (void)i;
+    snprintf(buf, n, "'%s'", ctx ? (const char *)ctx : "(no path)");
+}
+
 lp_code lp_registry_add(lp_registry *r, const lp_fingerprint *f, const char *path, const char *label,
                         bool *added, lp_err *err)
 {
+    *added = false;
     if (!lp_registry_label_ok(label))
         return lp_err_set(err, LP_ERR_INVAL, "%s", label_rule);
-    lp_code rc = fields_fit(&(row){label, f->go_build_id, f->gnu_build_id, NULL, NULL, 0, path, NULL},
+    lp_code rc = fields_fit(&(lp_store_row){label, f->go_build_id, f->gnu_build_id, NULL, NULL, 0, path, NULL},
                             NULL, 0, err);
-    if (rc)
-        return rc;
-    rc = writable(r, err);
-    if (rc)
+    if (rc || (rc = writable(r, err)))
         return rc;
     char ts[32];
     now_iso(ts);
-    const row e = {label, f->go_build_id, f->gnu_build_id, f->sha256, f->code_sha256, f->code_size, path, ts};
-    char where[4200];
-    snprintf(where, sizeof where, "'%s'", path ? path : "(no path)");
-    rc = exec(r, "BEGIN IMMEDIATE", err);
-    if (rc)
-        return rc;
-    rc = insert(r, &e, where, added, err);
-    if (rc) {
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
-        return rc;
+    lp_store_row e = {label, f->go_build_id, f->gnu_build_id, f->sha256, f->code_sha256, f->code_size, path, ts};
+    char *owned[5];
+    bool oom = false;
+    row_utf8(&e, owned, &oom);
+    size_t n = 0;
+    if (oom)
+        rc = nomem(err);
+    else if (!(rc = r->ops->begin(r, true, err))) {
+        rc = insert_rows(r, &e, 1, where_path, path, &n, err);
+        if (!rc)
+            rc = r->ops->commit(r, err);
+        else
+            r->ops->rollback(r);
     }
-    return exec(r, "COMMIT", err);
+    for (int i = 0; i < 5; i++)
+        free(owned[i]);
+    *added = !rc && n > 0;
+    return rc;
 }
-
-static char *col(sqlite3_stmt *st, int i)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? strdup((const char *)t) : NULL;
-}
-
-/* Rows of sql, with ?1 bound to key (when not NULL), appended to out. */
-static lp_code query(lp_registry *r, const char *sql, const char *key, lp_reg_list *out, lp_err *err)
-{
-    if (r->empty)
-        return LP_OK; /* read-only, no schema yet: nothing in it */
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_err(r, err, "reading");
-    if (key)
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    size_t cap = out->n;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            lp_reg_entry *ne = realloc(out->e, cap * sizeof *ne);
-            if (!ne) {
-                sqlite3_finalize(st);
-                lp_reg_list_release(out);
-                return nomem(err);
-            }
-            out->e = ne;
-        }
-        lp_reg_entry *e = &out->e[out->n++];
-        e->id = sqlite3_column_int64(st, 0);
-        e->label = col(st, 1);
-        e->go_build_id = col(st, 2);
-        e->gnu_build_id = col(st, 3);
-        e->sha256 = col(st, 4);
-        e->code_sha256 = col(st, 5);
-        e->code_size = (uint64_t)sqlite3_column_int64(st, 6);
-        e->path = col(st, 7);
-        e->added_at = col(st, 8);
-    }
-    sqlite3_finalize(st);
-    if (s != SQLITE_DONE) {
-        lp_reg_list_release(out);
-        return db_err(r, err, "reading");
-    }
-    return LP_OK;
-}
-
-#define COLS "id, label, go_build_id, gnu_build_id, sha256, code_sha256, code_size, path, added_at"
-#define SELECT "SELECT " COLS " FROM fingerprints WHERE "
-#define EXACT "go_build_id = ?1 OR gnu_build_id = ?1 OR sha256 = ?1 OR code_sha256 = ?1"
-/* substr, not LIKE: a key's '%' and '_' are not wildcards */
-#define PREFIX                                                                                 \
-    "substr(go_build_id, 1, length(?1)) = ?1 OR substr(gnu_build_id, 1, length(?1)) = ?1 OR " \
-    "substr(sha256, 1, length(?1)) = ?1 OR substr(code_sha256, 1, length(?1)) = ?1"
 
 lp_code lp_registry_list(lp_registry *r, lp_reg_list *out, lp_err *err)
 {
     memset(out, 0, sizeof *out);
-    return query(r, "SELECT " COLS " FROM fingerprints ORDER BY id", NULL, out, err);
+    return r->ops->query(r, LP_Q_ALL, NULL, 0, out, err);
 }
 
+/* Every text stored is UTF-8, so a key that is not names nothing (and is never sent to a server). */
 lp_code lp_registry_find_label(lp_registry *r, const char *label, lp_reg_list *out, lp_err *err)
 {
     memset(out, 0, sizeof *out);
-    return query(r, SELECT "label = ?1 ORDER BY id", label, out, err);
+    return utf8_ok(label) ? r->ops->query(r, LP_Q_LABEL, label, 0, out, err) : LP_OK;
 }
 
 lp_code lp_registry_find_code(lp_registry *r, const char *code_sha256, lp_reg_list *out, lp_err *err)
 {
     memset(out, 0, sizeof *out);
-    return query(r, SELECT "code_sha256 = ?1 ORDER BY id", code_sha256, out, err);
+    return utf8_ok(code_sha256) ? r->ops->query(r, LP_Q_CODE, code_sha256, 0, out, err) : LP_OK;
 }
 
 static bool all_digits(const char *s)
@@ -633,18 +370,18 @@ static bool all_digits(const char *s)
 lp_code lp_registry_find(lp_registry *r, const char *key, lp_reg_list *out, lp_err *err)
 {
     memset(out, 0, sizeof *out);
-    if (!key || !*key)
+    if (!key || !*key || !utf8_ok(key))
         return LP_OK;
     lp_code rc = LP_OK;
     if (all_digits(key) && strlen(key) < 19)
-        rc = query(r, SELECT "id = CAST(?1 AS INTEGER) ORDER BY id", key, out, err);
+        rc = r->ops->query(r, LP_Q_ID, key, 0, out, err);
     if (!rc && !out->n)
-        rc = query(r, SELECT "label = ?1 ORDER BY id", key, out, err);
+        rc = r->ops->query(r, LP_Q_LABEL, key, 0, out, err);
     if (!rc && !out->n)
-        rc = query(r, SELECT EXACT " ORDER BY id", key, out, err);
+        rc = r->ops->query(r, LP_Q_EXACT, key, 0, out, err);
     if (rc || out->n || strlen(key) < LP_REG_PREFIX_MIN)
         return rc;
-    if ((rc = query(r, SELECT PREFIX " ORDER BY id", key, out, err)))
+    if ((rc = r->ops->query(r, LP_Q_PREFIX, key, 0, out, err)))
         return rc;
     /* a prefix must name one build: list the candidates otherwise */
     bool several = false;
@@ -665,43 +402,35 @@ lp_code lp_registry_find(lp_registry *r, const char *key, lp_reg_list *out, lp_e
     return rc;
 }
 
-/* Run `sql` (with ?1 = an id) for each entry @p key names, in one transaction. */
-static lp_code change_each(lp_registry *r, const char *key, const char *sql, const char *label,
-                           size_t *changed, lp_err *err)
+/* Delete (label NULL) or relabel each entry @p key names, in one transaction. */
+static lp_code change_each(lp_registry *r, const char *key, const char *label, size_t *changed, lp_err *err)
 {
     *changed = 0;
     lp_code rc = writable(r, err);
-    if (rc || (rc = exec(r, "BEGIN IMMEDIATE", err)))
+    if (rc || (rc = r->ops->begin(r, true, err)))
         return rc;
     lp_reg_list l;
     rc = lp_registry_find(r, key, &l, err);
     for (size_t i = 0; !rc && i < l.n; i++) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
-            rc = db_err(r, err, "changing");
-            break;
-        }
-        sqlite3_bind_int64(st, 1, l.e[i].id);
-        if (label)
-            sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) != SQLITE_DONE)
-            rc = db_err(r, err, "changing");
-        else
-            *changed += (size_t)sqlite3_changes(r->db);
-        sqlite3_finalize(st);
+        size_t n = 0;
+        rc = r->ops->change(r, l.e[i].id, label, &n, err);
+        *changed += n;
     }
     lp_reg_list_release(&l);
     if (rc) {
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        r->ops->rollback(r);
         *changed = 0;
         return rc;
     }
-    return exec(r, "COMMIT", err);
+    rc = r->ops->commit(r, err);
+    if (rc)
+        *changed = 0;
+    return rc;
 }
 
 lp_code lp_registry_remove(lp_registry *r, const char *key, size_t *removed, lp_err *err)
 {
-    return change_each(r, key, "DELETE FROM fingerprints WHERE id = ?1", NULL, removed, err);
+    return change_each(r, key, NULL, removed, err);
 }
 
 lp_code lp_registry_rename(lp_registry *r, const char *key, const char *label, size_t *renamed,
@@ -710,7 +439,7 @@ lp_code lp_registry_rename(lp_registry *r, const char *key, const char *label, s
     *renamed = 0;
     if (!lp_registry_label_ok(label))
         return lp_err_set(err, LP_ERR_INVAL, "%s", label_rule);
-    return change_each(r, key, "UPDATE fingerprints SET label = ?2 WHERE id = ?1", label, renamed, err);
+    return change_each(r, key, label, renamed, err);
 }
 
 static bool is_hex64(const char *s)
@@ -782,7 +511,7 @@ static lp_code parse_line(const char *p, size_t n, const char *name, size_t line
     if (!rc && !lp_registry_label_ok(label))
         rc = lp_err_set(err, LP_ERR_FORMAT, "'%s': line %zu: %s", name, line, label_rule);
     if (!rc)
-        rc = fields_fit(&(row){label, json_string_value(json_object_get(o, "go_build_id")),
+        rc = fields_fit(&(lp_store_row){label, json_string_value(json_object_get(o, "go_build_id")),
                                json_string_value(json_object_get(o, "gnu_build_id")), sha, code, 0,
                                json_string_value(json_object_get(o, "path")),
                                json_string_value(json_object_get(o, "added_at"))},
@@ -841,31 +570,80 @@ lp_code lp_registry_parse(const char *text, size_t len, const char *name, lp_reg
     return rc;
 }
 
+/* An entry's row (added_at: its own, else ts). */
+static lp_store_row row_of(const lp_reg_entry *x, const char *ts)
+{
+    return (lp_store_row){x->label, x->go_build_id, x->gnu_build_id, x->sha256, x->code_sha256,
+                          x->code_size, x->path, x->added_at ? x->added_at : ts};
+}
+
+typedef struct where_ctx {
+    const char *name, *unit; /* "'in.jsonl': line 3", "'old.db': entry 17 (into 'new.db')" */
+    const lp_reg_entry *e;
+    const char *into;
+} where_ctx;
+
+static void where_entry(const void *ctx, size_t i, char *buf, size_t n)
+{
+    const where_ctx *w = ctx;
+    if (w->into)
+        snprintf(buf, n, "'%s': %s %lld (into '%s')", w->name, w->unit, (long long)w->e[i].id, w->into);
+    else
+        snprintf(buf, n, "'%s': %s %lld", w->name, w->unit, (long long)w->e[i].id);
+}
+
+/* Entries to rows, COPY_BATCH at a time, inside the caller's write transaction. */
+static lp_code insert_entries(lp_registry *r, const lp_reg_entry *e, size_t n, const where_ctx *w, size_t *added,
+                              lp_err *err)
+{
+    char ts[32];
+    now_iso(ts);
+    lp_store_row *rows = calloc(n < COPY_BATCH ? (n ? n : 1) : COPY_BATCH, sizeof *rows);
+    if (!rows)
+        return nomem(err);
+    lp_code rc = LP_OK;
+    for (size_t at = 0; !rc && at < n; at += COPY_BATCH) {
+        size_t k = n - at < COPY_BATCH ? n - at : COPY_BATCH;
+        /* copies only for the rare text that is not UTF-8 (an older SQLite registry's path) */
+        char *(*owned)[5] = calloc(k, sizeof *owned);
+        bool oom = !owned;
+        for (size_t i = 0; owned && i < k; i++) {
+            rows[i] = row_of(&e[at + i], ts);
+            row_utf8(&rows[i], owned[i], &oom);
+        }
+        if (oom) {
+            rc = nomem(err);
+        } else {
+            where_ctx wc = {w->name, w->unit, e + at, w->into};
+            rc = insert_rows(r, rows, k, where_entry, &wc, added, err);
+        }
+        for (size_t i = 0; owned && i < k; i++)
+            for (int j = 0; j < 5; j++)
+                free(owned[i][j]);
+        free(owned);
+    }
+    free(rows);
+    return rc;
+}
+
 lp_code lp_registry_import_list(lp_registry *r, const lp_reg_list *in, const char *name, size_t *added,
                                 lp_err *err)
 {
     *added = 0;
     lp_code rc = writable(r, err);
-    if (rc || (rc = exec(r, "BEGIN IMMEDIATE", err)))
+    if (rc || !in->n) /* nothing to add: nothing written (no tables created either) */
         return rc;
-    char ts[32];
-    now_iso(ts);
-    for (size_t i = 0; !rc && i < in->n; i++) {
-        const lp_reg_entry *x = &in->e[i];
-        const row e = {x->label, x->go_build_id, x->gnu_build_id, x->sha256, x->code_sha256,
-                       x->code_size, x->path, x->added_at ? x->added_at : ts};
-        char where[4200];
-        snprintf(where, sizeof where, "'%s': line %lld", name, (long long)x->id);
-        bool a = false;
-        rc = insert(r, &e, where, &a, err);
-        *added += a;
-    }
-    if (rc) {
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+    if ((rc = r->ops->begin(r, true, err)))
+        return rc;
+    where_ctx w = {name, "line", in->e, NULL};
+    rc = insert_entries(r, in->e, in->n, &w, added, err);
+    if (!rc)
+        rc = r->ops->commit(r, err);
+    else
+        r->ops->rollback(r);
+    if (rc)
         *added = 0;
-        return rc;
-    }
-    return exec(r, "COMMIT", err);
+    return rc;
 }
 
 lp_code lp_registry_import(lp_registry *r, const char *text, size_t len, const char *name,
@@ -877,6 +655,49 @@ lp_code lp_registry_import(lp_registry *r, const char *text, size_t len, const c
     if (!rc)
         rc = lp_registry_import_list(r, &l, name, added, err);
     lp_reg_list_release(&l);
+    return rc;
+}
+
+/*
+ * One read snapshot of @p from, read in batches of COPY_BATCH entries by id,
+ * each inserted into @p to inside one write transaction: memory stays at a
+ * batch whatever the size of the registry, and @p to gets all of it or none.
+ */
+lp_code lp_registry_copy(lp_registry *from, lp_registry *to, size_t *read, size_t *added, lp_err *err)
+{
+    *read = *added = 0;
+    lp_code rc = writable(to, err);
+    if (rc || (rc = from->ops->begin(from, false, err)))
+        return rc;
+    if ((rc = to->ops->begin(to, true, err))) {
+        from->ops->rollback(from);
+        return rc;
+    }
+    char after[32] = "0";
+    for (;;) {
+        lp_reg_list page = {0};
+        if ((rc = from->ops->query(from, LP_Q_AFTER, after, COPY_BATCH, &page, err)))
+            break;
+        if (!page.n) {
+            lp_reg_list_release(&page);
+            break;
+        }
+        where_ctx w = {from->name, "entry", page.e, to->name};
+        rc = insert_entries(to, page.e, page.n, &w, added, err);
+        *read += page.n;
+        snprintf(after, sizeof after, "%lld", (long long)page.e[page.n - 1].id);
+        bool last = page.n < COPY_BATCH;
+        lp_reg_list_release(&page);
+        if (rc || last)
+            break;
+    }
+    if (!rc)
+        rc = to->ops->commit(to, err);
+    else
+        to->ops->rollback(to);
+    from->ops->rollback(from); /* only read: ending the snapshot */
+    if (rc)
+        *added = 0;
     return rc;
 }
 
