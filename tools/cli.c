@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -83,6 +84,74 @@ lp_report *lp_cli_report(const lp_cli_out *out, unsigned flags, const char *comm
     if (!r)
         lp_cli_error("out of memory");
     return r;
+}
+
+lp_report *lp_cli_report_to(const lp_cli_out *out, unsigned flags, const char *command, FILE *fp)
+{
+    lp_report_opts o = {.format = out->format, .fp = fp, .aux = stderr, .color = out->color,
+                        .flags = flags, .command = command};
+    lp_report *r = lp_report_open(&o);
+    if (!r)
+        lp_cli_error("out of memory");
+    return r;
+}
+
+FILE *lp_cli_atomic_open(lp_cli_atomic *a, const char *path)
+{
+    memset(a, 0, sizeof *a);
+    a->path = path;
+    const char *slash = strrchr(path, '/');
+    int dlen = slash ? (int)(slash - path + 1) : 0;
+    if (asprintf(&a->tmp, "%.*s.%s.XXXXXX", dlen, path, slash ? slash + 1 : path) < 0) {
+        a->tmp = NULL;
+        lp_cli_error("out of memory");
+        return NULL;
+    }
+    int fd = mkostemp(a->tmp, O_CLOEXEC);
+    if (fd < 0) {
+        lp_cli_error("cannot write '%s': %s", path, strerror(errno));
+        free(a->tmp);
+        a->tmp = NULL;
+        return NULL;
+    }
+    /* what a collector running as another user may read; mkostemp makes it 0600 */
+    fchmod(fd, 0644);
+    a->fp = fdopen(fd, "w");
+    if (!a->fp) {
+        close(fd);
+        lp_cli_atomic_abort(a);
+        lp_cli_error("out of memory");
+    }
+    return a->fp;
+}
+
+bool lp_cli_atomic_commit(lp_cli_atomic *a)
+{
+    bool ok = a->fp && fflush(a->fp) == 0 && !ferror(a->fp) && fsync(fileno(a->fp)) == 0;
+    if (a->fp && fclose(a->fp) != 0)
+        ok = false;
+    a->fp = NULL;
+    if (ok && rename(a->tmp, a->path) != 0)
+        ok = false;
+    if (!ok) {
+        lp_cli_error("cannot write '%s': %s", a->path, strerror(errno));
+        lp_cli_atomic_abort(a);
+        return false;
+    }
+    free(a->tmp);
+    a->tmp = NULL;
+    return true;
+}
+
+void lp_cli_atomic_abort(lp_cli_atomic *a)
+{
+    if (a->fp)
+        fclose(a->fp);
+    a->fp = NULL;
+    if (a->tmp)
+        unlink(a->tmp);
+    free(a->tmp);
+    a->tmp = NULL;
 }
 
 bool lp_cli_report_done(lp_report **r)

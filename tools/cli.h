@@ -42,6 +42,7 @@ int cmd_registry(int argc, char **argv);
 int cmd_deps(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_compat(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 /* ---- the exit-status table (cli.c) ---- */
 /* A library code: LP_OK 0, anything else 2 (an input that could not be read or is malformed). */
@@ -64,6 +65,20 @@ void lp_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 lp_report *lp_cli_report(const lp_cli_out *out, unsigned flags, const char *command);
 /* Close it; false (after an error line) when the output could not be written. */
 bool lp_cli_report_done(lp_report **r);
+
+/* A file written atomically (the textfile collector must never read half of one): a temporary
+ * file beside @p path (".NAME.XXXXXX", which the collector's *.prom glob skips), renamed over
+ * it by lp_cli_atomic_commit, removed by lp_cli_atomic_abort. NULL after an error line. */
+typedef struct lp_cli_atomic {
+    const char *path;
+    char *tmp;
+    FILE *fp;
+} lp_cli_atomic;
+FILE *lp_cli_atomic_open(lp_cli_atomic *a, const char *path);
+bool lp_cli_atomic_commit(lp_cli_atomic *a);
+void lp_cli_atomic_abort(lp_cli_atomic *a);
+/* lp_cli_report() writing to @p fp. */
+lp_report *lp_cli_report_to(const lp_cli_out *out, unsigned flags, const char *command, FILE *fp);
 
 /* Option callbacks: --pid PID (value: int *), a count (uint64_t *), a string list (lp_strs *). */
 bool lp_cli_parse_pid(void *value, intptr_t data, const char *arg, char *why, size_t n);

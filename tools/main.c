@@ -24,6 +24,7 @@ static const lp_cmd commands[] = {
     {"fingerprint", cmd_fingerprint, "build IDs and code hashes of a file, or of a process in memory"},
     {"verify", cmd_verify, "is the running process a trusted build? ok, rollback or fuse"},
     {"registry", cmd_registry, "the store of trusted fingerprints (SQLite or PostgreSQL)"},
+    {"exporter", cmd_exporter, "serve /metrics for every process on the node: probe readings and build facts"},
     {"help", cmd_help, "show help for a command"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

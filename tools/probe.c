@@ -87,6 +87,7 @@ int cmd_probe(int argc, char **argv)
     long interval = 0;
     lp_health_opts th = LP_HEALTH_DEFAULTS;
     lp_probe_source src = LP_PROBE_AUTO;
+    const char *output = NULL;
     const lp_opt opts[] = {
         {LP_OPT_CALLBACK, "pid", 0, &pid, "PID", "the process", lp_cli_parse_pid, 0, 0},
         {LP_OPT_STRING, "exe", 0, &exe, "NAME", "the one process whose executable (or comm) is NAME", NULL, 0, 0},
@@ -103,6 +104,8 @@ int cmd_probe(int argc, char **argv)
          (intptr_t) "max-orphan-sockets", 0},
         {LP_OPT_CALLBACK, "source", 0, &src, "S",
          "where sockets are read: auto (sock_diag, else /proc), sock_diag, proc", parse_source, 0, 0},
+        {LP_OPT_STRING, "output", 0, &output, "FILE",
+         "write the report to FILE atomically (a temporary file beside it, renamed\nover it): node_exporter's textfile collector never reads half a file", NULL, 0, 0},
         LP_OPT_OUTPUT(&out),
         LP_OPT_END_,
     };
@@ -155,10 +158,18 @@ int cmd_probe(int argc, char **argv)
     lp_proc_close(&proc);
     lp_doc_probe d = {p, gf, &h};
     int status = h.healthy ? LP_EXIT_OK : LP_EXIT_FINDING;
-    lp_report *r = lp_cli_report(&out, 0, NULL);
+    lp_cli_atomic file;
+    FILE *fp = output ? lp_cli_atomic_open(&file, output) : stdout;
+    lp_report *r = fp ? lp_cli_report_to(&out, 0, NULL, fp) : NULL;
     if (!r || !lp_report_write(r, LP_DOC_PROBE, &d) || !lp_cli_report_done(&r))
         status = LP_EXIT_USAGE;
     lp_report_close(&r);
+    if (output && fp) {
+        if (status == LP_EXIT_USAGE)
+            lp_cli_atomic_abort(&file);
+        else if (!lp_cli_atomic_commit(&file))
+            status = LP_EXIT_USAGE;
+    }
     lp_health_release(&h);
     lp_facts_free(&gf);
     lp_probe_free(&first);

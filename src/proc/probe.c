@@ -134,12 +134,6 @@ static int cmp_sock(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static sockent *find_sock(sockent *v, size_t n, uint64_t ino)
-{
-    sockent key = {.ino = ino};
-    return n ? bsearch(&key, v, n, sizeof *v, cmp_sock) : NULL;
-}
-
 /* The protocol of the socket behind fd entry `name` of the fd directory fdd (system.sockprotoname). */
 static uint8_t sock_kind(int fdd, const char *name)
 {
@@ -257,58 +251,46 @@ static void read_status(int dirfd, lp_probe *p)
     free(t);
 }
 
-/* TcpExt in /proc/PID/net/netstat: a names line, then a values line. */
-static void read_netstat(int dirfd, lp_probe *p)
+/* ------------------------------------------------------------------ */
+/* A network namespace's TCP and UDP tables, read once (nstab), then matched against the socket
+ * inodes of each process in it: the exporter reads a namespace once per scrape, however many
+ * processes share it. */
+
+static int cmp_nsent(const void *a, const void *b)
 {
-    int e = 0;
-    char *t = slurp_at(dirfd, "net/netstat", PROC_MAX, NULL, &e);
-    if (!t)
-        return;
-    char *names = strstr(t, "TcpExt:");
-    char *values = names ? strstr(names + 7, "TcpExt:") : NULL;
-    if (names && values) {
-        char *ne = strchr(names, '\n'), *ve = strchr(values, '\n');
-        if (ne)
-            *ne = '\0';
-        if (ve)
-            *ve = '\0';
-        char *sn = NULL, *sv = NULL;
-        char *n = strtok_r(names + 7, " ", &sn), *v = strtok_r(values + 7, " ", &sv);
-        while (n && v) {
-            if (strcmp(n, "ListenOverflows") == 0) {
-                p->listen_overflows = strtoull(v, NULL, 10);
-                p->have_netstat = true;
-            } else if (strcmp(n, "ListenDrops") == 0) {
-                p->listen_drops = strtoull(v, NULL, 10);
-            }
-            n = strtok_r(NULL, " ", &sn);
-            v = strtok_r(NULL, " ", &sv);
-        }
-    }
-    free(t);
+    uint64_t x = ((const lp_nsent *)a)->ino, y = ((const lp_nsent *)b)->ino;
+    return x < y ? -1 : x > y;
 }
 
-static bool add_listener(lp_probe *p, bool v6, const void *addr, uint16_t port, uint32_t q,
-                         uint32_t backlog, uint64_t ino)
+static bool tab_add(lp_nstab *t, uint64_t ino, bool udp, bool v6, uint8_t state, const void *addr,
+                    uint16_t port, uint32_t rq, uint32_t wq)
 {
-    lp_listener *nl = realloc(p->listeners, (p->n_listeners + 1) * sizeof *nl);
-    if (!nl)
-        return false;
-    p->listeners = nl;
-    lp_listener *l = &nl[p->n_listeners++];
-    memset(l, 0, sizeof *l);
-    l->ipv6 = v6;
-    inet_ntop(v6 ? AF_INET6 : AF_INET, addr, l->address, sizeof l->address);
-    l->port = port;
-    l->queue = q;
-    l->backlog = backlog;
-    l->inode = ino;
+    if (ino == 0)
+        return true; /* TIME_WAIT and request sockets: no inode, no owner */
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        lp_nsent *nv = realloc(t->v, cap * sizeof *nv);
+        if (!nv)
+            return false;
+        t->v = nv;
+        t->cap = cap;
+    }
+    lp_nsent *e = &t->v[t->n++];
+    memset(e, 0, sizeof *e);
+    e->ino = ino;
+    e->udp = udp;
+    e->v6 = v6;
+    e->state = state;
+    if (addr)
+        memcpy(e->addr, addr, v6 ? 16 : 4);
+    e->port = port;
+    e->rq = rq;
+    e->wq = wq;
     return true;
 }
 
-/* One NETLINK_SOCK_DIAG dump of TCP or UDP sockets of one family; false when it could not run. */
-static bool diag_dump(int nl, int family, int proto, lp_probe *p, sockent *socks, size_t n_socks,
-                      bool *oom)
+/* One NETLINK_SOCK_DIAG dump of TCP or UDP sockets of one family into t; false when it could not run. */
+static bool diag_dump(int nl, int family, int proto, lp_nstab *t, bool *oom)
 {
     struct {
         struct nlmsghdr nlh;
@@ -325,7 +307,8 @@ static bool diag_dump(int nl, int family, int proto, lp_probe *p, sockent *socks
     struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
     if (sendto(nl, &req, sizeof req, 0, (struct sockaddr *)&sa, sizeof sa) < 0)
         return false;
-    static _Alignas(struct nlmsghdr) char buf[32768];
+    /* per call, not static: the exporter's scrapes and a library user's threads may dump at once */
+    _Alignas(struct nlmsghdr) char buf[32768];
     size_t msgs = 0;
     for (;;) {
         ssize_t got = recv(nl, buf, sizeof buf, 0);
@@ -349,20 +332,8 @@ static bool diag_dump(int nl, int family, int proto, lp_probe *p, sockent *socks
             if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
                 continue;
             const struct inet_diag_msg *m = (const struct inet_diag_msg *)(buf + off + NLMSG_HDRLEN);
-            sockent *se = find_sock(socks, n_socks, m->idiag_inode);
-            if (!se)
-                continue;
-            se->seen = true;
-            if (proto == IPPROTO_UDP) {
-                p->udp_sockets++;
-                continue;
-            }
-            p->sockets++;
-            if (m->idiag_state < LP_TCP_NSTATES)
-                p->states[m->idiag_state]++;
-            if (m->idiag_state == 10 /* TCP_LISTEN */ &&
-                !add_listener(p, family == AF_INET6, m->id.idiag_src, ntohs(m->id.idiag_sport),
-                              m->idiag_rqueue, m->idiag_wqueue, m->idiag_inode)) {
+            if (!tab_add(t, m->idiag_inode, proto == IPPROTO_UDP, family == AF_INET6, m->idiag_state,
+                         m->id.idiag_src, ntohs(m->id.idiag_sport), m->idiag_rqueue, m->idiag_wqueue)) {
                 *oom = true;
                 return true;
             }
@@ -370,7 +341,7 @@ static bool diag_dump(int nl, int family, int proto, lp_probe *p, sockent *socks
     }
 }
 
-/* A netlink socket in the process's network namespace, or -1. */
+/* A netlink socket in the network namespace of the process at dirfd, or -1. */
 static int netlink_in_ns(int dirfd)
 {
     struct stat mine, theirs;
@@ -418,95 +389,172 @@ static void hex_addr(const char *hex, bool v6, unsigned char *out)
     }
 }
 
-/* /proc/PID/net/{tcp,udp}{,6}: the fallback (no backlog there). */
-static bool proc_tcp(int dirfd, const char *file, bool v6, bool udp, lp_probe *p, sockent *socks,
-                     size_t n_socks)
+/* /proc/PID/net/{tcp,udp}{,6} into t: the fallback (no backlog there). */
+static bool proc_tcp(int dirfd, const char *file, bool v6, bool udp, lp_nstab *t)
 {
     int e = 0;
-    char *t = slurp_at(dirfd, file, PROC_NET_MAX, NULL, &e);
-    if (!t)
+    char *text = slurp_at(dirfd, file, PROC_NET_MAX, NULL, &e);
+    if (!text)
         return e == ENOENT; /* no IPv6 in this kernel is fine */
     char *save = NULL;
-    strtok_r(t, "\n", &save); /* header */
+    strtok_r(text, "\n", &save); /* header */
     bool ok = true;
     for (char *line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         char local[40], remote[40];
-        unsigned st;
+        unsigned st, port;
         unsigned long txq, rxq;
         unsigned long long ino;
-        if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%*x %39[0-9A-Fa-f]:%*x %x %lx:%lx %*x:%*x %*x %*u %*u %llu",
-                   local, remote, &st, &txq, &rxq, &ino) != 6)
+        if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %39[0-9A-Fa-f]:%*x %x %lx:%lx %*x:%*x %*x %*u %*u %llu",
+                   local, &port, remote, &st, &txq, &rxq, &ino) != 7)
             continue;
-        sockent *se = find_sock(socks, n_socks, ino);
-        if (!se)
+        unsigned char a[16] = {0};
+        if (strlen(local) == (v6 ? 32u : 8u))
+            hex_addr(local, v6, a);
+        if (!tab_add(t, ino, udp, v6, (uint8_t)(st < 256 ? st : 0), a, (uint16_t)port, (uint32_t)rxq,
+                     0)) {
+            ok = false;
+            break;
+        }
+    }
+    free(text);
+    return ok;
+}
+
+/* TcpExt in /proc/PID/net/netstat: a names line, then a values line. */
+static void read_netstat(int dirfd, lp_nstab *t)
+{
+    int e = 0;
+    char *text = slurp_at(dirfd, "net/netstat", PROC_MAX, NULL, &e);
+    if (!text)
+        return;
+    char *names = strstr(text, "TcpExt:");
+    char *values = names ? strstr(names + 7, "TcpExt:") : NULL;
+    if (names && values) {
+        char *ne = strchr(names, '\n'), *ve = strchr(values, '\n');
+        if (ne)
+            *ne = '\0';
+        if (ve)
+            *ve = '\0';
+        char *sn = NULL, *sv = NULL;
+        char *n = strtok_r(names + 7, " ", &sn), *v = strtok_r(values + 7, " ", &sv);
+        while (n && v) {
+            if (strcmp(n, "ListenOverflows") == 0) {
+                t->listen_overflows = strtoull(v, NULL, 10);
+                t->have_netstat = true;
+            } else if (strcmp(n, "ListenDrops") == 0) {
+                t->listen_drops = strtoull(v, NULL, 10);
+            }
+            n = strtok_r(NULL, " ", &sn);
+            v = strtok_r(NULL, " ", &sv);
+        }
+    }
+    free(text);
+}
+
+void lp_nstab_free(lp_nstab **pt)
+{
+    if (!pt || !*pt)
+        return;
+    free((*pt)->v);
+    free(*pt);
+    *pt = NULL;
+}
+
+lp_code lp_nstab_read(int dirfd, int pid, lp_probe_source src, lp_nstab **out, lp_err *err)
+{
+    *out = NULL;
+    lp_nstab *t = calloc(1, sizeof *t);
+    if (!t)
+        return nomem(err);
+    struct stat st;
+    if (fstatat(dirfd, "ns/net", &st, 0) == 0) {
+        t->ns_ino = st.st_ino;
+        t->ns_dev = st.st_dev;
+    }
+    read_netstat(dirfd, t);
+    int nl = src == LP_PROBE_PROC ? -1 : netlink_in_ns(dirfd);
+    if (nl < 0 && src == LP_PROBE_SOCK_DIAG) {
+        lp_nstab_free(&t);
+        return lp_err_set(err, LP_ERR_IO,
+                          "process %d: cannot open a NETLINK_SOCK_DIAG socket in its network namespace",
+                          pid);
+    }
+    bool oom = false;
+    if (nl >= 0) {
+        bool ok = diag_dump(nl, AF_INET, IPPROTO_TCP, t, &oom) &&
+                  diag_dump(nl, AF_INET6, IPPROTO_TCP, t, &oom) &&
+                  diag_dump(nl, AF_INET, IPPROTO_UDP, t, &oom) &&
+                  diag_dump(nl, AF_INET6, IPPROTO_UDP, t, &oom);
+        close(nl);
+        if (oom) {
+            lp_nstab_free(&t);
+            return nomem(err);
+        }
+        if (ok) {
+            t->source = "sock_diag";
+            qsort(t->v, t->n, sizeof *t->v, cmp_nsent);
+            *out = t;
+            return LP_OK;
+        }
+        if (src == LP_PROBE_SOCK_DIAG) {
+            lp_nstab_free(&t);
+            return lp_err_set(err, LP_ERR_IO, "process %d: the sock_diag dump failed or timed out", pid);
+        }
+        t->n = 0; /* start over from /proc */
+    }
+    t->source = "proc";
+    errno = 0;
+    if (!proc_tcp(dirfd, "net/tcp", false, false, t) || !proc_tcp(dirfd, "net/tcp6", true, false, t) ||
+        !proc_tcp(dirfd, "net/udp", false, true, t) || !proc_tcp(dirfd, "net/udp6", true, true, t)) {
+        int e = errno ? errno : EIO;
+        lp_nstab_free(&t);
+        return sys_err(err, pid, "TCP sockets (/proc/PID/net/tcp)", e);
+    }
+    qsort(t->v, t->n, sizeof *t->v, cmp_nsent);
+    *out = t;
+    return LP_OK;
+}
+
+static bool add_listener(lp_probe *p, const lp_nsent *e)
+{
+    lp_listener *nl = realloc(p->listeners, (p->n_listeners + 1) * sizeof *nl);
+    if (!nl)
+        return false;
+    p->listeners = nl;
+    lp_listener *l = &nl[p->n_listeners++];
+    memset(l, 0, sizeof *l);
+    l->ipv6 = e->v6;
+    inet_ntop(e->v6 ? AF_INET6 : AF_INET, e->addr, l->address, sizeof l->address);
+    l->port = e->port;
+    l->queue = e->rq;
+    l->backlog = e->wq;
+    l->inode = e->ino;
+    return true;
+}
+
+/* The process's sockets (sorted by inode, each once) against its namespace's tables. */
+static lp_code match_sockets(lp_probe *p, sockent *socks, size_t n_socks, const lp_nstab *t, lp_err *err)
+{
+    p->tcp_source = t->source;
+    p->have_netstat = t->have_netstat;
+    p->listen_overflows = t->listen_overflows;
+    p->listen_drops = t->listen_drops;
+    for (size_t i = 0; i < n_socks; i++) {
+        lp_nsent key = {.ino = socks[i].ino};
+        const lp_nsent *e = t->n ? bsearch(&key, t->v, t->n, sizeof *t->v, cmp_nsent) : NULL;
+        if (!e)
             continue;
-        se->seen = true;
-        if (udp) {
+        socks[i].seen = true;
+        if (e->udp) {
             p->udp_sockets++;
             continue;
         }
         p->sockets++;
-        if (st < LP_TCP_NSTATES)
-            p->states[st]++;
-        if (st == 10) {
-            unsigned char a[16] = {0};
-            char *colon = strchr(line, ':');
-            unsigned port = 0;
-            if (colon) {
-                char *pc = strchr(colon + 1, ':');
-                if (pc)
-                    port = (unsigned)strtoul(pc + 1, NULL, 16);
-            }
-            hex_addr(local, v6, a);
-            if (!add_listener(p, v6, a, (uint16_t)port, (uint32_t)rxq, 0, ino)) {
-                ok = false;
-                break;
-            }
-        }
-    }
-    free(t);
-    return ok;
-}
-
-static lp_code read_sockets(int dirfd, int pid, lp_probe_source src, lp_probe *p, sockent *socks,
-                            size_t n_socks, lp_err *err)
-{
-    int nl = src == LP_PROBE_PROC ? -1 : netlink_in_ns(dirfd);
-    if (nl < 0 && src == LP_PROBE_SOCK_DIAG)
-        return lp_err_set(err, LP_ERR_IO,
-                          "process %d: cannot open a NETLINK_SOCK_DIAG socket in its network namespace",
-                          pid);
-    bool oom = false;
-    if (nl >= 0) {
-        bool ok = diag_dump(nl, AF_INET, IPPROTO_TCP, p, socks, n_socks, &oom) &&
-                  diag_dump(nl, AF_INET6, IPPROTO_TCP, p, socks, n_socks, &oom) &&
-                  diag_dump(nl, AF_INET, IPPROTO_UDP, p, socks, n_socks, &oom) &&
-                  diag_dump(nl, AF_INET6, IPPROTO_UDP, p, socks, n_socks, &oom);
-        close(nl);
-        if (oom)
+        if (e->state < LP_TCP_NSTATES)
+            p->states[e->state]++;
+        if (e->state == 10 /* TCP_LISTEN */ && !add_listener(p, e))
             return nomem(err);
-        if (ok) {
-            p->tcp_source = "sock_diag";
-            return LP_OK;
-        }
-        if (src == LP_PROBE_SOCK_DIAG)
-            return lp_err_set(err, LP_ERR_IO, "process %d: the sock_diag dump failed or timed out", pid);
-        /* start over from /proc */
-        p->sockets = 0;
-        p->udp_sockets = 0;
-        memset(p->states, 0, sizeof p->states);
-        free(p->listeners);
-        p->listeners = NULL;
-        p->n_listeners = 0;
-        for (size_t i = 0; i < n_socks; i++)
-            socks[i].seen = false;
     }
-    p->tcp_source = "proc";
-    if (!proc_tcp(dirfd, "net/tcp", false, false, p, socks, n_socks) ||
-        !proc_tcp(dirfd, "net/tcp6", true, false, p, socks, n_socks) ||
-        !proc_tcp(dirfd, "net/udp", false, true, p, socks, n_socks) ||
-        !proc_tcp(dirfd, "net/udp6", true, true, p, socks, n_socks))
-        return sys_err(err, pid, "TCP sockets (/proc/PID/net/tcp)", errno ? errno : EIO);
     return LP_OK;
 }
 
@@ -529,7 +577,13 @@ lp_code lp_probe_read_from(int pid, lp_probe_source src, lp_probe **out, lp_err 
 
 lp_code lp_probe_read_proc(lp_proc *proc, lp_probe_source src, lp_probe **out, lp_err *err)
 {
-    lp_code rc = lp_probe_read_dir(lp_proc_dirfd(proc), lp_proc_pid(proc), src, out, err);
+    return lp_probe_read_proc_ns(proc, src, NULL, out, err);
+}
+
+lp_code lp_probe_read_proc_ns(lp_proc *proc, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
+                              lp_err *err)
+{
+    lp_code rc = lp_probe_read_dir_ns(lp_proc_dirfd(proc), lp_proc_pid(proc), src, ns, out, err);
     if (rc)
         return rc;
     /* one process from the first read to the last, or no reading */
@@ -546,6 +600,12 @@ lp_code lp_probe_read_proc(lp_proc *proc, lp_probe_source src, lp_probe **out, l
 
 /* The readings of one /proc/PID directory (the fuzz harness gives a made-up one). */
 lp_code lp_probe_read_dir(int dirfd, int pid, lp_probe_source src, lp_probe **out, lp_err *err)
+{
+    return lp_probe_read_dir_ns(dirfd, pid, src, NULL, out, err);
+}
+
+lp_code lp_probe_read_dir_ns(int dirfd, int pid, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
+                             lp_err *err)
 {
     *out = NULL;
     lp_probe *p = calloc(1, sizeof *p);
@@ -564,8 +624,15 @@ lp_code lp_probe_read_dir(int dirfd, int pid, lp_probe_source src, lp_probe **ou
         }
         read_limits(dirfd, p);
         read_status(dirfd, p);
-        read_netstat(dirfd, p);
-        rc = read_sockets(dirfd, pid, src, p, socks, n_socks, err);
+        if (ns) {
+            rc = match_sockets(p, socks, n_socks, ns, err);
+        } else {
+            lp_nstab *t = NULL;
+            rc = lp_nstab_read(dirfd, pid, src, &t, err);
+            if (!rc)
+                rc = match_sockets(p, socks, n_socks, t, err);
+            lp_nstab_free(&t);
+        }
     }
     for (size_t i = 0; !rc && i < n_socks; i++) {
         if (socks[i].seen)

@@ -21,6 +21,41 @@ bool lp_proc_path_is(const char *shown, size_t n, const char *path);
 /* lp_probe_read_from() over an open /proc/PID directory (not closed). */
 lp_code lp_probe_read_dir(int dirfd, int pid, lp_probe_source src, lp_probe **out, lp_err *err);
 
+/* One socket of a network namespace's TCP or UDP tables (sock_diag or /proc/PID/net). */
+typedef struct lp_nsent {
+    uint64_t ino;
+    uint32_t rq, wq;         /* Recv-Q / Send-Q; of a listener: accept queue and backlog */
+    uint16_t port;           /* local */
+    uint8_t state;           /* kernel TCP state (UDP: as the kernel reports it) */
+    bool udp, v6;
+    unsigned char addr[16];  /* local, network order */
+} lp_nsent;
+
+/* A network namespace's TCP and UDP sockets (those with an inode, sorted by it) and its
+ * TcpExt counters, read once through one process in it and matched against each process's
+ * socket inodes (the exporter reads each namespace once per scrape). */
+typedef struct lp_nstab {
+    uint64_t ns_ino, ns_dev;    /* of /proc/PID/ns/net; 0 when it could not be read */
+    lp_nsent *v;
+    size_t n, cap;
+    const char *source;         /* "sock_diag" or "proc" */
+    bool have_netstat;
+    uint64_t listen_overflows, listen_drops;
+} lp_nstab;
+
+/* Read the tables of the namespace of the process at @p dirfd (sock_diag there, else its
+ * /proc/PID/net files, as @p src allows). */
+lp_code lp_nstab_read(int dirfd, int pid, lp_probe_source src, lp_nstab **out, lp_err *err);
+void lp_nstab_free(lp_nstab **t);
+
+/* lp_probe_read_dir() / lp_probe_read_proc() matching the process's sockets against @p ns (a table
+ * of its namespace) instead of reading the tables; @p ns NULL: read them. */
+lp_code lp_probe_read_dir_ns(int dirfd, int pid, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
+                             lp_err *err);
+struct lp_proc;
+lp_code lp_probe_read_proc_ns(struct lp_proc *proc, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
+                              lp_err *err);
+
 /* The load bias from a maps file @p f (see fingerprint.c): the mapping of file offset 0 of
  * the file with inode @p ino or path @p exe; @p seg_vaddr is that segment's address. */
 bool lp_maps_bias(FILE *f, uint64_t ino, const char *exe, uint64_t seg_vaddr, uint64_t *bias);

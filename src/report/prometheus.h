@@ -8,6 +8,7 @@
 #ifndef LP_REPORT_PROMETHEUS_H
 #define LP_REPORT_PROMETHEUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,9 @@ typedef struct lp_prom_label {
 
 /* "# HELP name help" and "# TYPE name type" (gauge, counter, ...). */
 void lp_prom_family(FILE *fp, const char *name, const char *type, const char *help);
+/* The same, OpenMetrics-aware when @p om: a counter's family without "_total", type "info" as
+ * OpenMetrics has it (in the text format: a gauge named ..._info). */
+void lp_prom_family_om(FILE *fp, bool om, const char *name, const char *type, const char *help);
 /* "name{l1="v1",...} value" */
 void lp_prom_sample(FILE *fp, const char *name, const lp_prom_label *labels, size_t n, uint64_t value);
 void lp_prom_sample_real(FILE *fp, const char *name, const lp_prom_label *labels, size_t n, double value);

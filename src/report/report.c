@@ -36,6 +36,7 @@ static const char *const commands[LP_DOC__COUNT] = {
     [LP_DOC_IMAGE_INFO] = "image info",
     [LP_DOC_IMAGE_LIST] = "image info",
     [LP_DOC_IMAGE_CAT] = "image cat",
+    [LP_DOC_EXPORTER] = "exporter",
 };
 
 static const lp_report_format *const formats[LP_OUT__COUNT] = {
@@ -45,6 +46,7 @@ static const lp_report_format *const formats[LP_OUT__COUNT] = {
     [LP_OUT_JUNIT] = &lp_report_junit,
     [LP_OUT_GITHUB] = &lp_report_github,
     [LP_OUT_PROMETHEUS] = &lp_report_prometheus,
+    [LP_OUT_OPENMETRICS] = &lp_report_openmetrics,
 };
 
 const char *lp_doc_command(lp_report *r, lp_doc_kind kind)

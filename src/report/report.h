@@ -26,6 +26,7 @@
 
 #include "linkproof/check.h"
 #include "linkproof/diff.h"
+#include "linkproof/exporter.h"
 #include "linkproof/facts.h"
 #include "linkproof/fingerprint.h"
 #include "linkproof/ld.h"
@@ -46,6 +47,7 @@ typedef enum lp_outfmt {
     LP_OUT_JUNIT,      /* check: JUnit XML */
     LP_OUT_GITHUB,     /* check: GitHub Actions workflow commands */
     LP_OUT_PROMETHEUS, /* probe: text exposition format */
+    LP_OUT_OPENMETRICS, /* probe, exporter: OpenMetrics 1.0 text (application/openmetrics-text) */
     LP_OUT__COUNT
 } lp_outfmt;
 
@@ -71,6 +73,7 @@ typedef enum lp_doc_kind {
     LP_DOC_IMAGE_INFO,      /* lp_image_meta */
     LP_DOC_IMAGE_LIST,      /* lp_image_list (image info of a file of several images) */
     LP_DOC_IMAGE_CAT,       /* lp_doc_image_cat (the bytes of a file, as they are) */
+    LP_DOC_EXPORTER,        /* lp_exporter_scrape (one scrape of the node) */
     LP_DOC__COUNT
 } lp_doc_kind;
 
