@@ -160,6 +160,12 @@ lp_httpd *lp_httpd_start(const lp_httpd_opts *o, char *why, size_t n)
         snprintf(why, n, "--listen '%s': expected HOST:PORT, [IPV6]:PORT or :PORT", a);
         return NULL;
     }
+    char *pend;
+    unsigned long pv = strtoul(colon + 1, &pend, 10);
+    if (*pend || colon[1] < '0' || colon[1] > '9' || pv > 65535) {
+        snprintf(why, n, "--listen '%s': the port must be a number from 0 to 65535", a);
+        return NULL;
+    }
     memcpy(host, h0, (size_t)(h1 - h0));
     host[h1 - h0] = '\0';
     snprintf(port, sizeof port, "%s", colon + 1);
