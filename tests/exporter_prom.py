@@ -374,6 +374,40 @@ def section_hostile():
         T.check(rc == 0, "SIGINT: exit 0", "exit %r, stderr %r" % (rc, getattr(ex, "err", "")))
 
 
+def section_caps():
+    """What docs/kubernetes.md says each capability is for, as root with a bounding set (setpriv):
+    all: sock_diag in another network namespace (backlog known); CAP_SYS_PTRACE alone: the
+    /proc/PID/net fallback (listener, no backlog); none: a root process with full capabilities
+    cannot be read (counted as unreadable, never a failed scrape)."""
+    if os.geteuid() != 0 or not all(shutil.which(x) for x in ("unshare", "ip", "setpriv")):
+        print("note: not root or no unshare/ip/setpriv: capability checks skipped")
+        return
+    if pc.run(["unshare", "-n", "true"])[0] != 0:
+        print("note: unshare -n fails here: capability checks skipped")
+        return
+    wrap = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+    with ps.Server("closewait", hosts=["127.0.0.1"], backlog=7, wrap=wrap) as s:
+        pid = str(s.pid)
+        for bound, want_source, want_backlog in ((None, "sock_diag", 7.0), ("-all,+sys_ptrace", "proc", None),
+                                                 ("-all", None, None)):
+            pre = ["setpriv", "--inh-caps=-all", "--bounding-set=" + bound, "--"] if bound else []
+            rc, out, err = pc.run(pre + [LP, "exporter", "--once"])
+            label = "caps %s" % (bound or "all")
+            T.check(rc == 0, label + ": exit 0", "exit %r %r" % (rc, err[:300]))
+            ss = parse(out)
+            info = [l for n, l, v in ss if n == "linkproof_process_info" and l.get("pid") == pid]
+            bl = [v for n, l, v in ss if n == "linkproof_tcp_listen_backlog" and l.get("pid") == pid]
+            lq = [v for n, l, v in ss if n == "linkproof_tcp_listen_queue" and l.get("pid") == pid]
+            unread = [v for n, l, v in ss if n == "linkproof_exporter_processes" and l.get("state") == "unreadable"]
+            if want_source:
+                T.check(info and info[0].get("source") == want_source, label + ": source " + want_source, "%r" % info)
+                T.check(len(lq) == 1, label + ": the listener", "%r" % lq)
+                T.check(bl == ([want_backlog] if want_backlog else []), label + ": backlog", "%r" % bl)
+            else:
+                T.check(not info and unread and unread[0] >= 1, label + ": unreadable, counted",
+                        "info %r, unreadable %r" % (info, unread))
+
+
 def section_usage():
     for args, what in ((["exporter"], "no --listen"), (["exporter", "--listen", "nonsense"], "bad address"),
                        (["exporter", "--listen", "127.0.0.1:99999"], "bad port"),
@@ -431,6 +465,7 @@ def main():
         section_usage()
         section_prometheus(tmp)
         section_cap()
+        section_caps()
         section_hostile()
         atomic = os.path.join(tmp, "atomic")
         os.mkdir(atomic)
