@@ -275,7 +275,7 @@ def section_prometheus(tmp):
 
 def section_cap():
     with ps.Server("closewait", hosts=["127.0.0.1", "::1"]) as s:
-        rc, out, err = pc.run([LP, "exporter", "--once", "--max-processes", "3"])
+        rc, out, err = pc.run([LP, "exporter", "--once", "--format", "prometheus", "--max-processes", "3"])
         T.check(rc == 0, "cap: exit 0", "exit %r %r" % (rc, err))
         ss = parse(out)
         pids = {l.get("pid") for n, l, v in ss if n == "linkproof_process_info"}
@@ -286,7 +286,7 @@ def section_cap():
                     proc.get(k, 0) for k in ("reported", "dropped", "unreadable", "vanished", "failed")),
                 "cap: the rest counted as dropped", "%r" % proc)
         T.check(all(float(v) == 3 for n, l, v in ss if n == "linkproof_exporter_max_processes"), "cap: the cap is shown", "")
-        rc, out, err = pc.run([LP, "exporter", "--once", "--exe", os.path.basename(os.path.realpath("/proc/%d/exe" % s.pid)),
+        rc, out, err = pc.run([LP, "exporter", "--once", "--format", "prometheus", "--exe", os.path.basename(os.path.realpath("/proc/%d/exe" % s.pid)),
                                "--max-listeners", "1"])
         ss = parse(out)
         mine = [(n, l) for n, l, v in ss if l.get("pid") == str(s.pid)]
@@ -295,7 +295,7 @@ def section_cap():
         dl = [float(v) for n, l, v in ss if n == "linkproof_exporter_dropped_listeners"]
         T.check(dl and dl[0] >= 1, "cap: dropped listeners counted", "%r" % dl)
         # the documented bound of series per process, over every process of a full scrape
-        rc, out, err = pc.run([LP, "exporter", "--once"])
+        rc, out, err = pc.run([LP, "exporter", "--once", "--format", "prometheus"])
         per = {}
         for n, l, v in parse(out):
             if "pid" in l:
@@ -306,10 +306,15 @@ def section_cap():
         T.check(len({l.get("netns") for n, l, v in parse(out) if n == "linkproof_netns_listen_drops_total"})
                 == len([1 for n, l, v in parse(out) if n == "linkproof_netns_listen_drops_total"]),
                 "namespace counters once per namespace", "")
-        rc, out, err = pc.run([LP, "exporter", "--once", "--exe", "no-such-exe-name"])
+        rc, out, err = pc.run([LP, "exporter", "--once", "--format", "prometheus", "--exe", "no-such-exe-name"])
         proc = {l["state"]: float(v) for n, l, v in parse(out) if n == "linkproof_exporter_processes"}
         T.check(rc == 0 and proc.get("selected") == 0 and "linkproof_process_info{" not in out,
                 "selection: no match, no process series", "%r" % proc)
+        # the text table: a row for the server, by pid, with its exe; the summary line
+        rc, out, err = pc.run([LP, "exporter", "--once", "--exe", os.path.basename(os.path.realpath("/proc/%d/exe" % s.pid))])
+        rows = [l.split() for l in pc.lines_of(out)]
+        T.check(rc == 0 and rows and rows[0][:2] == ["PID", "EXE"] and any(r[0] == str(s.pid) for r in rows[1:-1])
+                and "processes read of" in out.split("\n")[-2], "text: a table and a summary", out[-500:])
 
 
 HOSTILE = [
@@ -391,7 +396,7 @@ def section_caps():
         for bound, want_source, want_backlog in ((None, "sock_diag", 7.0), ("-all,+sys_ptrace", "proc", None),
                                                  ("-all", None, None)):
             pre = ["setpriv", "--inh-caps=-all", "--bounding-set=" + bound, "--"] if bound else []
-            rc, out, err = pc.run(pre + [LP, "exporter", "--once"])
+            rc, out, err = pc.run(pre + [LP, "exporter", "--once", "--format", "prometheus"])
             label = "caps %s" % (bound or "all")
             T.check(rc == 0, label + ": exit 0", "exit %r %r" % (rc, err[:300]))
             ss = parse(out)
@@ -449,7 +454,7 @@ def section_atomic(tmp):
                                os.path.join(tmp, "no-such-dir", "x.prom")])
         T.check(rc == 2 and "cannot write" in err, "probe --output: unwritable", "%r %r" % (rc, err))
         epath = os.path.join(tmp, "node.prom")
-        rc, out, err = pc.run([LP, "exporter", "--once", "--output", epath, "--exe", "no-such-exe-name"])
+        rc, out, err = pc.run([LP, "exporter", "--once", "--format", "prometheus", "--output", epath, "--exe", "no-such-exe-name"])
         T.check(rc == 0 and out == "" and os.path.exists(epath), "exporter --once --output", "%r %r" % (rc, err))
         T.check(sorted(os.listdir(tmp)) == ["node.prom", "probe.prom"], "exporter --output: no temporary file",
                 "%r" % os.listdir(tmp))

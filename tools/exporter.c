@@ -18,7 +18,7 @@
 static const lp_cmd_doc doc = {
     .name = "exporter",
     .usage = {"exporter --listen ADDR [selection] [options]",
-              "exporter --once [--output FILE] [--format prometheus|openmetrics] [selection] [options]"},
+              "exporter --once [--format prometheus|openmetrics [--output FILE]] [selection] [options]"},
     .about =
         "One process per node serving Prometheus metrics at /metrics for every process on it, or\n"
         "those selected: the probe readings (open fds against the soft limit, TCP sockets by state,\n"
@@ -85,7 +85,7 @@ static bool parse_count_size(void *value, intptr_t data, const char *s, char *wh
 
 int cmd_exporter(int argc, char **argv)
 {
-    lp_cli_out out = {LP_OUT_PROMETHEUS, LP_COLOR_NEVER};
+    lp_cli_out out = LP_CLI_OUT_DEFAULT;
     const char *listen = NULL, *output = NULL, *regpath = NULL;
     bool once = false;
     lp_strs exes = {0};
@@ -93,10 +93,12 @@ int cmd_exporter(int argc, char **argv)
     const lp_opt opts[] = {
         {LP_OPT_STRING, "listen", 0, &listen, "ADDR",
          "serve HTTP on ADDR: HOST:PORT, [IPV6]:PORT or :PORT (every IPv4 address);\nnumeric only", NULL, 0, 0},
-        {LP_OPT_BOOL, "once", 0, &once, NULL, "one scrape to stdout (or --output), then exit", NULL, 0, 0},
+        {LP_OPT_BOOL, "once", 0, &once, NULL,
+         "one scrape to stdout (or --output), then exit: a table of the processes,\nor the metrics with --format", NULL, 0, 0},
         {LP_OPT_STRING, "output", 0, &output, "FILE",
          "with --once: write FILE atomically (a temporary file renamed over it),\nfor node_exporter's textfile collector", NULL, 0, 0},
         {LP_OPT_FORMAT, "format", 0, &out, "FORMAT", NULL, NULL, 0, 0},
+        {LP_OPT_COLOR, "color", 0, &out, "WHEN", NULL, NULL, 0, LP_OPTF_HIDDEN},
         {LP_OPT_GROUP, NULL, 0, NULL, NULL, "selection (default: every process):", NULL, 0, 0},
         {LP_OPT_CALLBACK, "exe", 0, &exes, "NAME",
          "processes whose executable's base name (or comm) is NAME; repeatable", lp_cli_parse_append, 0, 0},
@@ -145,8 +147,6 @@ int cmd_exporter(int argc, char **argv)
         lp_cli_error("exporter: --output goes with --once");
         goto done;
     }
-    if (out.format == LP_OUT_TEXT)
-        out.format = LP_OUT_PROMETHEUS;
     eo.exe_names = exes.v;
     eo.n_exe_names = exes.n;
     if (regpath) {

@@ -59,6 +59,7 @@ bool lp_text_image_ls(lp_report *r, const void *doc);
 bool lp_text_image_info(lp_report *r, const void *doc);
 bool lp_text_image_list(lp_report *r, const void *doc);
 bool lp_text_probe(lp_report *r, const void *doc);
+bool lp_text_exporter(lp_report *r, const void *doc);
 bool lp_text_fingerprint(lp_report *r, const void *doc);
 bool lp_text_fingerprint_pid(lp_report *r, const void *doc);
 bool lp_text_verify(lp_report *r, const void *doc);

@@ -69,6 +69,7 @@ const lp_report_format lp_report_text = {
         [LP_DOC_CHECK] = {.write = lp_text_check},
         [LP_DOC_DIFF] = {.write = lp_text_diff},
         [LP_DOC_PROBE] = {.write = lp_text_probe},
+        [LP_DOC_EXPORTER] = {.write = lp_text_exporter},
         [LP_DOC_FINGERPRINT] = {.write = lp_text_fingerprint},
         [LP_DOC_FINGERPRINT_PID] = {.write = lp_text_fingerprint_pid},
         [LP_DOC_VERIFY] = {.write = lp_text_verify},

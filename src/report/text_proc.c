@@ -242,3 +242,35 @@ bool lp_text_registry_change(lp_report *r, const void *doc)
     fputc('\n', fp);
     return true;
 }
+
+/* exporter --once: one row per process read, then what the scrape left out. */
+bool lp_text_exporter(lp_report *r, const void *doc)
+{
+    const lp_exporter_scrape *s = doc;
+    FILE *fp = r->o.fp;
+    fprintf(fp, "%-8s %-20s %-12s %7s %6s %7s %7s  %s\n", "PID", "EXE", "CONTAINER", "FDS", "ESTAB",
+            "CL_WAIT", "ORPHANS", "STATUS");
+    for (size_t i = 0; i < s->n_procs; i++) {
+        const lp_exporter_proc *p = &s->procs[i];
+        fprintf(fp, "%-8d ", p->pid);
+        char exe[21], ctr[13];
+        /* cut to the column: a container id to its usual 12 digits */
+        snprintf(exe, sizeof exe, "%.20s", p->exe);
+        snprintf(ctr, sizeof ctr, "%.12s", p->container[0] ? p->container : "-");
+        lp_put_safe(fp, exe);
+        fprintf(fp, "%*s %-12s %7llu %6llu %7llu %7llu  ", (int)(20 - strlen(exe)), "", ctr,
+                (unsigned long long)p->probe->fds, (unsigned long long)p->probe->states[1],
+                (unsigned long long)p->probe->states[LP_TCP_CLOSE_WAIT],
+                (unsigned long long)(p->probe->orphan_tcp + p->probe->orphan_udp));
+        if (p->health.healthy)
+            fputs("healthy", fp);
+        for (size_t k = 0; k < p->health.n_reasons; k++)
+            fprintf(fp, "%s%s", k ? "," : "", p->health.reasons[k].id);
+        fputc('\n', fp);
+    }
+    fprintf(fp, "%zu processes read of %zu selected (%zu seen); dropped %zu (--max-processes %zu), "
+                "unreadable %zu, vanished %zu, failed %zu; %zu network namespaces; %.0f ms\n",
+            s->n_procs, s->selected, s->seen, s->dropped_processes, s->max_processes, s->unreadable,
+            s->vanished, s->failed, s->n_netns, s->seconds * 1000);
+    return !ferror(fp);
+}
