@@ -361,13 +361,15 @@ static bool visit(void *ctx, lp_proc *proc)
         free(exe);
         return true; /* a kernel thread, or exited: no executable, no sockets of its own */
     }
-    char comm[64];
-    read_comm(dirfd, comm, sizeof comm);
+    char comm[64] = "";
     const char *base = NULL;
     if (exe_ok && exe) {
         base = strrchr(exe, '/');
         base = base ? base + 1 : exe;
     }
+    /* comm only when the executable's name cannot be read, or a name filter may need it */
+    if (!base || o->n_exe_names)
+        read_comm(dirfd, comm, sizeof comm);
     char container[65];
     bool sel = name_selected(o, base, comm) && read_cgroup(dirfd, o->cgroup, container) &&
                (!o->container || strncmp(container, o->container, strlen(o->container)) == 0);

@@ -121,11 +121,12 @@ static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int 
 }
 
 /* One socket of the process: its inode, what protocol the kernel says it is, whether a table lists it. */
-enum { SK_OTHER = 0, SK_TCP, SK_UDP, SK_UNKNOWN };
+enum { SK_OTHER = 0, SK_TCP, SK_UDP, SK_UNKNOWN, SK_PENDING };
 typedef struct sockent {
     uint64_t ino;
     uint8_t kind;
     bool seen;
+    int fd;      /* one fd that refers to it (its protocol is read only when no table lists it) */
 } sockent;
 
 static int cmp_sock(const void *a, const void *b)
@@ -192,26 +193,44 @@ static lp_code read_fds(int dirfd, int pid, lp_probe *p, sockent **socks, size_t
             }
             *socks = nv;
         }
-        (*socks)[(*n_socks)++] = (sockent){ino, sock_kind(fdd, de->d_name), false};
+        /* the protocol (a getxattr) only for a socket no table lists: see classify_unseen */
+        (*socks)[(*n_socks)++] = (sockent){ino, SK_PENDING, false, atoi(de->d_name)};
     }
     if (!rc && errno && !de)
         rc = sys_err(err, pid, "file descriptors (/proc/PID/fd)", errno);
     closedir(d);
     if (!rc && *n_socks) {
         qsort(*socks, *n_socks, sizeof **socks, cmp_sock);
-        /* a socket behind several fds (dup) once; a kind read from any of them */
+        /* a socket behind several fds (dup) once */
         size_t w = 0;
         for (size_t i = 0; i < *n_socks; i++) {
-            if (w && (*socks)[w - 1].ino == (*socks)[i].ino) {
-                if ((*socks)[w - 1].kind == SK_UNKNOWN)
-                    (*socks)[w - 1].kind = (*socks)[i].kind;
+            if (w && (*socks)[w - 1].ino == (*socks)[i].ino)
                 continue;
-            }
             (*socks)[w++] = (*socks)[i];
         }
         *n_socks = w;
     }
     return rc;
+}
+
+/* The protocol of each socket no table listed (a candidate orphan): the others are TCP or UDP
+ * by the table that listed them, so a process with many live sockets costs no getxattr each. */
+static void classify_unseen(int dirfd, sockent *socks, size_t n)
+{
+    int fdd = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (socks[i].seen || socks[i].kind != SK_PENDING)
+            continue;
+        if (fdd < 0 && (fdd = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+            socks[i].kind = SK_UNKNOWN;
+            continue;
+        }
+        char name[16];
+        snprintf(name, sizeof name, "%d", socks[i].fd);
+        socks[i].kind = sock_kind(fdd, name);
+    }
+    if (fdd >= 0)
+        close(fdd);
 }
 
 static void read_limits(int dirfd, lp_probe *p)
@@ -634,6 +653,8 @@ lp_code lp_probe_read_dir_ns(int dirfd, int pid, lp_probe_source src, const lp_n
             lp_nstab_free(&t);
         }
     }
+    if (!rc)
+        classify_unseen(dirfd, socks, n_socks);
     for (size_t i = 0; !rc && i < n_socks; i++) {
         if (socks[i].seen)
             continue;
