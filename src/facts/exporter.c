@@ -411,7 +411,8 @@ static bool visit(void *ctx, lp_proc *proc)
     const lp_nstab *tab = table_for(c, proc, &own);
     lp_err_clear(&err);
     lp_code rc = lp_probe_read_proc_ns(proc, o->source, tab, &p->probe, &err);
-    lp_nstab_free(&own);
+    uint64_t ns_ino = tab ? tab->ns_ino : 0;
+    lp_nstab_free(&own); /* tab is own when the namespace was not shared */
     if (rc == LP_OK)
         rc = lp_probe_judge(NULL, p->probe, &o->health, &p->health, &err);
     if (rc != LP_OK) {
@@ -420,8 +421,7 @@ static bool visit(void *ctx, lp_proc *proc)
         count_error(s, &err);
         return true;
     }
-    if (tab)
-        p->netns = tab->ns_ino;
+    p->netns = ns_ino;
     if (p->probe->n_listeners > o->max_listeners) {
         p->dropped_listeners = p->probe->n_listeners - o->max_listeners;
         s->dropped_listeners += p->dropped_listeners;
