@@ -128,6 +128,13 @@ LP_API void lp_exporter_scrape_release(lp_exporter_scrape *s);
 /** The container id in a cgroup path (the last run of 64 hex digits), or false. */
 LP_API bool lp_cgroup_container_id(const char *path, char id[65]);
 
+/**
+ * A /proc/PID/cgroup text (NUL-terminated): whether any line's path starts
+ * with @p prefix (NULL: true), and in @p id the container id of the first
+ * path that has one ("" when none).
+ */
+LP_API bool lp_cgroup_parse(const char *text, const char *prefix, char id[65]);
+
 #ifdef __cplusplus
 }
 #endif

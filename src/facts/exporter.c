@@ -121,6 +121,34 @@ bool lp_cgroup_container_id(const char *path, char id[65])
     return found;
 }
 
+bool lp_cgroup_parse(const char *text, const char *prefix, char id[65])
+{
+    id[0] = '\0';
+    bool match = prefix == NULL;
+    size_t plen = prefix ? strlen(prefix) : 0;
+    char path[CGROUP_MAX + 1];
+    for (const char *line = text; *line;) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        /* hierarchy-ID:controller-list:cgroup-path (the path may hold ':') */
+        const char *c1 = memchr(line, ':', len);
+        const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+        if (c2) {
+            size_t plen2 = len - (size_t)(c2 + 1 - line);
+            if (plen2 > CGROUP_MAX)
+                plen2 = CGROUP_MAX;
+            memcpy(path, c2 + 1, plen2);
+            path[plen2] = '\0';
+            if (prefix && strncmp(path, prefix, plen) == 0)
+                match = true;
+            if (!id[0])
+                lp_cgroup_container_id(path, id);
+        }
+        line += len + (eol != NULL);
+    }
+    return match;
+}
+
 /* /proc/PID/cgroup: whether a path starts with prefix (NULL: yes), and the container id. */
 static bool read_cgroup(int dirfd, const char *prefix, char id[65])
 {
@@ -140,21 +168,7 @@ static bool read_cgroup(int dirfd, const char *prefix, char id[65])
     }
     close(fd);
     buf[n] = '\0';
-    bool match = prefix == NULL;
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        /* hierarchy-ID:controller-list:cgroup-path */
-        char *c1 = strchr(line, ':');
-        char *path = c1 ? strchr(c1 + 1, ':') : NULL;
-        if (!path)
-            continue;
-        path++;
-        if (prefix && strncmp(path, prefix, strlen(prefix)) == 0)
-            match = true;
-        if (!id[0])
-            lp_cgroup_container_id(path, id);
-    }
-    return match;
+    return lp_cgroup_parse(buf, prefix, id);
 }
 
 static void read_comm(int dirfd, char *out, size_t n)
