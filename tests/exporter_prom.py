@@ -379,6 +379,27 @@ def section_hostile():
         T.check(rc == 0, "SIGINT: exit 0", "exit %r, stderr %r" % (rc, getattr(ex, "err", "")))
 
 
+def section_hostile_names(tmp):
+    """An executable named with any bytes (invalid UTF-8, a quote, a backslash, a newline) is a
+    label value: escaped, and invalid UTF-8 replaced, so the exposition stays valid."""
+    name = b'sl\xffe"p\\x\ny\xe2\x82'
+    path = os.path.join(os.fsencode(tmp), name)
+    shutil.copy(shutil.which("sleep"), path)
+    p = subprocess.Popen([path, "30"])
+    try:
+        time.sleep(0.3)
+        rc, out, err = pc.run([LP, "exporter", "--once", "--format", "prometheus", "--exe", os.fsdecode(name)])
+        T.check(rc == 0, "hostile exe name: exit 0", "%r %r" % (rc, err[:300]))
+        line = [l for l in out.split("\n") if l.startswith('linkproof_process_info{pid="%d"' % p.pid)]
+        T.check(len(line) == 1 and 'exe="sl\ufffde\\"p\\\\x\\ny\ufffd\ufffd"' in line[0], "hostile exe name: escaped label",
+                "%r" % line)
+        prc, pout = promtool(out)
+        T.check(prc == 0, "hostile exe name: promtool", pout[:500])
+    finally:
+        p.kill()
+        p.wait()
+
+
 def section_caps():
     """What docs/kubernetes.md says each capability is for, as root with a bounding set (setpriv):
     all: sock_diag in another network namespace (backlog known); CAP_SYS_PTRACE alone: the
@@ -471,6 +492,7 @@ def main():
         section_prometheus(tmp)
         section_cap()
         section_caps()
+        section_hostile_names(tmp)
         section_hostile()
         atomic = os.path.join(tmp, "atomic")
         os.mkdir(atomic)

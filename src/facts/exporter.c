@@ -366,18 +366,24 @@ static bool visit(void *ctx, lp_proc *proc)
     const lp_exporter_opts *o = &e->o;
     int dirfd = lp_proc_dirfd(proc);
     s->seen++;
-    char *exe = NULL;
-    lp_exe_state est;
+    /* the executable's name: its link, as the kernel shows it; not lp_proc_exe(), whose stat of
+     * the path would look in this process's mount namespace, not the container's */
+    char exe[4096];
     lp_err err;
     lp_err_clear(&err);
-    bool exe_ok = lp_proc_exe(proc, &exe, &est, NULL, &err) == LP_OK;
-    if (!exe_ok && err.sys_errno == ENOENT) {
-        free(exe);
+    ssize_t k = readlinkat(dirfd, "exe", exe, sizeof exe - 1);
+    if (k < 0 && errno == ENOENT)
         return true; /* a kernel thread, or exited: no executable, no sockets of its own */
+    bool exe_ok = k > 0;
+    if (exe_ok) {
+        exe[k] = '\0';
+        static const char deleted[] = " (deleted)";
+        if ((size_t)k > sizeof deleted - 1 && strcmp(exe + k - (sizeof deleted - 1), deleted) == 0)
+            exe[k - (sizeof deleted - 1)] = '\0';
     }
     char comm[64] = "";
     const char *base = NULL;
-    if (exe_ok && exe) {
+    if (exe_ok) {
         base = strrchr(exe, '/');
         base = base ? base + 1 : exe;
     }
@@ -392,14 +398,11 @@ static bool visit(void *ctx, lp_proc *proc)
         b = build_of(e, proc);
         sel = b->is_go;
     }
-    if (!sel) {
-        free(exe);
+    if (!sel)
         return true;
-    }
     s->selected++;
     if (s->n_procs >= o->max_processes) {
         s->dropped_processes++;
-        free(exe);
         return true;
     }
     if (s->n_procs == c->cap_procs) {
@@ -409,7 +412,6 @@ static bool visit(void *ctx, lp_proc *proc)
         lp_exporter_proc *nv = realloc(s->procs, cap * sizeof *nv);
         if (!nv) {
             c->oom = true;
-            free(exe);
             return false;
         }
         s->procs = nv;
@@ -418,8 +420,7 @@ static bool visit(void *ctx, lp_proc *proc)
     lp_exporter_proc *p = &s->procs[s->n_procs];
     memset(p, 0, sizeof *p);
     p->pid = lp_proc_pid(proc);
-    snprintf(p->exe, sizeof p->exe, "%s", base ? base : comm);
-    free(exe);
+    snprintf(p->exe, sizeof p->exe, "%.63s", base ? base : comm); /* a label: cut long names */
     snprintf(p->container, sizeof p->container, "%s", container);
     lp_nstab *own = NULL;
     const lp_nstab *tab = table_for(c, proc, &own);

@@ -24,17 +24,53 @@
 #include "report/prometheus.h"
 #include "report/report_internal.h"
 
+/* The length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned c = s[0];
+    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || (n == 2 && c < 0xC2) || (n == 4 && c > 0xF4))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if (n == 3) {
+        unsigned cp = (c & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 | (s[2] & 0x3Fu);
+        if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+    }
+    if (n == 4) {
+        unsigned cp = (c & 0x07u) << 18 | (s[1] & 0x3Fu) << 12;
+        if (cp < 0x10000 || cp > 0x10FFFF)
+            return 0;
+    }
+    return n;
+}
+
+/* Label values and HELP must be UTF-8 (a scraper rejects the whole exposition otherwise): an
+ * executable's name is any bytes, so a byte that starts no valid sequence becomes U+FFFD. */
 static void esc(FILE *fp, const char *s, bool quote)
 {
-    for (; s && *s; s++) {
-        if (*s == '\\')
+    const unsigned char *u = (const unsigned char *)s;
+    while (u && *u) {
+        if (*u == '\\')
             fputs("\\\\", fp);
-        else if (*s == '\n')
+        else if (*u == '\n')
             fputs("\\n", fp);
-        else if (*s == '"' && quote)
+        else if (*u == '"' && quote)
             fputs("\\\"", fp);
-        else
-            fputc(*s, fp);
+        else {
+            size_t n = utf8_len(u);
+            if (n == 0) {
+                fputs("\xef\xbf\xbd", fp);
+                u++;
+            } else {
+                fwrite(u, 1, n, fp);
+                u += n;
+            }
+            continue;
+        }
+        u++;
     }
 }
 
