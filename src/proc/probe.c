@@ -6,8 +6,11 @@
  * identity checked after the reads (proc.c), matching socket inodes, the
  * NETLINK_SOCK_DIAG dumps (TCP and UDP) in the process's network namespace,
  * and what an orphaned socket is: a socket the kernel names TCP or UDP
- * (the system.sockprotoname attribute of the fd's socket) whose inode is in
- * none of those tables, counted once however many fds refer to it.
+ * (the system.sockprotoname attribute of the fd's socket, read only for
+ * sockets no table lists) whose inode is in none of those tables, counted
+ * once however many fds refer to it. A namespace's tables are read into one
+ * lp_nstab (sorted by inode) and each process's socket inodes looked up in
+ * it, so the exporter reads a namespace once for all its processes.
  *
  * Invariants: every /proc file is read with one bounded read (PROC_MAX);
  * the fd walk stops at LP_PROBE_MAX_FDS; the netlink socket has a receive
