@@ -325,7 +325,8 @@ static bool diag_dump(int nl, int family, int proto, lp_nstab *t, bool *oom)
     req.nlh.nlmsg_seq = (uint32_t)family;
     req.r.sdiag_family = (uint8_t)family;
     req.r.sdiag_protocol = (uint8_t)proto;
-    req.r.idiag_states = ~0u;
+    /* not TIME_WAIT (6) nor NEW_SYN_RECV (12): they have no inode, so no process owns them */
+    req.r.idiag_states = ~((1u << 6) | (1u << 12));
     struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
     if (sendto(nl, &req, sizeof req, 0, (struct sockaddr *)&sa, sizeof sa) < 0)
         return false;
