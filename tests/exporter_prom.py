@@ -400,6 +400,74 @@ def section_hostile_names(tmp):
         p.wait()
 
 
+GO_PROG = """package main
+
+import (
+	"net"
+	"time"
+)
+
+var version = "dev"
+
+func main() {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err == nil {
+		defer l.Close()
+	}
+	_ = version
+	time.Sleep(60 * time.Second)
+}
+"""
+
+
+def section_go(tmp):
+    """A Go process: its build facts as `go version -m` and the ELF show them, and with
+    --registry the verify decision: ok for a registered build, fuse for an unknown one."""
+    go = shutil.which("go")
+    if not go:
+        print("note: no go: build facts and verify decision not checked")
+        return
+    src = os.path.join(tmp, "gosrc")
+    os.mkdir(src)
+    with open(os.path.join(src, "main.go"), "w") as f:
+        f.write(GO_PROG)
+    with open(os.path.join(src, "go.mod"), "w") as f:
+        f.write("module example.com/lpexp\n\ngo 1.19\n")
+    env = dict(os.environ, CGO_ENABLED="0", GOFLAGS="-mod=mod", GOCACHE=os.environ.get("GOCACHE", os.path.join(tmp, "gocache")))
+    known, unknown = os.path.join(tmp, "lpexp-known"), os.path.join(tmp, "lpexp-unknown")
+    for out, ver in ((known, "1.0"), (unknown, "2.0")):
+        p = subprocess.run([go, "build", "-o", out, "-ldflags", "-X main.version=" + ver], cwd=src, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=300)
+        if not T.check(p.returncode == 0, "go build " + os.path.basename(out), p.stdout.decode()[-500:]):
+            return
+    reg = os.path.join(tmp, "registry.db")
+    rc, out, err = pc.run([LP, "registry", "--registry", reg, "add", "--label", "v1", known])
+    T.check(rc == 0, "registry add", "%r %r" % (rc, err))
+    procs = [subprocess.Popen([b]) for b in (known, unknown)]
+    try:
+        time.sleep(0.5)
+        rc, out, err = pc.run([LP, "exporter", "--once", "--format", "prometheus", "--go-only",
+                               "--exe", "lpexp-known", "--exe", "lpexp-unknown", "--registry", reg])
+        T.check(rc == 0, "go: exit 0", "%r %r" % (rc, err[:300]))
+        ss = parse(out)
+        gv = subprocess.run([go, "version", known], stdout=subprocess.PIPE).stdout.decode().split()
+        want_ver = gv[-1] if gv else None
+        for p_, want in zip(procs, ("ok", "fuse")):
+            pid = str(p_.pid)
+            bi = [l for n, l, v in ss if n == "linkproof_build_info" and l.get("pid") == pid]
+            T.check(bi and bi[0].get("go_version") == want_ver and bi[0].get("linkage") == "static"
+                    and bi[0].get("go_build_id"), "go: build_info of %s" % want,
+                    "%r, want go_version %r (go version), static (CGO_ENABLED=0)" % (bi, want_ver))
+            vd = [l.get("decision") for n, l, v in ss if n == "linkproof_verify_decision" and l.get("pid") == pid]
+            T.check(vd == [want], "go: verify decision %s" % want, "%r" % vd)
+        T.check(not [1 for n, l, v in ss if n == "linkproof_process_info" and l.get("exe") not in
+                     ("lpexp-known", "lpexp-unknown")], "go: --go-only --exe selects only them", "")
+    finally:
+        for p_ in procs:
+            p_.kill()
+            p_.wait()
+
+
 def section_caps():
     """What docs/kubernetes.md says each capability is for, as root with a bounding set (setpriv):
     all: sock_diag in another network namespace (backlog known); CAP_SYS_PTRACE alone: the
@@ -493,6 +561,7 @@ def main():
         section_cap()
         section_caps()
         section_hostile_names(tmp)
+        section_go(tmp)
         section_hostile()
         atomic = os.path.join(tmp, "atomic")
         os.mkdir(atomic)
