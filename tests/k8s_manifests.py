@@ -116,6 +116,9 @@ def check_daemonset(ds):
         hg = get(c, probe, "httpGet") or {}
         T.check(hg.get("path") == "/healthz" and hg.get("port") in (pname, port), name + ": %s on /healthz" % probe,
                 "%r" % hg)
+        # one request at a time: /healthz may wait for a scrape (seconds on a busy node)
+        T.check((get(c, probe, "timeoutSeconds") or 1) >= 5, name + ": %s waits for a scrape" % probe,
+                "timeoutSeconds %r" % get(c, probe, "timeoutSeconds"))
     T.check(get(c, "resources", "limits", "memory") is not None, name + ": a memory limit", "")
     # the arguments, run: the real exporter on a loopback port
     lp_port = free_port()

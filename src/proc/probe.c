@@ -640,7 +640,8 @@ lp_code lp_probe_read_dir_ns(int dirfd, int pid, lp_probe_source src, const lp_n
     lp_code rc = read_fds(dirfd, pid, p, &socks, &n_socks, err);
     if (!rc) {
         char exe[4096];
-        ssize_t k = readlinkat(dirfd, "exe", exe, sizeof exe - 1);
+        /* with a namespace table (the exporter), the caller has the executable's name already */
+        ssize_t k = ns ? 0 : readlinkat(dirfd, "exe", exe, sizeof exe - 1);
         if (k > 0) {
             exe[k] = '\0';
             p->exe = strdup(exe);

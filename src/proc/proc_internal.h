@@ -49,7 +49,8 @@ lp_code lp_nstab_read(int dirfd, int pid, lp_probe_source src, lp_nstab **out, l
 void lp_nstab_free(lp_nstab **t);
 
 /* lp_probe_read_dir() / lp_probe_read_proc() matching the process's sockets against @p ns (a table
- * of its namespace) instead of reading the tables; @p ns NULL: read them. */
+ * of its namespace) instead of reading the tables; @p ns NULL: read them. With @p ns, exe is left
+ * NULL: the caller (the exporter) names the executable itself. */
 lp_code lp_probe_read_dir_ns(int dirfd, int pid, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
                              lp_err *err);
 struct lp_proc;
