@@ -92,10 +92,12 @@ t1=$(cpu_ticks)
 cpu_ms=$(python3 -c "import os,sys; print('%.1f' % ((int(sys.argv[2]) - int(sys.argv[1])) * 1000.0 / os.sysconf('SC_CLK_TCK') / 20))" "$t0" "$t1")
 scrape_procs=$(curl -sf "http://127.0.0.1:$port/metrics" | sed -n 's/^linkproof_exporter_processes{state="reported"} \(.*\)/\1/p')
 hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$exp_pid/status")
-rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n1; }
-rss_once=$([ -x /usr/bin/time ] && rss "$lp" exporter --once --format prometheus || echo '?')
-rss_ss=$([ -x /usr/bin/time ] && rss ss -tanp || echo '?')
-rss_walk=$([ -x /usr/bin/time ] && rss python3 "$root/bench/procwalk.py" || echo '?')
+# peak RSS (KiB) and CPU time (user+sys ms) of one run each: the CPU time is what a scrape costs
+# whatever else the machine runs
+rss() { /usr/bin/time -f '%M %U %S' "$@" 2>&1 >/dev/null | tail -n1 | awk '{printf "%s/%.0f", $1, ($2 + $3) * 1000}'; }
+rss_once=$([ -x /usr/bin/time ] && rss "$lp" exporter --once --format prometheus || echo '?/?')
+rss_ss=$([ -x /usr/bin/time ] && rss ss -tanp || echo '?/?')
+rss_walk=$([ -x /usr/bin/time ] && rss python3 "$root/bench/procwalk.py" || echo '?/?')
 allprocs=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
 rows=$(($(ss -tan | wc -l) - 1))
 
@@ -123,8 +125,13 @@ print()
 print("ss -tanp + /proc walk: %.1f ms" % (other * 1e3))
 print("ratio (ss -tanp + /proc walk) / exporter --once: %.1fx" % (other / once))
 print("ratio (ss -tanp + /proc walk) / warm GET /metrics: %.1fx" % (other / warm))
+(m_once, c_once), (m_ss, c_ss), (m_walk, c_walk) = (x.split("/") for x in (rss_once, rss_ss, rss_walk))
 print("peak RSS: exporter --once %s KiB, exporter server (VmHWM after %d+ scrapes) %s KiB, ss -tanp %s KiB, "
-      "procwalk.py %s KiB" % (rss_once, len(d), hwm, rss_ss, rss_walk))
+      "procwalk.py %s KiB" % (m_once, len(d), hwm, m_ss, m_walk))
+print("CPU time (user+sys) of one run: exporter --once %s ms, ss -tanp %s ms, procwalk.py %s ms; "
+      "warm scrape %s ms" % (c_once, c_ss, c_walk, cpu_ms))
+if c_once.isdigit() and c_ss.isdigit() and c_walk.isdigit() and int(c_once):
+    print("CPU ratio (ss -tanp + /proc walk) / exporter --once: %.1fx" % ((int(c_ss) + int(c_walk)) / int(c_once)))
 ok_t = warm * 1e3 <= 250
 ok_m = hwm.isdigit() and int(hwm) <= 32 * 1024
 print("goal: one scrape <= 250 ms: %s (warm GET %.1f ms, --once %.1f ms); <= 32 MB: %s (server %s KiB)"
