@@ -231,9 +231,18 @@ def section_prometheus(tmp):
                 if ov and nsov:
                     T.check(float(ov[0]["value"][1]) <= nsov[0], "prometheus: overflows vs /proc",
                             "%r > %r" % (ov[0]["value"][1], nsov[0]))
+                # Prometheus asks for OpenMetrics first: the metadata it kept is OpenMetrics's
+                # (family names without _total, TYPE info), which the text format cannot give
+                st_, _, body = http(prom.port, "/api/v1/metadata")
+                meta = json.loads(body).get("data", {}) if st_ == 200 else {}
+                T.check([m.get("type") for m in meta.get("linkproof_build", [])] == ["info"]
+                        and "linkproof_netns_listen_overflows" in meta,
+                        "prometheus scraped OpenMetrics (metadata: linkproof_build info)",
+                        "metadata keys %r" % sorted(k for k in meta if k.startswith("linkproof_"))[:40])
             finally:
                 prom.stop()
-            # formats: text through promtool; OpenMetrics framing
+            # formats: text through promtool; OpenMetrics framing (promtool 2.42 parses only the
+            # text format: "unknown metric type info")
             st_, ct, text = http(ex.port)
             T.check(st_ == 200 and ct.startswith("text/plain; version=0.0.4"), "text content type", "%r %r" % (st_, ct))
             rc, out = promtool(text)
