@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# bench/static.sh — the static executable (make static) against the dynamic build.
+#
+# Size: each file as built, each stripped (strip --strip-all on a copy: debug info and
+# symbols are build choices, not linkage), and the dynamic build together with the shared
+# libraries it loads (the files ld.so maps, from `ldd`: what a root must hold for it to start).
+# Start-up, with hyperfine -N (no shell in between), in one run:
+#   1. `linkproof --version`                 (start-up and exit: loader, relocations, libc init)
+#   2. `linkproof inspect --json FILE`       (one small file: the usual one-file job)
+#   3. `linkproof image ls IMAGE`            (the OCI image of make image: libarchive, gzip)
+# Prints sizes, medians and the ratios static/dynamic; writes hyperfine's JSON to
+# bench/results/static-<date>.json. About half a minute.
+# Usage: bench/static.sh   (env LP_BIN (dynamic, default build/linkproof), LP_STATIC_BIN
+# (default build-static/linkproof), LP_BENCH_RUNS (default 200), LP_BENCH_RESULTS)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dyn=${LP_BIN:-$root/build/linkproof}
+sta=${LP_STATIC_BIN:-$root/build-static/linkproof}
+runs=${LP_BENCH_RUNS:-200}
+results_dir=${LP_BENCH_RESULTS:-$root/bench/results}
+die() { echo "bench/static.sh: $*" >&2; exit 2; }
+for c in hyperfine python3 strip ldd; do
+  command -v "$c" >/dev/null || die "needs $c (scripts/install-deps test installs it)"
+done
+[ -x "$dyn" ] || die "no dynamic linkproof at $dyn (make build, or LP_BIN=...)"
+[ -x "$sta" ] || die "no static linkproof at $sta (make static, or LP_STATIC_BIN=...)"
+"$sta" inspect --json "$sta" | grep -q '"static":true' || die "$sta is not static"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/lp-bench-static.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cp "$dyn" "$work/dyn"; cp "$sta" "$work/sta"
+strip --strip-all "$work/dyn" "$work/sta"
+libs=$(ldd "$dyn" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u)
+libsize=0
+for l in $libs; do libsize=$((libsize + $(stat -L -c %s "$l"))); done
+size() { stat -c %s "$1"; }
+ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2f' % (a / b) if b else '-')" "$1" "$2"; }
+echo "== size (bytes)"
+printf '%-34s %12s %12s %8s\n' "" dynamic static ratio
+printf '%-34s %12d %12d %8s\n' "as built" "$(size "$dyn")" "$(size "$sta")" "$(ratio "$(size "$sta")" "$(size "$dyn")")"
+printf '%-34s %12d %12d %8s\n' "stripped" "$(size "$work/dyn")" "$(size "$work/sta")" \
+  "$(ratio "$(size "$work/sta")" "$(size "$work/dyn")")"
+printf '%-34s %12d %12d %8s\n' "stripped + shared libraries ($(echo "$libs" | wc -w))" \
+  "$(( $(size "$work/dyn") + libsize ))" "$(size "$work/sta")" \
+  "$(ratio "$(size "$work/sta")" "$(( $(size "$work/dyn") + libsize ))")"
+
+# the image of make image, for image ls
+python3 "$root/scripts/make-image.py" --binary "$sta" --layout "$work/oci" >/dev/null
+small=$work/small
+printf 'int main(void){return 0;}\n' >"$work/small.c"
+if command -v gcc >/dev/null && gcc -O2 -o "$small" "$work/small.c" 2>/dev/null; then :; else small=/bin/true; fi
+
+mkdir -p "$results_dir"
+out=$results_dir/static-$(date -u +%Y%m%dT%H%M%SZ).json
+hyperfine -N --warmup 20 --runs "$runs" --export-json "$out" \
+  -n "dynamic --version" "$dyn --version" -n "static --version" "$sta --version" \
+  -n "dynamic inspect" "$dyn inspect --json $small" -n "static inspect" "$sta inspect --json $small" \
+  -n "dynamic image ls" "$dyn image ls $work/oci" -n "static image ls" "$sta image ls $work/oci" \
+  >"$work/hf.txt" 2>&1 || { cat "$work/hf.txt"; die "hyperfine failed"; }
+echo
+echo "== start-up: medians over $runs runs (hyperfine -N; $out)"
+python3 - "$out" <<'EOF'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+print("%-12s %14s %14s %8s" % ("", "dynamic (ms)", "static (ms)", "ratio"))
+for job in ("--version", "inspect", "image ls"):
+    d, s = r["dynamic " + job]["median"] * 1e3, r["static " + job]["median"] * 1e3
+    print("%-12s %14.3f %14.3f %8.2f" % (job, d, s, s / d))
+EOF
