@@ -90,7 +90,7 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja tests-on
 	ninja -C $(BUILD) tests/fixtures.stamp
 	bash scripts/fuzz.sh $(FUZZ_BUILD) $(BUILD)/tests/fixtures $(FUZZ_SECONDS)
 
-bench: tests-on
+bench: tests-on static
 	ninja -C $(BUILD) tests/fixtures.stamp tests/corpus.txt
 	bash bench/buildinfo.sh $(BUILD)/tests/fixtures $(BUILD)/tests/corpus.txt
 	bash bench/funcs.sh $(BUILD)/tests/corpus.txt
@@ -99,6 +99,7 @@ bench: tests-on
 	bash bench/deps.sh
 	bash bench/image.sh
 	bash bench/registry.sh $(BUILD)/tests/fixtures
+	LP_BIN=$(BUILD)/linkproof LP_STATIC_BIN=$(STATIC_BUILD)/linkproof bash bench/static.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD) $(STATIC_BUILD)

@@ -33,16 +33,29 @@ strip --strip-all "$work/dyn" "$work/sta"
 libs=$(ldd "$dyn" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u)
 libsize=0
 for l in $libs; do libsize=$((libsize + $(stat -L -c %s "$l"))); done
+# and what the dynamic build dlopens for a PostgreSQL registry: libpq and its own libraries
+pqlib=$(ldconfig -p | awk '$1 == "libpq.so.5" && /x86-64|64bit/ {print $NF; exit}')
+pqlibs=""
+[ -n "$pqlib" ] && pqlibs=$( (echo "$pqlib"; ldd "$pqlib" | awk '$2 == "=>" && $3 ~ /^\// {print $3}') | sort -u)
+pqsize=0
+for l in $pqlibs; do
+  case " $libs " in *" $l "*) continue ;; esac
+  pqsize=$((pqsize + $(stat -L -c %s "$l")))
+done
 size() { stat -c %s "$1"; }
 ratio() { python3 -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); print('%.2f' % (a / b) if b else '-')" "$1" "$2"; }
+d_built=$(size "$dyn"); s_built=$(size "$sta")
+d_strip=$(size "$work/dyn"); s_strip=$(size "$work/sta")
+d_libs=$((d_strip + libsize)); d_all=$((d_libs + pqsize))
 echo "== size (bytes)"
-printf '%-34s %12s %12s %8s\n' "" dynamic static ratio
-printf '%-34s %12d %12d %8s\n' "as built" "$(size "$dyn")" "$(size "$sta")" "$(ratio "$(size "$sta")" "$(size "$dyn")")"
-printf '%-34s %12d %12d %8s\n' "stripped" "$(size "$work/dyn")" "$(size "$work/sta")" \
-  "$(ratio "$(size "$work/sta")" "$(size "$work/dyn")")"
-printf '%-34s %12d %12d %8s\n' "stripped + shared libraries ($(echo "$libs" | wc -w))" \
-  "$(( $(size "$work/dyn") + libsize ))" "$(size "$work/sta")" \
-  "$(ratio "$(size "$work/sta")" "$(( $(size "$work/dyn") + libsize ))")"
+row() { printf '%-40s %12d %12d %8s\n' "$1" "$2" "$3" "$(ratio "$3" "$2")"; }
+printf '%-40s %12s %12s %8s\n' "" dynamic static ratio
+row "as built" "$d_built" "$s_built"
+row "stripped" "$d_strip" "$s_strip"
+row "stripped + shared libraries ($(echo "$libs" | wc -w))" "$d_libs" "$s_strip"
+if [ "$pqsize" -gt 0 ]; then
+  row "... + libpq and its libraries ($(echo "$pqlibs" | wc -w))" "$d_all" "$s_strip"
+fi
 
 # the image of make image, for image ls
 python3 "$root/scripts/make-image.py" --binary "$sta" --layout "$work/oci" >/dev/null
