@@ -13,9 +13,11 @@
  * - The results are glibc's for the same charsets, byte for byte and errno for
  *   errno (tests/static_build.py compares image listings of non-ASCII and
  *   invalid UTF-8 names with the dynamic build, whose iconv is glibc's): ASCII
- *   bytes are copied; at a byte >= 0x80 the conversion stops with EILSEQ, or
- *   with EINVAL when the input ends inside a well-formed UTF-8 sequence; E2BIG
- *   when the output is full; *inbuf and *outbuf point past what was converted.
+ *   bytes are copied; at a byte >= 0x80 the conversion stops with EILSEQ, with
+ *   EINVAL when the input ends inside a UTF-8 sequence, or with E2BIG when the
+ *   output is full (in glibc's order: utf8_class); *inbuf and *outbuf point
+ *   past what was converted. tests/unit/test_static_iconv.c compares every
+ *   short input and many random ones with glibc's iconv.
  * - Any other charset pair, UTF-8 to UTF-8 included, is EINVAL from iconv_open
  *   (libarchive then uses its own conversions), as glibc says for a pair it
  *   does not know.
@@ -69,36 +71,49 @@ int iconv_close(iconv_t cd)
     return 0;
 }
 
-/* Does p[0..n) (n >= 1, p[0] >= 0x80) end inside a well-formed UTF-8 sequence? */
-static bool utf8_incomplete(const unsigned char *p, size_t n)
+/*
+ * What glibc's UTF-8 decoder makes of the sequence at p[0..n) (n >= 1, p[0] >= 0x80):
+ * a character (well-formed: then it is ASCII's EILSEQ, or E2BIG when the output is
+ * full, as glibc's second step, character to ASCII, checks room first), EINVAL (the
+ * input ends inside a sequence whose bytes so far are a lead and continuation bytes),
+ * or EILSEQ (ill-formed). Its rules, not the Unicode standard's: lead bytes 0xc2-0xdf,
+ * 0xe0-0xef, 0xf0-0xf7, 0xf8-0xfb and 0xfc-0xfd start sequences of 2 to 6; overlong
+ * forms, surrogates, values over 0x10ffff and 5- and 6-byte forms are ill-formed once
+ * complete.
+ */
+enum { U8_CHAR, U8_INCOMPLETE, U8_ILLFORMED };
+
+static int utf8_class(const unsigned char *p, size_t n)
 {
     unsigned char c = p[0];
-    size_t need;
-    unsigned char lo = 0x80, hi = 0xbf; /* the range of the second byte */
+    size_t cnt;
+    uint32_t ch;
     if (c >= 0xc2 && c <= 0xdf)
-        need = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        need = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        need = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else
-        return false;
-    if (n >= need)
-        return false;
-    for (size_t i = 1; i < n; i++) {
-        unsigned char b = p[i];
-        if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xbf))
-            return false;
+        cnt = 2, ch = c & 0x1fu;
+    else if ((c & 0xf0) == 0xe0)
+        cnt = 3, ch = c & 0x0fu;
+    else if ((c & 0xf8) == 0xf0)
+        cnt = 4, ch = c & 0x07u;
+    else if ((c & 0xfc) == 0xf8) /* the 5- and 6-byte forms of old UTF-8 */
+        cnt = 5, ch = c & 0x03u;
+    else if ((c & 0xfe) == 0xfc)
+        cnt = 6, ch = c & 0x01u;
+    else
+        return U8_ILLFORMED;
+    if (n < cnt) {
+        for (size_t i = 1; i < n; i++)
+            if ((p[i] & 0xc0) != 0x80)
+                return U8_ILLFORMED;
+        return U8_INCOMPLETE;
     }
-    return true;
+    for (size_t i = 1; i < cnt; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return U8_ILLFORMED;
+        ch = (ch << 6) | (p[i] & 0x3fu);
+    }
+    if ((cnt > 2 && (ch >> (5 * cnt - 4)) == 0) || (ch >= 0xd800 && ch <= 0xdfff))
+        return U8_ILLFORMED;
+    return U8_CHAR;
 }
 
 size_t iconv(iconv_t cd, char **inbuf, size_t *inleft, char **outbuf, size_t *outleft)
@@ -114,15 +129,16 @@ size_t iconv(iconv_t cd, char **inbuf, size_t *inleft, char **outbuf, size_t *ou
     size_t n = *inleft;
     size_t r = 0;
     while (n > 0) {
+        bool full = !outbuf || !*outbuf || !outleft || *outleft == 0;
         if (in[0] >= 0x80) {
-            /* ASCII has no such byte; a UTF-8 character >= U+0080 has no ASCII form, and
-             * passing one through UTF-8 -> UTF-8 is not needed by any caller: glibc's
-             * answer for ASCII output, and a refusal rather than a guess otherwise */
-            errno = (cv->from == CS_UTF8 && utf8_incomplete(in, n)) ? EINVAL : EILSEQ;
+            /* ASCII has no such byte, and a UTF-8 character >= U+0080 no ASCII form (the
+             * only pairs with UTF-8 input have ASCII output); which error is glibc's */
+            int k = cv->from == CS_UTF8 ? utf8_class(in, n) : U8_ILLFORMED;
+            errno = k == U8_INCOMPLETE ? EINVAL : k == U8_CHAR && full ? E2BIG : EILSEQ;
             r = (size_t)-1;
             break;
         }
-        if (!outbuf || !*outbuf || !outleft || *outleft == 0) {
+        if (full) {
             errno = E2BIG;
             r = (size_t)-1;
             break;
