@@ -8,7 +8,10 @@
 #   1. `linkproof --version`                 (start-up and exit: loader, relocations, libc init)
 #   2. `linkproof inspect --json FILE`       (one small file: the usual one-file job)
 #   3. `linkproof image ls IMAGE`            (the OCI image of make image: libarchive, gzip)
-# Prints sizes, medians and the ratios static/dynamic; writes hyperfine's JSON to
+#   4. `linkproof registry --registry 'host=DIR ...' list` on a server that is not there: the
+#      first use of libpq (dlopen of libpq and its 22 libraries in the dynamic build; linked in
+#      the static one), ending with libpq's error
+# Prints sizes, medians, minima and CPU times (user+system) with the ratios static/dynamic; writes hyperfine's JSON to
 # bench/results/static-<date>.json. About half a minute.
 # Usage: bench/static.sh   (env LP_BIN (dynamic, default build/linkproof), LP_STATIC_BIN
 # (default build-static/linkproof), LP_BENCH_RUNS (default 200), LP_BENCH_RESULTS)
@@ -65,18 +68,30 @@ if command -v gcc >/dev/null && gcc -O2 -o "$small" "$work/small.c" 2>/dev/null;
 
 mkdir -p "$results_dir"
 out=$results_dir/static-$(date -u +%Y%m%dT%H%M%SZ).json
-hyperfine -N --warmup 20 --runs "$runs" --export-json "$out" \
+# a PostgreSQL registry on a socket directory that does not exist: libpq's start and its
+# error (exit 2, hence -i), no server: what the first use of libpq costs each build
+pgdb="host=$work/no-such-dir dbname=x user=x"
+hyperfine -N -i --warmup 20 --runs "$runs" --export-json "$out" \
   -n "dynamic --version" "$dyn --version" -n "static --version" "$sta --version" \
   -n "dynamic inspect" "$dyn inspect --json $small" -n "static inspect" "$sta inspect --json $small" \
   -n "dynamic image ls" "$dyn image ls $work/oci" -n "static image ls" "$sta image ls $work/oci" \
+  -n "dynamic postgresql" "$dyn registry --registry '$pgdb' list" \
+  -n "static postgresql" "$sta registry --registry '$pgdb' list" \
   >"$work/hf.txt" 2>&1 || { cat "$work/hf.txt"; die "hyperfine failed"; }
 echo
-echo "== start-up: medians over $runs runs (hyperfine -N; $out)"
+echo "== start-up over $runs runs (hyperfine -N; $out)"
 python3 - "$out" <<'EOF'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-print("%-12s %14s %14s %8s" % ("", "dynamic (ms)", "static (ms)", "ratio"))
-for job in ("--version", "inspect", "image ls"):
-    d, s = r["dynamic " + job]["median"] * 1e3, r["static " + job]["median"] * 1e3
-    print("%-12s %14.3f %14.3f %8.2f" % (job, d, s, s / d))
+# the median, and the minimum and user+system CPU time: on a shared machine the median moves
+# with the load, the other two much less
+print("%-12s %24s %24s %24s" % ("", "median ms: dyn  static  ratio", "min ms: dyn  static  ratio",
+                                 "cpu ms: dyn  static  ratio"))
+for job in ("--version", "inspect", "image ls", "postgresql"):
+    d, s = r["dynamic " + job], r["static " + job]
+    cols = []
+    for key in ("median", "min", "cpu"):
+        get = (lambda x: (x["user"] + x["system"]) * 1e3) if key == "cpu" else (lambda x, k=key: x[k] * 1e3)
+        cols.append("%8.3f %8.3f %6.2f" % (get(d), get(s), get(s) / get(d)))
+    print("%-12s %s" % (job, "  ".join(cols)))
 EOF
