@@ -20,7 +20,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <microhttpd.h>
-#include <netdb.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,32 +170,35 @@ lp_httpd *lp_httpd_start(const lp_httpd_opts *o, char *why, size_t n)
     memcpy(host, h0, (size_t)(h1 - h0));
     host[h1 - h0] = '\0';
     snprintf(port, sizeof port, "%s", colon + 1);
-    struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
-                             .ai_family = host[0] ? AF_UNSPEC : AF_INET,
-                             .ai_socktype = SOCK_STREAM};
-    struct addrinfo *ai = NULL;
-    int g = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
-    if (g != 0 || !ai) {
-        snprintf(why, n, "--listen '%s': not a numeric address and port (%s)", a, gai_strerror(g));
-        return NULL;
+    /* inet_pton, not getaddrinfo: numeric only, and nothing for a static glibc to load */
+    struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)pv)};
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)pv)};
+    bool is6 = false;
+    if (!host[0])
+        v4.sin_addr.s_addr = htonl(INADDR_ANY);
+    else if (inet_pton(AF_INET, host, &v4.sin_addr) != 1) {
+        if (inet_pton(AF_INET6, host, &v6.sin6_addr) != 1) {
+            snprintf(why, n, "--listen '%s': '%s' is not a numeric IPv4 or IPv6 address", a, host);
+            return NULL;
+        }
+        is6 = true;
     }
+    const struct sockaddr *sa = is6 ? (const struct sockaddr *)&v6 : (const struct sockaddr *)&v4;
     lp_httpd *h = calloc(1, sizeof *h);
     if (!h) {
-        freeaddrinfo(ai);
         snprintf(why, n, "out of memory");
         return NULL;
     }
     h->o = *o;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | (ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | (is6 ? MHD_USE_IPv6 : 0);
     errno = 0;
     h->d = mhd.MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
-                                MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                                MHD_OPTION_SOCK_ADDR, sa,
                                 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_connections,
                                 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout_s,
                                 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->max_request,
                                 MHD_OPTION_END);
     int e = errno;
-    freeaddrinfo(ai);
     if (!h->d) {
         snprintf(why, n, "--listen '%s': cannot listen there%s%s", a, e ? ": " : "", e ? strerror(e) : "");
         free(h);

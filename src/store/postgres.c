@@ -82,6 +82,33 @@ static struct {
 static pthread_once_t pq_once = PTHREAD_ONCE_INIT;
 static char pq_error[256];
 
+#ifdef LP_STATIC_BUILD
+#include <nss.h>
+/*
+ * The static build (docs/static.md) has libpq inside: nothing to load. What a
+ * static glibc would still load is an NSS module: libpq looks up the user
+ * (getpwuid_r: its default user name, ~/.pgpass) and the server's name
+ * (getaddrinfo), and glibc's static NSS dlopens the modules nsswitch.conf names
+ * beyond its built-in files and dns (libnss_systemd on Debian: a shared glibc
+ * of another version inside a static process, which crashes it). So the
+ * databases libpq uses are pinned to the built-in modules before its first
+ * call; glibc reads nsswitch.conf once while pinning, then ignores those lines.
+ */
+static void pq_load(void)
+{
+    static const char *const pins[][2] = {
+        {"passwd", "files"}, {"group", "files"}, {"hosts", "files dns"}, {"services", "files"}};
+    for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++)
+        if (__nss_configure_lookup(pins[i][0], pins[i][1]) != 0) {
+            snprintf(pq_error, sizeof pq_error, "could not pin the %s lookups to glibc's built-in modules",
+                     pins[i][0]);
+            return;
+        }
+#define X(ret, name, args) pq.name = name;
+    PQ_FUNCS(X)
+#undef X
+}
+#else
 static void pq_load(void)
 {
     static const char *const names[] = {"libpq.so.5", "libpq.so"};
@@ -105,13 +132,20 @@ static void pq_load(void)
 #undef X
     /* kept loaded for the life of the process: libpq's TLS libraries do not unload cleanly */
 }
+#endif
+
+#ifdef LP_STATIC_BUILD
+#define LP_PQ_HINT ""
+#else
+#define LP_PQ_HINT "; install libpq5 (Debian) or libpq"
+#endif
 
 static lp_code need_libpq(lp_err *err)
 {
     pthread_once(&pq_once, pq_load);
     if (pq_error[0] || !pq.PQserverVersion)
         return lp_err_set(err, LP_ERR_UNSUPPORTED,
-                          "a PostgreSQL registry needs libpq: %s; install libpq5 (Debian) or libpq",
+                          "a PostgreSQL registry needs libpq: %s" LP_PQ_HINT,
                           pq_error[0] ? pq_error : "not loaded");
     return LP_OK;
 }
