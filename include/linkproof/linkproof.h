@@ -28,5 +28,7 @@
 #include "linkproof/probe.h"
 #include "linkproof/fingerprint.h"
 #include "linkproof/registry.h"
+#include "linkproof/vulns.h"
+#include "linkproof/gosupport.h"
 
 #endif
