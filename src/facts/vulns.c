@@ -130,35 +130,50 @@ static lp_code symset_build(const lp_facts *f, symset *s, lp_err *err)
 {
     memset(s, 0, sizeof *s);
     lp_pcln_version v = lp_pclntab_get_info(f->pcln)->version;
-    size_t n = lp_pclntab_count(f->pcln);
+    const char **names = NULL;
+    size_t n = 0;
+    lp_code rc = lp_pclntab_names(f->pcln, &names, &n, err);
+    if (rc)
+        return rc;
     s->syms = calloc(n ? n : 1, sizeof *s->syms);
-    s->pkgs = calloc(f->n_pkgs ? f->n_pkgs : 1, sizeof *s->pkgs);
-    if (!s->syms || !s->pkgs)
+    s->pkgs = calloc(n ? n : 1, sizeof *s->pkgs);
+    if (!s->syms || !s->pkgs) {
+        free(names);
         return nomem(err);
-    for (size_t i = 0; i < f->n_pkgs; i++) {
-        if (!f->pkgs[i].len)
-            continue;
-        char *p = lp_go_prefix_to_path(f->pkgs[i].name, f->pkgs[i].len);
-        if (!p)
-            return nomem(err);
-        s->pkgs[s->n_pkgs++] = p;
     }
-    qsort(s->pkgs, s->n_pkgs, sizeof *s->pkgs, cmp_cstr);
     for (size_t i = 0; i < n; i++) {
-        const char *name = lp_pclntab_func(f->pcln, i)->name;
+        const char *name = names[i];
         size_t pl = lp_go_package_len(name, v);
         if (!pl || name[pl] != '.')
             continue;
         char *pkg = lp_go_prefix_to_path(name, pl);
         char *sym = symbol_of(name + pl + 1);
         char *full = join(pkg, ".", sym);
-        free(pkg);
         free(sym);
-        if (!full)
+        if (!pkg) {
+            free(full);
+            full = NULL;
+        } else {
+            /* packages from every name: one whose functions were all inlined is linked too */
+            s->pkgs[s->n_pkgs++] = pkg;
+        }
+        if (!full) {
+            free(names);
             return nomem(err);
+        }
         s->syms[s->n_syms++] = full;
     }
+    free(names);
     qsort(s->syms, s->n_syms, sizeof *s->syms, cmp_cstr);
+    qsort(s->pkgs, s->n_pkgs, sizeof *s->pkgs, cmp_cstr);
+    size_t k = 0;
+    for (size_t i = 0; i < s->n_pkgs; i++) {
+        if (k && strcmp(s->pkgs[k - 1], s->pkgs[i]) == 0)
+            free(s->pkgs[i]);
+        else
+            s->pkgs[k++] = s->pkgs[i];
+    }
+    s->n_pkgs = k;
     return LP_OK;
 }
 
