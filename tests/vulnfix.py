@@ -6,6 +6,9 @@ three ways: a folder of OSV reports, the layout vuln.go.dev serves
 (index/modules.json + ID/), and the legacy layout Debian's govulncheck
 (0.0~git20230201) reads through GOVULNDB=file:///DIR (index.json,
 MODULE.json, ID/, aliases.json).
+The stand-in module is served by a local file:// GOPROXY (zips made here), so
+the binaries record golang.org/x/text v0.3.6 with its h1: sum, as a real
+dependency would be; `replaced` replaces it with v0.3.8 (a fixed version).
 """
 import gzip
 import json
@@ -21,7 +24,7 @@ SNAPSHOT = os.environ.get('LP_VULNDB_SNAPSHOT') or os.path.normpath(
 CDX_DIR = os.environ.get('LP_CYCLONEDX_SCHEMA') or os.path.normpath(
     os.path.join(HERE, '..', '..', 'shared', 'data', 'cyclonedx'))
 # programs calling golang.org/x/text, and those that do not
-TEXT_PROGS = ['none', 'parse', 'accept', 'methods']
+TEXT_PROGS = ['none', 'parse', 'accept', 'methods', 'replaced']
 STD_PROGS = ['hello', 'nethttp']
 PROGS = TEXT_PROGS + STD_PROGS
 
@@ -37,20 +40,57 @@ def go_env(tmp):
     return env
 
 
+# versions of the stand-in served by the local module proxy (same code, affected and fixed)
+PROXY_VERSIONS = ['v0.3.6', 'v0.3.8']
+# program -> (required version, replacement or None)
+REQUIRES = {'none': ('v0.3.6', None), 'parse': ('v0.3.6', None), 'accept': ('v0.3.6', None),
+            'methods': ('v0.3.6', None), 'replaced': ('v0.3.6', 'v0.3.8')}
+
+
+def make_proxy(tmp):
+    """A file:// GOPROXY serving the stand-in golang.org/x/text at PROXY_VERSIONS."""
+    import zipfile
+    proxy = os.path.join(tmp, 'proxy')
+    vdir = os.path.join(proxy, 'golang.org', 'x', 'text', '@v')
+    if os.path.isdir(vdir):
+        return proxy
+    os.makedirs(vdir)
+    src = os.path.join(SRC, 'text')
+    with open(os.path.join(src, 'go.mod')) as f:
+        gomod = f.read()
+    for v in PROXY_VERSIONS:
+        with open(os.path.join(vdir, v + '.info'), 'w') as f:
+            json.dump({'Version': v, 'Time': '2021-01-01T00:00:00Z'}, f)
+        with open(os.path.join(vdir, v + '.mod'), 'w') as f:
+            f.write(gomod)
+        with zipfile.ZipFile(os.path.join(vdir, v + '.zip'), 'w') as z:
+            for root, _, files in os.walk(src):
+                for n in sorted(files):
+                    full = os.path.join(root, n)
+                    rel = os.path.relpath(full, src)
+                    z.write(full, 'golang.org/x/text@%s/%s' % (v, rel))
+    with open(os.path.join(vdir, 'list'), 'w') as f:
+        f.write('\n'.join(PROXY_VERSIONS) + '\n')
+    return proxy
+
+
 def build(outdir, tmp):
     """Build every program into outdir/NAME and outdir/NAME-sw (-s -w); returns the names."""
     os.makedirs(outdir, exist_ok=True)
-    text = os.path.join(tmp, 'text')
-    if not os.path.isdir(text):
-        shutil.copytree(os.path.join(SRC, 'text'), text)
+    proxy = make_proxy(tmp)
     env = go_env(tmp)
+    env['GOPROXY'] = 'file://' + proxy
     for name in PROGS:
         d = os.path.join(tmp, 'src', name)
         os.makedirs(d, exist_ok=True)
-        shutil.copy(os.path.join(SRC, 'prog', name + '.go'), os.path.join(d, 'main.go'))
+        prog = 'parse' if name == 'replaced' else name
+        shutil.copy(os.path.join(SRC, 'prog', prog + '.go'), os.path.join(d, 'main.go'))
         mod = 'module example.com/%s\n\ngo 1.19\n' % name
-        if name in TEXT_PROGS:
-            mod += 'require golang.org/x/text v0.3.6\n\nreplace golang.org/x/text => %s\n' % text
+        if name in REQUIRES:
+            req, rep = REQUIRES[name]
+            mod += '\nrequire golang.org/x/text %s\n' % req
+            if rep:
+                mod += '\nreplace golang.org/x/text %s => golang.org/x/text %s\n' % (req, rep)
         with open(os.path.join(d, 'go.mod'), 'w') as f:
             f.write(mod)
         for suffix, ld in (('', []), ('-sw', ['-ldflags=-s -w'])):
