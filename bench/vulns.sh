@@ -53,23 +53,27 @@ if [ -n "$corpus" ] && [ -f "$corpus" ]; then
 fi
 echo "subjects: ${#files[@]} Go binaries"
 
-best() { # best wall time in seconds of "$@" over $runs runs
-  local b=
+best() { # "WALL CPU" in seconds: the run with the least CPU (user+sys) of $runs runs
+  local bw= bc=
   for _ in $(seq "$runs"); do
-    local s e
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
-    local d; d=$(echo "$e - $s" | bc)
-    if [ -z "$b" ] || [ "$(echo "$d < $b" | bc)" = 1 ]; then b=$d; fi
+    local t w u sy c
+    t=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -n 1)
+    read -r w u sy <<<"$t"
+    c=$(echo "$u + $sy" | bc)
+    if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc)" = 1 ]; then bw=$w; bc=$c; fi
   done
-  echo "$b"
+  echo "$bw $bc"
 }
 gv_all() { for f in "${files[@]}"; do GOVULNDB=file://$work/legacy govulncheck -json "$f" || true; done; }
 
-t_idx=$(best "$lp" vulns --json --vulndb "$work/idx" "${files[@]}")
-t_dir=$(best "$lp" vulns --json --vulndb "$folder" "${files[@]}")
-t_gv=$(best gv_all)
-printf '%-44s %8.3f s\n' "linkproof vulns (index layout, one run)" "$t_idx"
-printf '%-44s %8.3f s\n' "linkproof vulns (folder of reports, one run)" "$t_dir"
-printf '%-44s %8.3f s\n' "govulncheck, one run per binary" "$t_gv"
-printf 'ratio govulncheck / linkproof (index):  %6.1fx\n' "$(echo "$t_gv / $t_idx" | bc -l)"
-printf 'ratio govulncheck / linkproof (folder): %6.1fx\n' "$(echo "$t_gv / $t_dir" | bc -l)"
+read -r w_idx c_idx <<<"$(best "$lp" vulns --json --vulndb "$work/idx" "${files[@]}")"
+read -r w_dir c_dir <<<"$(best "$lp" vulns --json --vulndb "$folder" "${files[@]}")"
+read -r w_gv c_gv <<<"$(best gv_all)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (wall times stretch with load; CPU times less so)"
+printf '%-46s %9s %9s\n' "" "wall s" "CPU s"
+printf '%-46s %9.3f %9.3f\n' "linkproof vulns (index layout, one run)" "$w_idx" "$c_idx"
+printf '%-46s %9.3f %9.3f\n' "linkproof vulns (folder of reports, one run)" "$w_dir" "$c_dir"
+printf '%-46s %9.3f %9.3f\n' "govulncheck, one run per binary" "$w_gv" "$c_gv"
+r() { echo "$1 / $2" | bc -l; }
+printf 'govulncheck / linkproof, index layout:  wall %6.1fx  CPU %6.1fx\n' "$(r "$w_gv" "$w_idx")" "$(r "$c_gv" "$c_idx")"
+printf 'govulncheck / linkproof, folder layout: wall %6.1fx  CPU %6.1fx\n' "$(r "$w_gv" "$w_dir")" "$(r "$c_gv" "$c_dir")"
