@@ -335,6 +335,24 @@ def main(fxdir, t):
         t.check(rc == 2 and b"GO-0000-0001.json" in err, "malformed report", "exit %s %r" % (rc, err[:200]))
         rc, _, err = run([lp, "vulns", "--vulndb", os.path.join(tmp, "nothing"), hello])
         t.check(rc == 2, "missing database", "exit %s" % rc)
+        # hostile databases: over the vulndb limit, an index whose id would leave the folder,
+        # a report of more than the json limit; each an error line naming it (exit 2)
+        rc, _, err = run([lp, "--limit", "vulndb=64K", "vulns", "--vulndb", folder, hello])
+        t.check(rc == 2 and b"vulndb limit" in err and b"--limit vulndb=" in err, "vulndb limit",
+                "exit %s %r" % (rc, err[:300]))
+        evil = os.path.join(tmp, "evil")
+        os.makedirs(os.path.join(evil, "index"))
+        with open(os.path.join(evil, "index", "modules.json"), "w") as f:
+            json.dump([{"path": "stdlib", "vulns": [{"id": "../../../etc/passwd"}]}], f)
+        rc, _, err = run([lp, "vulns", "--vulndb", evil, hello])
+        t.check(rc == 2 and b"plain" in err, "index id with a path", "exit %s %r" % (rc, err[:300]))
+        big = os.path.join(tmp, "big")
+        os.makedirs(big)
+        with open(os.path.join(big, "GO-0000-0002.json"), "w") as f:
+            f.write('{"id": "GO-0000-0002", "aliases": [' + ",".join(['"x"'] * 400000) + "]}")
+        rc, _, err = run([lp, "vulns", "--vulndb", big, hello])
+        t.check(rc == 2 and b"GO-0000-0002.json" in err and b"limit" in err, "report over the json limit",
+                "exit %s %r" % (rc, err[:300]))
         rc, out, _ = run([lp, "check", "--no-vulns", "--vulndb", folder, os.path.join(bins, "replaced-sw")])
         t.check(rc == 1 and b"GO-2023-1840" in out, "check --no-vulns", "exit %s %r" % (rc, out[:300]))
         rc, out, _ = run([lp, "check", "--no-module-vulns", "--vulndb", folder, os.path.join(bins, "replaced-sw")])
