@@ -321,6 +321,20 @@ def main(fxdir, t):
         for n, d in zip(vulnfix.PROGS, docs):
             check_sbom(t, v, "inspect cyclonedx %s" % n, d, os.path.join(bins, n))
 
+        # a file that is not Go (a C program, a text file): still a valid BOM, the file as its component
+        readme = os.path.join(lptest.source_root(), "tests", "fixtures", "README.md")
+        rc, out, _ = run([lp, "inspect", "--format", "cyclonedx", "/bin/true", readme])
+        docs = [json.loads(l) for l in out.decode().splitlines() if l.strip()]
+        t.check(rc == 0 and len(docs) == 2, "inspect cyclonedx, not Go", "rc %s, %d BOMs" % (rc, len(docs)))
+        for d in docs:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                errs = list(v.iter_errors(d))
+            t.check(not errs and d["metadata"]["component"]["name"] in ("true", "README.md"),
+                    "inspect cyclonedx, not Go", "%s %r" % ([e.message[:100] for e in errs[:3]], d["metadata"]))
+        rc, _, err = run([lp, "inspect", "--json", "--vulndb", folder, methods])
+        t.check(rc == 2 and b"cyclonedx" in err, "inspect --vulndb without cyclonedx", "exit %s %r" % (rc, err[:200]))
+
         # ---- exit statuses and check
         hello = os.path.join(bins, "hello-sw")
         rc, _, err = run([lp, "vulns", hello])
