@@ -164,8 +164,10 @@ static lp_code symset_build(const lp_facts *f, symset *s, lp_err *err)
         s->syms[s->n_syms++] = full;
     }
     free(names);
-    qsort(s->syms, s->n_syms, sizeof *s->syms, cmp_cstr);
-    qsort(s->pkgs, s->n_pkgs, sizeof *s->pkgs, cmp_cstr);
+    if (s->n_syms)
+        qsort(s->syms, s->n_syms, sizeof *s->syms, cmp_cstr);
+    if (s->n_pkgs)
+        qsort(s->pkgs, s->n_pkgs, sizeof *s->pkgs, cmp_cstr);
     size_t k = 0;
     for (size_t i = 0; i < s->n_pkgs; i++) {
         if (k && strcmp(s->pkgs[k - 1], s->pkgs[i]) == 0)
@@ -444,8 +446,10 @@ lp_code lp_vulns_match(lp_vulndb *db, const lp_facts *f, lp_vuln_report *out, lp
     }
     for (size_t i = 0; i < out->n; i++) {
         lp_vuln_finding *v = &out->v[i];
-        qsort(v->symbols, v->n_symbols, sizeof *v->symbols, cmp_cstr);
-        qsort(v->packages, v->n_packages, sizeof *v->packages, cmp_cstr);
+        if (v->n_symbols)
+            qsort(v->symbols, v->n_symbols, sizeof *v->symbols, cmp_cstr);
+        if (v->n_packages)
+            qsort(v->packages, v->n_packages, sizeof *v->packages, cmp_cstr);
         if (v->status == LP_VULN_LINKED)
             out->n_linked++;
         else if (v->status == LP_VULN_MODULE_ONLY)
