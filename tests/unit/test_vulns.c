@@ -84,8 +84,8 @@ static void test_osv_ranges(void **state)
     lp_osv_free(&o);
     /* hostile: wrong types and both events in one are errors of one line, naming the file */
     const char *bad[] = {"[]", "{\"id\":5}", "{\"id\":\"x\",\"affected\":[{\"package\":{}}]}",
-                         "{\"id\":\"x\",\"affected\":[{\"package\":{\"name\":\"m\"},\"ranges\":[{\"type\":"
-                         "\"SEMVER\",\"events\":[{\"introduced\":\"1\",\"fixed\":\"2\"}]}]}]}",
+                         ("{\"id\":\"x\",\"affected\":[{\"package\":{\"name\":\"m\"},\"ranges\":[{\"type\":"
+                          "\"SEMVER\",\"events\":[{\"introduced\":\"1\",\"fixed\":\"2\"}]}]}]}"),
                          "{\"id\":\"x\",\"id\":\"y\"}"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_not_equal(lp_osv_check(bad[i], strlen(bad[i]), "f.json", &e), LP_OK);
