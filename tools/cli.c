@@ -248,3 +248,14 @@ lp_proc_hook lp_cli_proc_hook(void **ctx)
     *ctx = (void *)(uintptr_t)dir;
     return dir && *dir ? pause_hook : NULL;
 }
+
+bool lp_cli_parse_date(void *value, intptr_t data, const char *arg, char *why, size_t n)
+{
+    (void)data;
+    if (!lp_date_valid(arg)) {
+        snprintf(why, n, "'%s' is not a date YYYY-MM-DD", arg);
+        return false;
+    }
+    *(const char **)value = arg;
+    return true;
+}

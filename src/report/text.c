@@ -82,5 +82,6 @@ const lp_report_format lp_report_text = {
         [LP_DOC_IMAGE_INFO] = {.write = lp_text_image_info},
         [LP_DOC_IMAGE_LIST] = {.write = lp_text_image_list},
         [LP_DOC_IMAGE_CAT] = {.write = lp_text_image_cat},
+        [LP_DOC_VULNS] = {.write = lp_text_vulns},
     },
 };
