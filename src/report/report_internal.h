@@ -31,8 +31,7 @@ typedef struct lp_report_format {
 } lp_report_format;
 
 extern const lp_report_format lp_report_text, lp_report_json, lp_report_list, lp_report_junit,
-    lp_report_github, lp_report_prometheus, lp_report_openmetrics;
-    lp_report_github, lp_report_prometheus, lp_report_cyclonedx;
+    lp_report_github, lp_report_prometheus, lp_report_openmetrics, lp_report_cyclonedx;
 
 /* The JSON "command" of a kind (report.c). */
 const char *lp_doc_command(lp_report *r, lp_doc_kind kind);
