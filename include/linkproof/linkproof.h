@@ -28,5 +28,6 @@
 #include "linkproof/probe.h"
 #include "linkproof/fingerprint.h"
 #include "linkproof/registry.h"
+#include "linkproof/scan.h"
 
 #endif

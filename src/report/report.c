@@ -36,6 +36,8 @@ static const char *const commands[LP_DOC__COUNT] = {
     [LP_DOC_IMAGE_INFO] = "image info",
     [LP_DOC_IMAGE_LIST] = "image info",
     [LP_DOC_IMAGE_CAT] = "image cat",
+    [LP_DOC_SCAN] = "scan",
+    [LP_DOC_SCAN_SUMMARY] = "scan",
 };
 
 static const lp_report_format *const formats[LP_OUT__COUNT] = {

@@ -32,6 +32,7 @@
 #include "linkproof/probe.h"
 #include "linkproof/registry.h"
 #include "linkproof/root.h"
+#include "linkproof/scan.h"
 
 /* The version of the JSON contract (docs/json-schema.md): in every document. */
 #define LP_SCHEMA_VERSION 2
@@ -71,6 +72,8 @@ typedef enum lp_doc_kind {
     LP_DOC_IMAGE_INFO,      /* lp_image_meta */
     LP_DOC_IMAGE_LIST,      /* lp_image_list (image info of a file of several images) */
     LP_DOC_IMAGE_CAT,       /* lp_doc_image_cat (the bytes of a file, as they are) */
+    LP_DOC_SCAN,            /* lp_scan_record (one binary found by scan) */
+    LP_DOC_SCAN_SUMMARY,    /* lp_scan_stats (the totals of a scan; text only) */
     LP_DOC__COUNT
 } lp_doc_kind;
 
