@@ -945,6 +945,12 @@ lp_code lp_scan_procs(const lp_scan_opts *opts, lp_scan_stats *stats, lp_err *er
                 fd = -1;
             }
         }
+        if (fd < 0) {
+            /* every process of the group exited since the walk: nothing runs it any more */
+            stats->skipped += k - i;
+            i = k;
+            continue;
+        }
         job *j = job_new(&s);
         j->procs = calloc(k - i, sizeof *j->procs);
         j->path = strdup(pl.v[i].p.exe);
@@ -959,12 +965,8 @@ lp_code lp_scan_procs(const lp_scan_opts *opts, lp_scan_stats *stats, lp_err *er
             j->procs[j->n_procs++] = pl.v[m].p; /* handed over */
             memset(&pl.v[m].p, 0, sizeof pl.v[m].p);
         }
-        if (fd >= 0) {
-            j->fd = fd;
-            j->size = (uint64_t)st.st_size;
-        } else {
-            j->pre = e;
-        }
+        j->fd = fd;
+        j->size = (uint64_t)st.st_size;
         job_submit(&s, j);
         i = k;
     }

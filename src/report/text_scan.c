@@ -40,7 +40,7 @@ bool lp_text_scan(lp_report *r, const void *doc)
     lp_put_safe(r->o.fp, rec->origin == LP_SCAN_IMAGE || rec->origin == LP_SCAN_ROOT ? rec->path : f->path);
     for (size_t i = 0; i < rec->n_procs; i++) {
         const lp_scan_proc *p = &rec->procs[i];
-        fprintf(r->o.fp, "%s pid %d", i ? "," : "  [", p->pid);
+        fprintf(r->o.fp, "%spid %d", i ? ", " : "  [", p->pid);
         if (p->state != LP_EXE_PRESENT)
             fprintf(r->o.fp, " %s", lp_exe_state_name(p->state));
         if (p->container)
