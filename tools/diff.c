@@ -77,8 +77,6 @@ int cmd_diff(int argc, char **argv)
             status = LP_EXIT_USAGE;
         }
     }
-    lp_root_free(&ra);
-    lp_root_free(&rb);
     lp_diff d = {0};
     bool compared = status == LP_EXIT_OK && lp_facts_diff(fa, fb, &d, &err) == LP_OK;
     if (status == LP_EXIT_OK && !compared) {
@@ -97,5 +95,8 @@ int cmd_diff(int argc, char **argv)
     lp_diff_release(&d);
     lp_facts_free(&fa);
     lp_facts_free(&fb);
+    /* after the facts: those read from an image may point into its bytes */
+    lp_root_free(&ra);
+    lp_root_free(&rb);
     return status;
 }

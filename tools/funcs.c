@@ -61,8 +61,8 @@ static int run(const lp_cmd_doc *doc, lp_doc_kind kind, int argc, char **argv)
     if (!lp_cli_open_image(&img, doc->name, &root))
         return LP_EXIT_USAGE;
     lp_code rc = lp_funcs_read_in(root, argv[1], package, &f, &err);
-    lp_root_free(&root);
     if (!f) {
+        lp_root_free(&root);
         return lp_cli_fail(&err, NULL);
     }
     if (rc)
@@ -75,6 +75,7 @@ static int run(const lp_cmd_doc *doc, lp_doc_kind kind, int argc, char **argv)
     if (!r || !lp_cli_report_done(&r))
         status = LP_EXIT_USAGE;
     lp_funcs_free(&f);
+    lp_root_free(&root);
     return status;
 }
 

@@ -96,6 +96,12 @@ lp_code lp_funcs_read_in(lp_root *root, const char *path, const char *package, l
     lp_err_clear(&f->error);
     lp_code rc = root ? lp_root_open(root, path, &f->priv->src, &f->error)
                       : lp_src_open(&f->priv->src, path, &f->error);
+    if (rc == LP_ERR_NOTFOUND) {
+        /* a path the image does not have: unreadable input, as a missing host file (not
+         * "no function table", which LP_ERR_NOTFOUND means to the callers) */
+        f->error.code = LP_ERR_IO;
+        rc = LP_ERR_IO;
+    }
     if (!rc && root) {
         /* named as inspect --image names it: IMAGE:PATH */
         char *name = strdup(lp_src_name(f->priv->src));
