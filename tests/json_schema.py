@@ -46,7 +46,7 @@ BASE = "https://schemas.linkproof.example/2/"
 SCHEMA_OF = {"inspect": "inspect", "funcs": "funcs", "pkgs": "pkgs", "check": "check", "diff": "diff",
              "probe": "probe", "fingerprint": "fingerprint", "verify": "verify",
              "registry list": "registry", "registry show": "registry", "deps": "deps", "compat": "compat",
-             "image ls": "image-ls", "image info": "image-info"}
+             "image ls": "image-ls", "image info": "image-info", "scan": "scan"}
 
 
 class Schemas:
@@ -124,6 +124,12 @@ def images(tmp):
 def main(fxdir, t):
     lp = lptest.lp_bin()
     s = Schemas(t, lptest.source_root())
+    # a scan record is an inspect document plus "found": the two schemas must not drift apart
+    ins, sc = s.docs.get("inspect", {}), s.docs.get("scan", {})
+    drift = [k for k in ins.get("properties", {}) if k != "command"
+             and sc.get("properties", {}).get(k) != ins["properties"][k]]
+    drift += ["$defs/" + k for k in ins.get("$defs", {}) if sc.get("$defs", {}).get(k) != ins["$defs"][k]]
+    t.check(not drift, "docs/schema/scan.json", "differs from inspect.json in %s" % drift)
     rows = {r["name"]: r for r in lptest.fixture_rows(fxdir) if os.path.isfile(r["path"])}
     pick = [n for n in ("app-amd64-cgo0-exe", "app-amd64-cgo1-pie", "app-amd64-cgo1-exe-trimpath",
                         "server-amd64-cgo0-exe", "app-arm64-cgo0-exe") if n in rows]
@@ -191,6 +197,10 @@ def main(fxdir, t):
                                                os.path.join(tmp, "nope.tar"), go, missing], (2,), want_docs=1)
             lp_json(s, lp, "inspect --image", ["inspect", "--json", "--image", one, "/bin/readme", "/nope"],
                     (2,), want_docs=2)
+            # scan: a directory (Go and not, --all-objects), an image, a missing path (an error record)
+            lp_json(s, lp, "scan", ["scan", "--json", "--all-objects", fxdir], (0,))
+            lp_json(s, lp, "scan --image", ["scan", "--json", "--image", oci], (0,))
+            lp_json(s, lp, "scan (error)", ["scan", "--json", os.path.join(tmp, "nope")], (2,), want_docs=1)
 
         # ---- live processes: probe, fingerprint --pid, verify, registry
         srv = rows.get("server-amd64-cgo0-exe")
@@ -228,6 +238,7 @@ def main(fxdir, t):
                            env=env)
             t.check(not srv or any(d.get("pid") == p.pid for d in docs), "verify --all",
                     "the server %d is not among the documents" % p.pid)
+            lp_json(s, lp, "scan --procs", ["scan", "--json", "--procs"], (0, 2))
         finally:
             listener.close()
             p.stdin.close()
