@@ -68,6 +68,7 @@ bench: build
 	bash bench/deps.sh
 	bash bench/image.sh
 	bash bench/registry.sh $(BUILD)/tests/fixtures
+	bash bench/scan.sh $(BUILD)/tests/fixtures $(BUILD)/tests/corpus.txt
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD)

@@ -125,8 +125,10 @@ def corpus_dirs(t):
             # .../CACHE/NAME/package/... or .../CACHE/debian-X/root/...
             parts = p.split("/")
             for marker in ("package", "root"):
-                if marker in parts:
-                    dirs.add("/".join(parts[:parts.index(marker) + 1]))
+                if marker in parts[:-1]:
+                    # the last one: the cache itself may be under /root
+                    k = len(parts) - 1 - parts[::-1].index(marker)
+                    dirs.add("/".join(parts[:k + 1]))
                     break
     return sorted(d for d in dirs if os.path.isdir(d))
 

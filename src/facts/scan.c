@@ -71,6 +71,8 @@ typedef struct scan {
     size_t w;
     uint64_t next_seq, next_take, next_emit;
     bool closing, stop;
+    unsigned idle;        /* workers waiting for a job */
+    bool waiting;         /* the producer waits for a job to finish */
     pthread_t *threads;
     unsigned n_threads;
     uint64_t progress_at;
@@ -210,8 +212,11 @@ static void *worker(void *arg)
     scan *s = arg;
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (s->next_take == s->next_seq && !s->closing)
+        while (s->next_take == s->next_seq && !s->closing) {
+            s->idle++;
             pthread_cond_wait(&s->work_cv, &s->mu);
+            s->idle--;
+        }
         if (s->next_take == s->next_seq)
             break;
         job *j = &s->ring[s->next_take % s->w];
@@ -223,7 +228,8 @@ static void *worker(void *arg)
             do_job(s, j);
         pthread_mutex_lock(&s->mu);
         j->state = J_DONE;
-        pthread_cond_broadcast(&s->done_cv);
+        if (s->waiting)
+            pthread_cond_signal(&s->done_cv);
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
@@ -302,7 +308,9 @@ static job *job_new(scan *s)
         emit_ready(s);
         if (s->next_seq - s->next_emit < s->w)
             break;
+        s->waiting = true;
         pthread_cond_wait(&s->done_cv, &s->mu);
+        s->waiting = false;
     }
     job *j = &s->ring[s->next_seq % s->w];
     pthread_mutex_unlock(&s->mu);
@@ -318,7 +326,8 @@ static void job_submit(scan *s, job *j)
     j->seq = s->next_seq;
     j->state = J_QUEUED;
     s->next_seq++;
-    pthread_cond_signal(&s->work_cv);
+    if (s->idle)
+        pthread_cond_signal(&s->work_cv);
     emit_ready(s);
     pthread_mutex_unlock(&s->mu);
 }
@@ -403,8 +412,11 @@ static lp_code scan_finish(scan *s, lp_err *err)
     pthread_cond_broadcast(&s->work_cv);
     while (s->next_emit < s->next_seq) {
         emit_ready(s);
-        if (s->next_emit < s->next_seq)
+        if (s->next_emit < s->next_seq) {
+            s->waiting = true;
             pthread_cond_wait(&s->done_cv, &s->mu);
+            s->waiting = false;
+        }
     }
     pthread_mutex_unlock(&s->mu);
     for (unsigned i = 0; i < s->n_threads; i++)
@@ -490,10 +502,32 @@ static bool host_error(hostwalk *h, const char *what, int no)
     return ok;
 }
 
+/*
+ * The first bytes, read here on the calling thread: one pread(2) costs less than handing
+ * the file to a worker, and most files of a tree are no object at all. False: not an
+ * object; counted as looked at, and done with.
+ */
+static bool head_is_object(scan *s, int fd, uint64_t size)
+{
+    uint8_t head[HEAD];
+    ssize_t k = pread(fd, head, sizeof head, 0);
+    if (k < 0)
+        return true; /* the worker's read says what is wrong */
+    if (object_magic(head, (size_t)k))
+        return true;
+    s->st->files++;
+    s->st->bytes += size;
+    return false;
+}
+
 /* A regular file at fd (taken), found under h->path. */
 static bool host_file(hostwalk *h, int fd, const struct stat *st)
 {
     scan *s = h->s;
+    if (!head_is_object(s, fd, (uint64_t)st->st_size)) {
+        close(fd);
+        return true;
+    }
     job *j = job_new(s);
     j->fd = fd;
     j->size = (uint64_t)st->st_size;
@@ -636,6 +670,8 @@ static bool walk_dir(hostwalk *h, int dfd, int depth)
 static bool walk_named(hostwalk *h, const char *path)
 {
     scan *s = h->s;
+    if (!path)
+        return true;
     if (strlen(path) > LP_ROOT_PATH_MAX) {
         lp_err e;
         lp_err_clear(&e);
@@ -703,6 +739,18 @@ static bool image_file(void *ctx, const char *path, uint64_t size, uint32_t mode
     if (!src && !e->code) {
         s->st->files++; /* too small to be anything: looked at, nothing to read */
         return true;
+    }
+    if (src) {
+        uint8_t head[HEAD];
+        size_t got = 0;
+        lp_err he;
+        lp_err_clear(&he);
+        if (lp_src_read_upto(src, 0, head, sizeof head, &got, &he) == LP_OK && !object_magic(head, got)) {
+            s->st->files++;
+            s->st->bytes += size;
+            lp_src_free(&src);
+            return true;
+        }
     }
     job *j = job_new(s);
     j->path = strdup(path);
