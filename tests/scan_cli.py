@@ -346,7 +346,11 @@ def max_rss_kb(argv):
     code = ("import resource,subprocess,sys\n"
             "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.DEVNULL)\n"
             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    rc, out, err = run([sys.executable, "-c", code] + argv)
+    # under AddressSanitizer, freed memory waits in its quarantine (256 MiB): RSS would then
+    # grow with every allocation, freed or not; with a small one it measures what is live
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    env = RUNNER.env(ASAN_OPTIONS=(asan + ":" if asan else "") + "quarantine_size_mb=1:detect_leaks=0")
+    rc, out, err = run([sys.executable, "-c", code] + argv, env=env)
     return int(dec(out).strip() or 0)
 
 
