@@ -69,6 +69,7 @@ bench: build
 	bash bench/image.sh
 	bash bench/registry.sh $(BUILD)/tests/fixtures
 	bash bench/scan.sh $(BUILD)/tests/fixtures $(BUILD)/tests/corpus.txt
+	bash bench/vulns.sh $(BUILD)/tests/fixtures $(BUILD)/tests/corpus.txt
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(CLANG_BUILD) $(FUZZ_BUILD)

@@ -38,6 +38,7 @@ from jsonschema import Draft202012Validator, RefResolver  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import image_build as ib  # noqa: E402
 import lptest  # noqa: E402
+import vulnfix  # noqa: E402
 
 RUNNER = lptest.Runner(120, drop=("NO_COLOR", "GITHUB_ACTIONS"))
 run = RUNNER.run
@@ -46,7 +47,7 @@ BASE = "https://schemas.linkproof.example/2/"
 SCHEMA_OF = {"inspect": "inspect", "funcs": "funcs", "pkgs": "pkgs", "check": "check", "diff": "diff",
              "probe": "probe", "fingerprint": "fingerprint", "verify": "verify",
              "registry list": "registry", "registry show": "registry", "deps": "deps", "compat": "compat",
-             "image ls": "image-ls", "image info": "image-info", "scan": "scan"}
+             "image ls": "image-ls", "image info": "image-info", "scan": "scan", "vulns": "vulns"}
 
 
 class Schemas:
@@ -246,6 +247,14 @@ def main(fxdir, t):
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+    # vulns: the test database unpacked, a Go fixture, its stripped build, a non-Go file, a missing one
+    with tempfile.TemporaryDirectory() as vtmp:
+        vdb = vulnfix.unpack(vtmp)
+        vfiles = [rows[n]["path"] for n in ("app-amd64-cgo0-exe", "app-amd64-cgo0-exe-sw") if n in rows]
+        docs = lp_json(s, lp, "vulns", ["vulns", "--json", "--as-of", "2026-12-01", "--vulndb", vdb] + vfiles
+                       + [os.path.join(lptest.source_root(), "tests", "fixtures", "README.md"),
+                          os.path.join(vtmp, "missing")], (2,), want_docs=len(vfiles) + 2)
+        t.check(any(d.get("findings") for d in docs), "vulns", "no finding in any document")
     # every schema was used by some document
     for name, n in sorted(s.used.items()):
         t.check(n > 0, "coverage", "no document was checked against docs/schema/%s.json" % name)

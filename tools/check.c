@@ -58,6 +58,11 @@ static bool add_cgo(void *value, intptr_t kind, const char *arg, char *why, size
     return add(value, strcmp(arg, "on") == 0 ? LP_A_CGO_ON : LP_A_CGO_OFF, NULL, why, n);
 }
 
+static bool add_strict(void *value, intptr_t kind, const char *arg, char *why, size_t n)
+{
+    return add(value, LP_A_NO_VULNS, "module", why, n);
+}
+
 static bool load_policy(void *value, intptr_t kind, const char *arg, char *why, size_t n)
 {
     lp_err err;
@@ -87,7 +92,8 @@ int cmd_check(int argc, char **argv)
     lp_root *root = NULL;
     const char *gha = getenv("GITHUB_ACTIONS");
     bool github = gha && strcmp(gha, "true") == 0;
-    const char *junit = NULL;
+    const char *junit = NULL, *dbdir = NULL;
+    lp_vulndb *db = NULL;
 #define A(name, argh, kind, help) {LP_OPT_CALLBACK, name, 0, &pol, argh, help, add, kind, 0}
     const lp_opt opts[] = {
         {LP_OPT_GROUP, NULL, 0, NULL, NULL, "assertions:", NULL, 0, 0},
@@ -107,6 +113,13 @@ int cmd_check(int argc, char **argv)
         A("go", "CONSTRAINT", LP_A_GO, "Go version, e.g. \">=1.21\", \"<1.22\", \"==1.21.3\""),
         A("vcs-clean", NULL, LP_A_VCS_CLEAN, "built from a clean work tree (vcs.modified=false recorded)"),
         A("build-id", NULL, LP_A_BUILD_ID, "a Go build ID is present"),
+        {LP_OPT_CALLBACK, "no-vulns", 0, &pol, NULL,
+         "no known vulnerability (--vulndb) whose affected code is linked;\n"
+         "module-only findings pass (docs/vulns.md)", add, LP_A_NO_VULNS, 0},
+        {LP_OPT_CALLBACK, "no-module-vulns", 0, &pol, NULL,
+         "stricter: no known vulnerability of its module versions at all,\nlinked or not", add_strict, 0, 0},
+        A("go-supported", NULL, LP_A_GO_SUPPORTED,
+          "the Go release still receives security fixes (fewer than two\nnewer major releases; data/go-releases.tsv)"),
         {LP_OPT_CALLBACK, "policy", 0, &pol, "FILE",
          "the same assertions from a JSON file (docs/check.md):\n"
          "{\"var\": [\"main.version~^v[0-9]\"], \"all_x\": true, \"static\": true,\n"
@@ -117,6 +130,10 @@ int cmd_check(int argc, char **argv)
          "an `unconfirmed` -X verdict passes (confidence low)", NULL, 0, 0},
         {LP_OPT_GROUP, NULL, 0, NULL, NULL, "input:", NULL, 0, 0},
         LP_OPT_IMAGE(&img),
+        {LP_OPT_STRING, "vulndb", 0, &dbdir, "DIR",
+         "the vulnerability database for --no-vulns (default:\n$LINKPROOF_VULNDB)", NULL, 0, 0},
+        {LP_OPT_CALLBACK, "as-of", 0, &pol.as_of, "DATE",
+         "judge --go-supported on this day, YYYY-MM-DD (default: today, UTC)", lp_cli_parse_date, 0, 0},
         {LP_OPT_GROUP, NULL, 0, NULL, NULL, "reports:", NULL, 0, 0},
         LP_OPT_OUTPUT(&out),
         {LP_OPT_STRING, "junit", 0, &junit, "FILE", "also JUnit XML, to FILE", NULL, 0, 0},
@@ -142,6 +159,16 @@ int cmd_check(int argc, char **argv)
     if (!lp_cli_open_image(&img, "check", &root)) {
         status = LP_EXIT_USAGE;
         goto out;
+    }
+    for (size_t i = 0; i < pol.n && !db; i++) {
+        if (pol.a[i].kind != LP_A_NO_VULNS)
+            continue;
+        if (lp_vulndb_open(dbdir, &db, &err) != LP_OK) {
+            lp_cli_error("check: %s", err.msg);
+            status = LP_EXIT_USAGE;
+            goto out;
+        }
+        pol.vulndb = db;
     }
     if (lp_check_files_in(&pol, root, (const char *const *)(argv + 1), (size_t)n, &run, &err) != LP_OK) {
         lp_cli_error("%s", err.msg);
@@ -172,5 +199,6 @@ out:
     lp_check_run_release(&run);
     lp_root_free(&root);
     lp_policy_release(&pol);
+    lp_vulndb_free(&db);
     return status;
 }

@@ -208,3 +208,13 @@ lp_code lp_cli_src(lp_root *root, const char *file, lp_src **src, lp_err *err)
 {
     return root ? lp_root_open(root, file, src, err) : lp_src_open(src, file, err);
 }
+bool lp_cli_parse_date(void *value, intptr_t data, const char *arg, char *why, size_t n)
+{
+    (void)data;
+    if (!lp_date_valid(arg)) {
+        snprintf(why, n, "'%s' is not a date YYYY-MM-DD", arg);
+        return false;
+    }
+    *(const char **)value = arg;
+    return true;
+}

@@ -43,6 +43,7 @@ int cmd_deps(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_compat(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_vulns(int argc, char **argv);
 
 /* ---- the exit-status table (cli.c) ---- */
 /* A library code: LP_OK 0, anything else 2 (an input that could not be read or is malformed). */
@@ -74,6 +75,8 @@ typedef struct lp_strs {
     size_t n;
 } lp_strs;
 bool lp_cli_parse_append(void *value, intptr_t data, const char *arg, char *why, size_t n);
+/* --as-of YYYY-MM-DD (value: const char **), a real day */
+bool lp_cli_parse_date(void *value, intptr_t data, const char *arg, char *why, size_t n);
 /* --cpu NAME (value: const char **) */
 bool lp_cli_parse_cpu(void *value, intptr_t data, const char *arg, char *why, size_t n);
 

@@ -59,6 +59,8 @@ int cmd_inspect(int argc, char **argv)
     lp_cli_out out = LP_CLI_OUT_DEFAULT;
     bool all_inits = false;
     lp_cli_image img = {NULL, NULL};
+    const char *dbdir = NULL, *as_of = NULL;
+    lp_vulndb *db = NULL;
     xvars xv = {NULL, 0};
     const lp_opt opts[] = {
         LP_OPT_OUTPUT(&out),
@@ -68,6 +70,10 @@ int cmd_inspect(int argc, char **argv)
          "also check this -X target (repeatable); needed when -ldflags\nis not recorded (-trimpath) or to check a value you expect",
          parse_var, 0, 0},
         LP_OPT_IMAGE(&img),
+        {LP_OPT_STRING, "vulndb", 0, &dbdir, "DIR",
+         "with --format cyclonedx: add the vulnerabilities section from this\nGo vulnerability database (docs/vulns.md)", NULL, 0, 0},
+        {LP_OPT_CALLBACK, "as-of", 0, &as_of, "DATE",
+         "judge whether the Go release is supported on this day, YYYY-MM-DD\n(default: today, UTC)", lp_cli_parse_date, 0, 0},
         LP_OPT_END_,
     };
     int status = LP_EXIT_OK;
@@ -84,6 +90,17 @@ int cmd_inspect(int argc, char **argv)
         status = LP_EXIT_USAGE;
         goto out;
     }
+    if (dbdir && out.format != LP_OUT_CYCLONEDX) {
+        lp_cli_error("inspect: --vulndb adds vulnerabilities to a CycloneDX SBOM (--format "
+                     "cyclonedx); for the other formats use 'linkproof vulns'");
+        status = LP_EXIT_USAGE;
+        goto out;
+    }
+    if (dbdir && lp_vulndb_open(dbdir, &db, &err) != LP_OK) {
+        lp_cli_error("inspect: %s", err.msg);
+        status = LP_EXIT_USAGE;
+        goto out;
+    }
     if (!lp_cli_open_image(&img, "inspect", &root)) {
         status = LP_EXIT_USAGE;
         goto out;
@@ -92,6 +109,7 @@ int cmd_inspect(int argc, char **argv)
         status = LP_EXIT_USAGE;
         goto out;
     }
+    lp_report_set_as_of(r, as_of);
     lp_facts_opts fo = {xv.v, xv.n};
     for (int i = 1; i <= n; i++) {
         lp_facts *f = NULL;
@@ -105,7 +123,21 @@ int cmd_inspect(int argc, char **argv)
             lp_cli_error("%s", f->error.msg);
             status = LP_EXIT_USAGE;
         }
-        lp_report_write(r, LP_DOC_INSPECT, f);
+        if (db && !rc) {
+            /* the SBOM with its vulnerabilities section */
+            lp_vuln_report v = {0};
+            lp_err merr;
+            if (lp_vulns_match(db, f, &v, &merr) != LP_OK) {
+                lp_cli_error("inspect: %s", merr.msg);
+                status = LP_EXIT_USAGE;
+            } else {
+                lp_doc_vulns d = {f, &v, NULL, lp_vulndb_dir(db), NULL};
+                lp_report_write(r, LP_DOC_VULNS, &d);
+            }
+            lp_vuln_report_release(&v);
+        } else {
+            lp_report_write(r, LP_DOC_INSPECT, f);
+        }
         lp_facts_free(&f);
     }
     if (!lp_cli_report_done(&r))
@@ -113,6 +145,7 @@ int cmd_inspect(int argc, char **argv)
 out:
     lp_report_close(&r);
     lp_root_free(&root);
+    lp_vulndb_free(&db);
     lp_xtargets_free(&xv.v, xv.n);
     return status;
 }

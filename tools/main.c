@@ -20,6 +20,7 @@ static const lp_cmd commands[] = {
     {"deps", cmd_deps, "the libraries a binary needs, resolved in a root or an image as its loader would, without running it"},
     {"scan", cmd_scan, "find every Go binary under paths, in a root, an image or the running processes"},
     {"compat", cmd_compat, "will these binaries start in these container images? the matrix"},
+    {"vulns", cmd_vulns, "known vulnerabilities (offline Go vulnerability database), at the level of linked symbols"},
     {"image", cmd_image, "what a container image holds (docker save, OCI layout), flattened"},
     {"probe", cmd_probe, "is a live process alive but not serving? fds, CLOSE_WAIT, accept queues"},
     {"fingerprint", cmd_fingerprint, "build IDs and code hashes of a file, or of a process in memory"},

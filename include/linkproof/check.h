@@ -33,6 +33,8 @@ typedef enum lp_assert_kind {
     LP_A_GO,        /**< Go version constraint, e.g. ">=1.21" */
     LP_A_VCS_CLEAN, /**< vcs.modified=false recorded */
     LP_A_BUILD_ID,  /**< a Go build ID is present */
+    LP_A_NO_VULNS,  /**< no known vulnerability with linked code (value "linked"), or none at all ("module") */
+    LP_A_GO_SUPPORTED, /**< the Go release still receives security fixes */
 } lp_assert_kind;
 
 typedef struct lp_assert {
@@ -47,6 +49,8 @@ typedef struct lp_policy {
     lp_assert *a;
     size_t n;
     bool accept_unconfirmed; /**< an `unconfirmed` -X verdict passes (--accept-unconfirmed) */
+    struct lp_vulndb *vulndb; /**< borrowed: the database --no-vulns is judged against (NULL: undecided) */
+    const char *as_of;       /**< borrowed: the day --go-supported is judged on (NULL: today, UTC) */
 } lp_policy;
 
 /** Add one assertion from a command-line option (kind) and its argument (may be NULL). */
@@ -56,7 +60,8 @@ LP_API lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg,
  * Add the assertions of a JSON policy file:
  * {"var": ["NAME", "NAME=VALUE", "NAME~REGEX"], "all_x": true, "static": true|false,
  *  "pie": true|false, "cgo": "on"|"off", "stripped": true|false, "go": ">=1.21",
- *  "vcs_clean": true, "build_id": true, "accept_unconfirmed": true}. Unknown keys are
+ *  "vcs_clean": true, "build_id": true, "accept_unconfirmed": true, "no_vulns": "linked"|"module",
+ *  "go_supported": true}. Unknown keys are
  * errors (a typo in a release policy must not pass silently).
  */
 LP_API lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err);

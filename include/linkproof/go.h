@@ -166,6 +166,15 @@ LP_API size_t lp_pclntab_count(const lp_pclntab *t);
 LP_API const lp_func *lp_pclntab_func(const lp_pclntab *t, size_t i);
 
 /**
+ * Every function name the table holds: the functions' own names (first, in
+ * table order), then every string of its function-name table (Go 1.16+),
+ * which also names the functions inlined into others (the inline trees point
+ * there), so a function inlined at every call is found too. Names may repeat.
+ * *out is a heap array (free()) of views into the table.
+ */
+LP_API lp_code lp_pclntab_names(const lp_pclntab *t, const char ***out, size_t *n, lp_err *err);
+
+/**
  * The package path of a function name, as Go's debug/gosym does: generic
  * instantiation brackets removed, compiler-generated `go.`/`type.` (Go <=
  * 1.19) or `go:`/`type:` (Go 1.20+) names belong to no package (length 0).

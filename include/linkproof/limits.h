@@ -34,6 +34,7 @@ typedef enum lp_limit_id {
     LP_LIMIT_FILE,         /**< "file": the largest file read out of an image */
     LP_LIMIT_LDCACHE,      /**< "ldcache": bytes of an ld.so.cache */
     LP_LIMIT_IMPORT,       /**< "import": bytes of one registry import */
+    LP_LIMIT_VULNDB,       /**< "vulndb": bytes of reports read from one vulnerability database */
     LP_LIMIT_COUNT
 } lp_limit_id;
 

@@ -29,5 +29,7 @@
 #include "linkproof/fingerprint.h"
 #include "linkproof/registry.h"
 #include "linkproof/scan.h"
+#include "linkproof/vulns.h"
+#include "linkproof/gosupport.h"
 
 #endif

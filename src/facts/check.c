@@ -7,6 +7,8 @@
  * happened, in one line each; the CLI only formats them.
  */
 #include "linkproof/check.h"
+#include "linkproof/gosupport.h"
+#include "linkproof/vulns.h"
 #include "linkproof/limits.h"
 #include "linkproof/source.h"
 #include "util/jsonlimit.h"
@@ -30,7 +32,7 @@ static const struct {
     {LP_A_DYNAMIC, "--dynamic"},   {LP_A_PIE, "--pie"},           {LP_A_NO_PIE, "--no-pie"},
     {LP_A_CGO_ON, "--cgo=on"},     {LP_A_CGO_OFF, "--cgo=off"},   {LP_A_STRIPPED, "--stripped"},
     {LP_A_NOT_STRIPPED, "--not-stripped"}, {LP_A_GO, "--go"},     {LP_A_VCS_CLEAN, "--vcs-clean"},
-    {LP_A_BUILD_ID, "--build-id"},
+    {LP_A_BUILD_ID, "--build-id"}, {LP_A_NO_VULNS, "--no-vulns"}, {LP_A_GO_SUPPORTED, "--go-supported"},
 };
 
 static const char *opt_name(lp_assert_kind k)
@@ -77,6 +79,14 @@ lp_code lp_policy_add(lp_policy *p, lp_assert_kind kind, const char *arg, lp_err
             regfree(&re);
             a.regex = strdup(arg + nl + 1);
         }
+    } else if (kind == LP_A_NO_VULNS) {
+        const char *lvl = arg && *arg ? arg : "linked";
+        if (strcmp(lvl, "linked") != 0 && strcmp(lvl, "module") != 0)
+            return lp_err_set(err, LP_ERR_INVAL, "--no-vulns='%s': expected linked (the default) or module",
+                              lvl);
+        a.value = strdup(lvl);
+        if (strcmp(lvl, "module") == 0)
+            snprintf(text, sizeof text, "--no-module-vulns");
     } else if (kind == LP_A_GO) {
         if (!arg || lp_go_version_satisfies("go1.0", arg) < 0)
             return lp_err_set(err, LP_ERR_INVAL,
@@ -204,6 +214,21 @@ lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err)
             }
             if ((rc = lp_policy_add(p, strcmp(s, "on") == 0 ? LP_A_CGO_ON : LP_A_CGO_OFF, NULL, err)))
                 goto out;
+        } else if (strcmp(key, "no_vulns") == 0) {
+            const char *s = json_string_value(v);
+            if (!s || (strcmp(s, "linked") != 0 && strcmp(s, "module") != 0)) {
+                rc = bad_policy(err, path, key, "expected \"linked\" or \"module\"");
+                goto out;
+            }
+            if ((rc = lp_policy_add(p, LP_A_NO_VULNS, s, err)))
+                goto out;
+        } else if (strcmp(key, "go_supported") == 0) {
+            if (!json_is_boolean(v)) {
+                rc = bad_policy(err, path, key, "expected true or false");
+                goto out;
+            }
+            if (json_is_true(v) && (rc = lp_policy_add(p, LP_A_GO_SUPPORTED, NULL, err)))
+                goto out;
         } else if (strcmp(key, "go") == 0) {
             if (!json_is_string(v)) {
                 rc = bad_policy(err, path, key, "expected a version constraint such as \">=1.21\"");
@@ -214,7 +239,7 @@ lp_code lp_policy_load(lp_policy *p, const char *path, lp_err *err)
         } else {
             rc = bad_policy(err, path, key,
                             "unknown (known: var, all_x, static, pie, cgo, stripped, go, vcs_clean, build_id, "
-                            "accept_unconfirmed)");
+                            "accept_unconfirmed, no_vulns, go_supported)");
             goto out;
         }
     }
@@ -366,6 +391,50 @@ static void result(rb *b, const lp_assert *a, lp_check_status st, const char *co
         b->rep->n_undecided++;
     if (st != LP_CHECK_OK)
         b->rep->ok = false;
+}
+
+/* --no-vulns: linked findings fail (with "module", any finding); without a function table a
+ * finding cannot be told linked or not, which is undecided unless "module" fails it anyway. */
+static void eval_vulns(rb *b, const lp_policy *p, const lp_assert *a, const lp_facts *f)
+{
+    bool strict = a->value && strcmp(a->value, "module") == 0;
+    const char *want = strict ? "no known vulnerability of its module versions"
+                              : "no known vulnerability with linked code";
+    if (!p->vulndb) {
+        result(b, a, LP_CHECK_UNDECIDED, "low", want, "no vulnerability database",
+               "give --vulndb DIR or set LINKPROOF_VULNDB");
+        return;
+    }
+    lp_vuln_report v = {0};
+    lp_err e;
+    if (lp_vulns_match(p->vulndb, f, &v, &e) != LP_OK) {
+        result(b, a, LP_CHECK_UNDECIDED, "low", want, "the database could not be read", "%s", e.msg);
+        return;
+    }
+    char found[512], ids[400] = "";
+    snprintf(found, sizeof found, "%zu linked, %zu module-only, %zu unknown", v.n_linked,
+             v.n_module_only, v.n_unknown);
+    size_t shown = 0;
+    for (size_t i = 0; i < v.n && shown < 4; i++) {
+        const lp_vuln_finding *x = &v.v[i];
+        if (!strict && x->status != LP_VULN_LINKED)
+            continue;
+        size_t l = strlen(ids);
+        snprintf(ids + l, sizeof ids - l, "%s%s (%s %s, fixed in %s)", shown ? "; " : "", x->id,
+                 x->module, x->version, x->fixed ? x->fixed : "no fix");
+        shown++;
+    }
+    size_t bad = strict ? v.n : v.n_linked;
+    if (bad) {
+        result(b, a, LP_CHECK_FAIL, v.symbols ? "high" : "medium", want, found, "%s%s", ids,
+               bad > shown ? "; ... (linkproof vulns lists them all)" : "");
+    } else if (!strict && v.n_unknown) {
+        result(b, a, LP_CHECK_UNDECIDED, "low", want, found,
+               "no function table: whether the affected code is linked cannot be told");
+    } else {
+        result(b, a, LP_CHECK_OK, v.symbols ? "high" : "medium", want, found, NULL);
+    }
+    lp_vuln_report_release(&v);
 }
 
 /* The k-th user target: the facts hold one per --var assertion, in order. */
@@ -666,6 +735,21 @@ lp_code lp_check_eval(const lp_policy *p, const lp_facts *f, lp_check_report *ou
                    "vcs.modified=false", found,
                    m ? "built from a work tree with uncommitted changes"
                      : "built with -buildvcs=false, outside a repository, or with go run/test");
+            break;
+        }
+        case LP_A_NO_VULNS:
+            eval_vulns(&b, p, a, f);
+            break;
+        case LP_A_GO_SUPPORTED: {
+            lp_gosupport gs;
+            lp_gosupport_eval(ver, p->as_of, &gs);
+            snprintf(found, sizeof found, "%s: %s", ver ? ver : "no Go version",
+                     lp_gosupport_status_name(gs.status));
+            result(&b, a, gs.status == LP_GOSUP_SUPPORTED     ? LP_CHECK_OK
+                          : gs.status == LP_GOSUP_UNSUPPORTED ? LP_CHECK_FAIL
+                                                              : LP_CHECK_UNDECIDED,
+                   gs.status == LP_GOSUP_UNKNOWN ? "low" : "high", "a Go release that receives security fixes",
+                   found, "%s", gs.why);
             break;
         }
         case LP_A_BUILD_ID:

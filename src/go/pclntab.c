@@ -26,6 +26,7 @@ struct lp_pclntab {
     lp_region reg;  /* the table's bytes, from its header to the end of its container */
     lp_func *funcs;
     size_t n;
+    size_t names_off, names_end; /* the function-name table (Go 1.16+), else 0, 0 */
 };
 
 /* One row per layout: where the header words are, and how functab entries look. */
@@ -71,6 +72,7 @@ typedef struct decoded {
     size_t functab;  /* offset of the functab in the region */
     size_t funcdata; /* base of _func offsets */
     size_t names;    /* base of name offsets */
+    size_t names_end; /* end of the function-name table (Go 1.16+: the next table's offset) */
     uint64_t text_hdr;
     size_t text_field; /* region offset of the textStart word, for relocation lookup */
 } decoded;
@@ -106,6 +108,9 @@ static bool decode(const uint8_t *buf, size_t len, const struct layout *l, bool 
         d->functab = (size_t)w[l->w_funcdata];
         d->funcdata = (size_t)w[l->w_funcdata];
         d->names = (size_t)w[l->w_names];
+        /* the word after funcnameOffset is cuOffset, where the name table ends */
+        uint64_t e = w[l->w_names + 1];
+        d->names_end = e > d->names && e <= len ? (size_t)e : d->names;
     }
     if (l->w_text >= 0) {
         d->text_hdr = w[l->w_text];
@@ -396,6 +401,8 @@ lp_code lp_pclntab_read(lp_obj *obj, lp_pclntab **out, lp_err *err)
         uint64_t end = l->entry_is_offset ? base + next : next;
         t->funcs[t->n++] = (lp_func){entry, nm, end > entry ? end : entry};
     }
+    t->names_off = d.names;
+    t->names_end = d.names_end;
     t->info.text_end = l->entry_is_offset ? base + functab_pc(ft, (size_t)d.nfunc, fsz, be)
                                           : functab_pc(ft, (size_t)d.nfunc, fsz, be);
     *out = t;
@@ -415,6 +422,40 @@ void lp_pclntab_free(lp_pclntab **pt)
 const lp_pclntab_info *lp_pclntab_get_info(const lp_pclntab *t) { return &t->info; }
 size_t lp_pclntab_count(const lp_pclntab *t) { return t->n; }
 const lp_func *lp_pclntab_func(const lp_pclntab *t, size_t i) { return i < t->n ? &t->funcs[i] : NULL; }
+
+lp_code lp_pclntab_names(const lp_pclntab *t, const char ***out, size_t *n_out, lp_err *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    const char *b = (const char *)t->reg.data + t->names_off, *e = (const char *)t->reg.data + t->names_end;
+    size_t n = 0;
+    /* every NUL-terminated string of the name table; a count bounded by its size */
+    for (const char *p = b; p < e;) {
+        const char *z = memchr(p, '\0', (size_t)(e - p));
+        if (!z)
+            break;
+        if (z > p)
+            n++;
+        p = z + 1;
+    }
+    const char **v = malloc((n + t->n + 1) * sizeof *v);
+    if (!v)
+        return nomem(err);
+    size_t k = 0;
+    for (size_t i = 0; i < t->n; i++)
+        v[k++] = t->funcs[i].name;
+    for (const char *p = b; p < e && k < n + t->n;) {
+        const char *z = memchr(p, '\0', (size_t)(e - p));
+        if (!z)
+            break;
+        if (z > p)
+            v[k++] = p;
+        p = z + 1;
+    }
+    *out = v;
+    *n_out = k;
+    return LP_OK;
+}
 
 size_t lp_go_package_len(const char *name, lp_pcln_version v)
 {

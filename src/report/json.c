@@ -119,6 +119,7 @@ static const lp_json_builder builders[LP_DOC__COUNT] = {
     [LP_DOC_IMAGE_INFO] = lp_json_image_info,
     [LP_DOC_IMAGE_LIST] = lp_json_image_list,
     [LP_DOC_SCAN] = lp_json_scan,
+    [LP_DOC_VULNS] = lp_json_vulns,
 };
 
 /* A document: the envelope every command shares, then the kind's own keys, as one line. */
@@ -154,5 +155,6 @@ const lp_report_format lp_report_json = {
         [LP_DOC_DEPS] = DOC, [LP_DOC_COMPAT] = DOC, [LP_DOC_IMAGE_LS] = DOC,
         [LP_DOC_IMAGE_INFO] = DOC, [LP_DOC_IMAGE_LIST] = DOC,
         [LP_DOC_SCAN] = DOC,
+        [LP_DOC_VULNS] = DOC,
     },
 };

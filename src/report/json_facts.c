@@ -75,7 +75,7 @@ static const char *buildid_src_name(lp_buildid_src s)
     return NULL;
 }
 
-static json_t *go_json(const lp_facts *f)
+static json_t *go_json(const lp_facts *f, const char *as_of)
 {
     if (!f->is_go)
         return json_null();
@@ -83,6 +83,9 @@ static json_t *go_json(const lp_facts *f)
     json_t *g = json_object();
     json_object_set_new(g, "version", jstr(bi ? bi->go_version : f->go_version_fallback));
     json_object_set_new(g, "version_source", str_or_null(f->go_version_source));
+    lp_gosupport gs;
+    lp_gosupport_eval(bi ? bi->go_version : f->go_version_fallback, as_of, &gs);
+    json_object_set_new(g, "support", lp_json_gosupport(&gs));
     json_object_set_new(g, "path", jstr(bi ? bi->path : NULL));
     json_object_set_new(g, "main", bi && bi->has_main ? module_json(&bi->main) : json_null());
     json_t *deps = json_array(), *set = json_array();
@@ -159,7 +162,7 @@ bool lp_json_inspect(json_t *o, const lp_report *r, const void *doc)
     json_object_set_new(o, "machine", obj ? jstr(f->machine) : json_null());
     json_object_set_new(o, "goarch", obj ? str_or_null(f->info.goarch) : json_null());
     json_object_set_new(o, "elf_type", obj ? json_string(f->info.type_name) : json_null());
-    json_object_set_new(o, "go", go_json(f));
+    json_object_set_new(o, "go", go_json(f, r->o.as_of));
     json_object_set_new(o, "gnu_build_id", jstr(f->gnu_build_id));
     json_object_set_new(o, "linkage", linkage_json(f));
     json_object_set_new(o, "symtab", obj ? json_boolean(f->symtab) : json_null());

@@ -38,6 +38,7 @@ static const char *const commands[LP_DOC__COUNT] = {
     [LP_DOC_IMAGE_CAT] = "image cat",
     [LP_DOC_SCAN] = "scan",
     [LP_DOC_SCAN_SUMMARY] = "scan",
+    [LP_DOC_VULNS] = "vulns",
 };
 
 static const lp_report_format *const formats[LP_OUT__COUNT] = {
@@ -47,6 +48,7 @@ static const lp_report_format *const formats[LP_OUT__COUNT] = {
     [LP_OUT_JUNIT] = &lp_report_junit,
     [LP_OUT_GITHUB] = &lp_report_github,
     [LP_OUT_PROMETHEUS] = &lp_report_prometheus,
+    [LP_OUT_CYCLONEDX] = &lp_report_cyclonedx,
 };
 
 const char *lp_doc_command(lp_report *r, lp_doc_kind kind)
@@ -89,6 +91,12 @@ lp_report *lp_report_open(const lp_report_opts *o)
     r->color = o->format == LP_OUT_TEXT && lp_color_enabled(r->o.fp, o->color);
     r->kind = -1;
     return r;
+}
+
+void lp_report_set_as_of(lp_report *r, const char *as_of)
+{
+    if (r)
+        r->o.as_of = as_of;
 }
 
 static bool end_run(lp_report *r)

@@ -33,6 +33,8 @@
 #include "linkproof/registry.h"
 #include "linkproof/root.h"
 #include "linkproof/scan.h"
+#include "linkproof/gosupport.h"
+#include "linkproof/vulns.h"
 
 /* The version of the JSON contract (docs/json-schema.md): in every document. */
 #define LP_SCHEMA_VERSION 2
@@ -47,6 +49,7 @@ typedef enum lp_outfmt {
     LP_OUT_JUNIT,      /* check: JUnit XML */
     LP_OUT_GITHUB,     /* check: GitHub Actions workflow commands */
     LP_OUT_PROMETHEUS, /* probe: text exposition format */
+    LP_OUT_CYCLONEDX,  /* inspect, vulns: a CycloneDX 1.6 SBOM per file */
     LP_OUT__COUNT
 } lp_outfmt;
 
@@ -74,6 +77,7 @@ typedef enum lp_doc_kind {
     LP_DOC_IMAGE_CAT,       /* lp_doc_image_cat (the bytes of a file, as they are) */
     LP_DOC_SCAN,            /* lp_scan_record (one binary found by scan) */
     LP_DOC_SCAN_SUMMARY,    /* lp_scan_stats (the totals of a scan; text only) */
+    LP_DOC_VULNS,           /* lp_doc_vulns */
     LP_DOC__COUNT
 } lp_doc_kind;
 
@@ -114,6 +118,14 @@ typedef struct lp_doc_image_ls {
     const char *target; /* a link's target as stored, or NULL */
 } lp_doc_image_ls;
 
+typedef struct lp_doc_vulns {
+    const lp_facts *f;            /* the file (its path, error, modules, function table) */
+    const lp_vuln_report *v;      /* NULL when the file could not be read or matched */
+    const lp_gosupport *support;  /* the Go release's support; NULL when not a Go file */
+    const char *vulndb;           /* the database directory */
+    const lp_err *error;          /* NULL or LP_OK: none; else why it could not be matched */
+} lp_doc_vulns;
+
 typedef struct lp_doc_image_cat {
     lp_src *src;
     lp_err *error;      /* set when the file could not be read to its end */
@@ -146,6 +158,7 @@ typedef struct lp_report_opts {
     lp_color_mode color;
     unsigned flags;       /* LP_REPORT_* */
     const char *command;  /* JSON "command"; NULL: the kind's */
+    const char *as_of;    /* inspect: the day Go support is judged on (YYYY-MM-DD); NULL: today */
 } lp_report_opts;
 
 typedef struct lp_report lp_report;
@@ -158,6 +171,8 @@ bool lp_format_parse(const char *s, lp_outfmt *out);
 
 /* NULL only when out of memory. */
 lp_report *lp_report_open(const lp_report_opts *o);
+/* The day Go support is judged on (inspect --as-of); @p as_of is borrowed. */
+void lp_report_set_as_of(lp_report *r, const char *as_of);
 /* Start a run of documents of @p kind (its header, for a table), also when none follow; a write
  * of another kind ends the previous run. */
 void lp_report_begin(lp_report *r, lp_doc_kind kind);

@@ -31,7 +31,7 @@ typedef struct lp_report_format {
 } lp_report_format;
 
 extern const lp_report_format lp_report_text, lp_report_json, lp_report_list, lp_report_junit,
-    lp_report_github, lp_report_prometheus;
+    lp_report_github, lp_report_prometheus, lp_report_cyclonedx;
 
 /* The JSON "command" of a kind (report.c). */
 const char *lp_doc_command(lp_report *r, lp_doc_kind kind);
@@ -70,6 +70,7 @@ bool lp_text_verify_row(lp_report *r, const void *doc);
 void lp_text_registry_header(lp_report *r);
 bool lp_text_registry_entry(lp_report *r, const void *doc);
 bool lp_text_registry_change(lp_report *r, const void *doc);
+bool lp_text_vulns(lp_report *r, const void *doc);
 
 /* ---- JSON (json.c): each builder fills the document object after schema_version and command ---- */
 typedef bool (*lp_json_builder)(json_t *o, const lp_report *r, const void *doc);
@@ -89,6 +90,9 @@ bool lp_json_fingerprint(json_t *o, const lp_report *r, const void *doc);
 bool lp_json_fingerprint_pid(json_t *o, const lp_report *r, const void *doc);
 bool lp_json_verify(json_t *o, const lp_report *r, const void *doc);
 bool lp_json_registry_entry(json_t *o, const lp_report *r, const void *doc);
+bool lp_json_vulns(json_t *o, const lp_report *r, const void *doc);
+/* {status, major, released, eol, as_of, data_date, reason} (json_vulns.c) */
+json_t *lp_json_gosupport(const lp_gosupport *g);
 /* the fields of a file's fingerprint (fingerprint, and verify's "file") */
 void lp_json_fingerprint_fields(json_t *o, const char *path, const lp_fingerprint *f, const lp_err *error);
 /* the fields of a process's fingerprint (fingerprint --pid, verify) */

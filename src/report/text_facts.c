@@ -119,6 +119,10 @@ static void facts_text(lp_report *o, const lp_facts *f)
         }
     } else {
         row(o, "go", bi->go_version);
+        lp_gosupport gs;
+        lp_gosupport_eval(bi->go_version, o->o.as_of, &gs);
+        snprintf(buf, sizeof buf, "%s: %s", lp_gosupport_status_name(gs.status), gs.why);
+        row(o, "go support", buf);
         if (bi->path && *bi->path)
             row(o, "path", bi->path);
         if (bi->has_main) {

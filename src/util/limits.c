@@ -40,6 +40,7 @@ static const row rows[LP_LIMIT_COUNT] = {
     [LP_LIMIT_FILE] = {"file", GIB, true, "the largest file read out of an image"},
     [LP_LIMIT_LDCACHE] = {"ldcache", 4 * MIB, true, "an /etc/ld.so.cache (real ones: under 1 MiB)"},
     [LP_LIMIT_IMPORT] = {"import", 64 * MIB, true, "one registry import"},
+    [LP_LIMIT_VULNDB] = {"vulndb", GIB, true, "OSV reports read from one vulnerability database"},
 };
 
 static uint64_t values[LP_LIMIT_COUNT];
