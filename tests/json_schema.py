@@ -127,7 +127,7 @@ def main(fxdir, t):
     s = Schemas(t, lptest.source_root())
     # a scan record is an inspect document plus "found": the two schemas must not drift apart
     ins, sc = s.docs.get("inspect", {}), s.docs.get("scan", {})
-    drift = [k for k in ins.get("properties", {}) if k != "command"
+    drift = [k for k in ins.get("properties", {}) if k not in ("command",)
              and sc.get("properties", {}).get(k) != ins["properties"][k]]
     drift += ["$defs/" + k for k in ins.get("$defs", {}) if sc.get("$defs", {}).get(k) != ins["$defs"][k]]
     t.check(not drift, "docs/schema/scan.json", "differs from inspect.json in %s" % drift)
@@ -255,6 +255,13 @@ def main(fxdir, t):
                        + [os.path.join(lptest.source_root(), "tests", "fixtures", "README.md"),
                           os.path.join(vtmp, "missing")], (2,), want_docs=len(vfiles) + 2)
         t.check(any(d.get("findings") for d in docs), "vulns", "no finding in any document")
+        # scan --vulns: the vulns document nested in each record, checked against vulns.json
+        sdocs = lp_json(s, lp, "scan --vulns", ["scan", "--json", "--vulns", "--as-of", "2026-12-01",
+                                                "--vulndb", vdb, fxdir], (0, 1))
+        t.check(any((d.get("vulns") or {}).get("findings") for d in sdocs), "scan --vulns", "no finding")
+        nested = [json.dumps(d["vulns"]) for d in sdocs if d.get("vulns") is not None]
+        t.check(nested, "scan --vulns", "no nested vulns document")
+        s.validate_output("scan --vulns (nested vulns documents)", [], ("\n".join(nested) + "\n").encode())
     # every schema was used by some document
     for name, n in sorted(s.used.items()):
         t.check(n > 0, "coverage", "no document was checked against docs/schema/%s.json" % name)

@@ -24,16 +24,59 @@ static const lp_cmd_doc doc = {
         "bytes of each file are read unless it is an object; only a Go one (build info\n"
         "or a Go build ID) is read in full, as `inspect` reads it, on -j threads. Records\n"
         "come out in the order of the walk, whatever -j. Text: a table and the totals;\n"
-        "JSON: per binary, the inspect document and \"found\" (docs/scan.md).",
+        "JSON: per binary, the inspect document and \"found\" (docs/scan.md); cyclonedx: a\n"
+        "CycloneDX SBOM per binary (docs/sbom.md). --vulns adds each binary's known\n"
+        "vulnerabilities, matched on the worker threads as `linkproof vulns` matches them.",
     .exits = {{0, "every file was read (whether or not any Go binary was found)"},
+              {1, "--vulns: a linked finding in some binary"},
               {2, "usage error, the root, image or /proc cannot be read, or a file or\n"
                   "directory could not be read (its error is reported and the scan goes on)"},
               {-1, NULL}},
     .kind = LP_DOC_SCAN,
 };
 
+/* scan --vulns: what a worker found for one binary (the record's user pointer) */
+typedef struct vuln_result {
+    lp_vuln_report v;
+    lp_gosupport gs;
+    bool has_gs;
+    lp_err err;
+} vuln_result;
+
+typedef struct vuln_ctx {
+    lp_vulndb *db;
+    const char *as_of;
+} vuln_ctx;
+
+static void *match_vulns(void *ctx, const lp_scan_record *rec)
+{
+    vuln_ctx *vc = ctx;
+    const lp_facts *f = rec->facts;
+    vuln_result *x = calloc(1, sizeof *x);
+    if (!x || f->error.code)
+        return x;
+    lp_err_clear(&x->err);
+    if (f->is_go) {
+        const char *gov = f->go && f->go->go_version ? f->go->go_version : f->go_version_fallback;
+        lp_gosupport_eval(gov, vc->as_of, &x->gs);
+        x->has_gs = true;
+    }
+    lp_vulns_match(vc->db, f, &x->v, &x->err);
+    return x;
+}
+
+static void free_vulns(void *ctx, void *user)
+{
+    (void)ctx;
+    vuln_result *x = user;
+    lp_vuln_report_release(&x->v);
+    free(x);
+}
+
 typedef struct cli_ctx {
     lp_report *r;
+    lp_vulndb *db;     /* --vulns */
+    bool linked;
     bool errors;
     bool tty;          /* progress on stderr */
     bool progress_shown;
@@ -49,7 +92,25 @@ static bool on_record(void *ctx, const lp_scan_record *rec)
         lp_cli_error("scan: %s", rec->facts->error.msg);
         c->errors = true;
     }
-    lp_report_write(c->r, LP_DOC_SCAN, rec);
+    lp_doc_scan ds = {rec, NULL};
+    lp_doc_vulns dv = {rec->facts, NULL, NULL, c->db ? lp_vulndb_dir(c->db) : NULL, NULL};
+    vuln_result *x = rec->user;
+    if (c->db && !rec->facts->error.code) {
+        if (!x) {
+            lp_cli_error("scan: out of memory");
+            c->errors = true;
+        } else if (x->err.code) {
+            lp_cli_error("scan: %s", x->err.msg);
+            dv.error = &x->err;
+            c->errors = true;
+        } else {
+            dv.v = &x->v;
+            c->linked = c->linked || x->v.n_linked;
+        }
+        dv.support = x && x->has_gs ? &x->gs : NULL;
+        ds.vulns = &dv;
+    }
+    lp_report_write(c->r, LP_DOC_SCAN, &ds);
     if (c->tty)
         fflush(stdout);
     return true;
@@ -80,7 +141,8 @@ int cmd_scan(int argc, char **argv)
     lp_cli_out out = LP_CLI_OUT_DEFAULT;
     lp_cli_image img = {NULL, NULL};
     const char *root_dir = NULL;
-    bool procs = false, all = false, xdev = false;
+    bool procs = false, all = false, xdev = false, vulns = false;
+    const char *dbdir = NULL, *as_of = NULL;
     uint64_t jobs = 0;
     const lp_opt opts[] = {
         LP_OPT_OUTPUT(&out),
@@ -98,6 +160,12 @@ int cmd_scan(int argc, char **argv)
          "report every ELF, PE and Mach-O file, Go or not", NULL, 0, 0},
         {LP_OPT_BOOL, "one-file-system", 'x', &xdev, NULL,
          "do not enter directories on other file systems", NULL, 0, 0},
+        {LP_OPT_BOOL, "vulns", 0, &vulns, NULL,
+         "also each binary's known vulnerabilities, as `linkproof vulns`\nreports them (docs/vulns.md)", NULL, 0, 0},
+        {LP_OPT_STRING, "vulndb", 0, &dbdir, "DIR",
+         "the vulnerability database for --vulns (default:\n$LINKPROOF_VULNDB)", NULL, 0, 0},
+        {LP_OPT_CALLBACK, "as-of", 0, &as_of, "DATE",
+         "--vulns: judge Go release support on this day, YYYY-MM-DD\n(default: today, UTC)", lp_cli_parse_date, 0, 0},
         LP_OPT_END_,
     };
     int status = LP_EXIT_OK;
@@ -113,16 +181,28 @@ int cmd_scan(int argc, char **argv)
                                     : "scan: nothing to scan; see 'linkproof help scan'");
     if (jobs > 256)
         return lp_cli_usage("scan: --jobs %llu: at most 256", (unsigned long long)jobs);
-    if (!lp_cli_open_image(&img, "scan", &root))
-        return LP_EXIT_USAGE;
-    if (root_dir && lp_root_open_dir(&root, root_dir, &err) != LP_OK) {
+    if ((dbdir || as_of) && !vulns)
+        return lp_cli_usage("scan: --vulndb and --as-of go with --vulns");
+    cli_ctx c = {0};
+    vuln_ctx vc = {NULL, as_of};
+    if (vulns && lp_vulndb_open(dbdir, &c.db, &err) != LP_OK) {
         lp_cli_error("scan: %s", err.msg);
         return LP_EXIT_USAGE;
     }
-    cli_ctx c = {0};
+    vc.db = c.db;
+    if (!lp_cli_open_image(&img, "scan", &root)) {
+        lp_vulndb_free(&c.db);
+        return LP_EXIT_USAGE;
+    }
+    if (root_dir && lp_root_open_dir(&root, root_dir, &err) != LP_OK) {
+        lp_cli_error("scan: %s", err.msg);
+        lp_vulndb_free(&c.db);
+        return LP_EXIT_USAGE;
+    }
     c.tty = isatty(STDERR_FILENO) == 1;
     if (!(c.r = lp_cli_report(&out, LP_REPORT_SEVERAL, NULL))) {
         lp_root_free(&root);
+        lp_vulndb_free(&c.db);
         return LP_EXIT_USAGE;
     }
     lp_report_begin(c.r, LP_DOC_SCAN);
@@ -132,6 +212,11 @@ int cmd_scan(int argc, char **argv)
     so.one_filesystem = xdev;
     so.record = on_record;
     so.record_ctx = &c;
+    if (c.db) {
+        so.work = match_vulns;
+        so.work_free = free_vulns;
+        so.work_ctx = &vc;
+    }
     if (c.tty) {
         so.progress = on_progress;
         so.progress_ctx = &c;
@@ -145,6 +230,8 @@ int cmd_scan(int argc, char **argv)
         lp_cli_error("scan: %s", err.msg);
         status = LP_EXIT_USAGE;
     }
+    if (c.linked && status == LP_EXIT_OK)
+        status = LP_EXIT_FINDING;
     if (c.errors)
         status = LP_EXIT_USAGE;
     if (lp_report_supports(out.format, LP_DOC_SCAN_SUMMARY))
@@ -152,5 +239,6 @@ int cmd_scan(int argc, char **argv)
     if (!lp_cli_report_done(&c.r))
         status = LP_EXIT_USAGE;
     lp_root_free(&root);
+    lp_vulndb_free(&c.db);
     return status;
 }

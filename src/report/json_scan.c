@@ -1,7 +1,7 @@
 /*
  * json_scan.c - `linkproof scan --json`: per binary, the `inspect` document
  * (every key of docs/schema/inspect.json) and "found": where it was found
- * (docs/schema/scan.json).
+ * (docs/schema/scan.json); with scan --vulns, "vulns": the `vulns` document.
  */
 #include "report/report_internal.h"
 
@@ -19,7 +19,8 @@ static json_t *proc_json(const lp_scan_proc *p)
 
 bool lp_json_scan(json_t *o, const lp_report *r, const void *doc)
 {
-    const lp_scan_record *rec = doc;
+    const lp_doc_scan *ds = doc;
+    const lp_scan_record *rec = ds->rec;
     if (!lp_json_inspect(o, r, rec->facts))
         return false;
     json_t *fo = json_object();
@@ -31,5 +32,17 @@ bool lp_json_scan(json_t *o, const lp_report *r, const void *doc)
         json_array_append_new(ps, proc_json(&rec->procs[i]));
     json_object_set_new(fo, "processes", ps);
     json_object_set_new(o, "found", fo);
+    /* scan --vulns: the `vulns` document of the binary, whole (docs/schema/vulns.json) */
+    json_t *vo = json_null();
+    if (ds->vulns) {
+        vo = json_object();
+        json_object_set_new(vo, "schema_version", json_integer(LP_SCHEMA_VERSION));
+        json_object_set_new(vo, "command", json_string("vulns"));
+        if (!lp_json_vulns(vo, r, ds->vulns)) {
+            json_decref(vo);
+            return false;
+        }
+    }
+    json_object_set_new(o, "vulns", vo);
     return true;
 }

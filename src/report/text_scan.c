@@ -27,7 +27,8 @@ static void cell(lp_report *r, const char *s, int w)
 
 bool lp_text_scan(lp_report *r, const void *doc)
 {
-    const lp_scan_record *rec = doc;
+    const lp_doc_scan *ds = doc;
+    const lp_scan_record *rec = ds->rec;
     const lp_facts *f = rec->facts;
     if (f->error.code)
         return true;
@@ -49,6 +50,21 @@ bool lp_text_scan(lp_report *r, const void *doc)
             fputc(']', r->o.fp);
     }
     fputc('\n', r->o.fp);
+    /* scan --vulns: one line per finding under the binary's row */
+    const lp_vuln_report *v = ds->vulns ? ds->vulns->v : NULL;
+    for (size_t i = 0; v && i < v->n; i++) {
+        const lp_vuln_finding *x = &v->v[i];
+        fputs("    ", r->o.fp);
+        cell(r, x->id, 16);
+        cell(r, lp_vuln_status_name(x->status), 11);
+        lp_put_safe(r->o.fp, x->module);
+        fputc('@', r->o.fp);
+        lp_put_safe(r->o.fp, x->version);
+        fputs(x->fixed ? ", fixed in " : ", no fix", r->o.fp);
+        if (x->fixed)
+            lp_put_safe(r->o.fp, x->fixed);
+        fputc('\n', r->o.fp);
+    }
     return true;
 }
 
