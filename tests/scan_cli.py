@@ -341,6 +341,59 @@ def section_procs(t, lp, go, fx, tmp):
                 p.kill()
 
 
+def section_sbom_vulns(t, lp, fx, tmp):
+    """scan --format cyclonedx and scan --vulns: one SBOM per binary, each a valid CycloneDX
+    1.6 BOM (the official schema) and the one `inspect --format cyclonedx` writes for that
+    file; with --vulns, the findings `linkproof vulns` gives for each file."""
+    try:
+        import vulnfix
+        import vulns_cli
+    except ImportError as e:
+        print("SKIP scan --format cyclonedx / --vulns: %s" % e)
+        return
+    if not os.path.isdir(vulnfix.CDX_DIR) or not os.path.exists(vulnfix.SNAPSHOT):
+        print("SKIP scan --format cyclonedx / --vulns: no ../shared/data")
+        return
+    v = vulns_cli.cdx_validator()
+    d = os.path.join(tmp, "sbom")
+    os.makedirs(d)
+    for n in ("app-amd64-cgo0-exe", "app-amd64-cgo0-exe-sw", "server-amd64-cgo0-exe", "netapp-amd64-cgo1-exe"):
+        if os.path.exists(os.path.join(fx, n)):
+            shutil.copy(os.path.join(fx, n), os.path.join(d, n))
+    files = sorted(os.path.join(d, n) for n in os.listdir(d))
+    vdb = vulnfix.unpack(tmp)
+    for extra, label in (([], "scan --format cyclonedx"),
+                         (["--vulns", "--vulndb", vdb, "--as-of", "2026-12-01"], "scan --vulns --format cyclonedx")):
+        rc, out, err = run([lp, "scan", "--format", "cyclonedx"] + extra + [d])
+        t.check(rc in (0, 1), label, "exit %r: %s" % (rc, dec(err)[-300:]))
+        boms = [json.loads(l) for l in dec(out).splitlines() if l.strip()]
+        t.check(len(boms) == len(files), label, "%d SBOMs for %d binaries" % (len(boms), len(files)))
+        for f, bom in zip(files, boms):
+            errs = list(v.iter_errors(bom))
+            t.check(not errs, "%s %s" % (label, f), "not a valid CycloneDX 1.6 BOM: %s"
+                    % "; ".join(e.message[:200] for e in errs[:3]))
+            ins = ["--vulndb", vdb, "--as-of", "2026-12-01"] if extra else []
+            rc2, o2, _ = run([lp, "inspect", "--format", "cyclonedx"] + ins + [f])
+            try:
+                want = json.loads(dec(o2).splitlines()[0])
+            except (ValueError, IndexError):
+                t.fail(label, "inspect --format cyclonedx %s wrote nothing" % f)
+                continue
+            for key in ("serialNumber", "metadata"):
+                bom.pop(key, None)
+                want.pop(key, None)
+            t.check(bom == want, "%s %s" % (label, f), "differs from inspect --format cyclonedx")
+    # scan --vulns (JSON): per binary, the findings `linkproof vulns` gives
+    rc, out, err = run([lp, "scan", "--json", "--vulns", "--vulndb", vdb, "--as-of", "2026-12-01", d])
+    docs = [json.loads(l) for l in dec(out).splitlines() if l.strip()]
+    rc2, o2, _ = run([lp, "vulns", "--json", "--vulndb", vdb, "--as-of", "2026-12-01"] + files)
+    want = [json.loads(l) for l in dec(o2).splitlines() if l.strip()]
+    t.check(rc == rc2, "scan --vulns exit", "exit %r, vulns %r" % (rc, rc2))
+    t.check([x["vulns"] for x in docs] == want, "scan --vulns = vulns",
+            "the nested vulns documents differ from linkproof vulns's")
+    t.check(any(w.get("findings") for w in want), "scan --vulns", "no finding at all: the test proves nothing")
+
+
 def max_rss_kb(argv):
     """Max RSS (KiB) of one run of argv, measured in a fresh child of a fresh interpreter."""
     code = ("import resource,subprocess,sys\n"
@@ -381,13 +434,15 @@ def main(fxdir, t):
     lp = lptest.lp_bin()
     go = lptest.go_bin(usr_bin_first=True)
     tmp = tempfile.mkdtemp(prefix="lp-scan-")
-    only = os.environ.get("LP_SCAN_SECTIONS", "dirs,image,procs,memory").split(",")
+    only = os.environ.get("LP_SCAN_SECTIONS", "dirs,image,sbom,procs,memory").split(",")
     try:
         if "dirs" in only:
             section_dirs(t, lp, go, fxdir, tmp)
         r = section_image(t, lp, go, fxdir, tmp) if "image" in only else None
         if r:
             section_image_cmds(t, lp, r[0], r[1], tmp)
+        if "sbom" in only:
+            section_sbom_vulns(t, lp, fxdir, tmp)
         if "procs" in only:
             section_procs(t, lp, go, fxdir, tmp)
         if "memory" in only:
