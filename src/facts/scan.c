@@ -517,6 +517,10 @@ static bool head_is_object(scan *s, int fd, uint64_t size)
         return true;
     s->st->files++;
     s->st->bytes += size;
+    if (s->st->files >= s->progress_at) {
+        s->progress_at = s->st->files + 256;
+        progress(s, false);
+    }
     return false;
 }
 
