@@ -693,6 +693,12 @@ static bool walk_named(hostwalk *h, const char *path)
         return host_error(h, "stat", no);
     }
     if (S_ISDIR(st.st_mode)) {
+        if (pseudo_fs(fd)) {
+            /* /proc, /sys...: files that are not files (kcore, mem), named or not */
+            s->st->skipped++;
+            close(fd);
+            return true;
+        }
         s->dev0 = st.st_dev;
         bool ok = walk_dir(h, fd, 0);
         close(fd);
