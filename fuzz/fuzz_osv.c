@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         memcpy(s, data, size);
         s[size] = '\0';
-        char *b = strchr(s, '\n');
+        /* the newline memchr found (a NUL before it would stop strchr) */
+        char *b = memchr(s, '\n', size);
         *b++ = '\0';
         int x = lp_semver_cmp(s, b), y = lp_semver_cmp(b, s);
         if ((x > 0) != (y < 0) || (x == 0) != (y == 0))

@@ -109,12 +109,9 @@ static void drop_brackets(char *s)
     *w = '\0';
 }
 
-/* "pkg.(*T).M" -> "T.M" for the part after the package; NULL on OOM. */
-static char *symbol_of(const char *rest)
+/* "(*T).M" -> "T.M" in place (the part after the package), generic brackets dropped. */
+static void normalize_symbol(char *s)
 {
-    char *s = strdup(rest);
-    if (!s)
-        return NULL;
     drop_brackets(s);
     if (strncmp(s, "(*", 2) == 0) {
         char *close = strchr(s, ')');
@@ -123,7 +120,6 @@ static char *symbol_of(const char *rest)
             memmove(s, s + 2, strlen(s + 2) + 1);
         }
     }
-    return s;
 }
 
 static lp_code symset_build(const lp_facts *f, symset *s, lp_err *err)
@@ -141,26 +137,32 @@ static lp_code symset_build(const lp_facts *f, symset *s, lp_err *err)
         free(names);
         return nomem(err);
     }
+    const char *prev = NULL, *pkg = NULL;
+    size_t prev_len = 0;
     for (size_t i = 0; i < n; i++) {
         const char *name = names[i];
         size_t pl = lp_go_package_len(name, v);
         if (!pl || name[pl] != '.')
             continue;
-        char *pkg = lp_go_prefix_to_path(name, pl);
-        char *sym = symbol_of(name + pl + 1);
-        char *full = join(pkg, ".", sym);
-        free(sym);
-        if (!pkg) {
-            free(full);
-            full = NULL;
-        } else {
-            /* packages from every name: one whose functions were all inlined is linked too */
-            s->pkgs[s->n_pkgs++] = pkg;
+        /* a package's names come together: decode its path once per run of them; packages
+         * from every name, so one whose functions were all inlined is linked too */
+        if (!pkg || pl != prev_len || memcmp(name, prev, pl) != 0) {
+            char *p = lp_go_prefix_to_path(name, pl);
+            if (!p) {
+                free(names);
+                return nomem(err);
+            }
+            s->pkgs[s->n_pkgs++] = p; /* duplicates go after sorting */
+            pkg = p;
+            prev = name;
+            prev_len = pl;
         }
+        char *full = join(pkg, ".", name + pl + 1);
         if (!full) {
             free(names);
             return nomem(err);
         }
+        normalize_symbol(full + strlen(pkg) + 1);
         s->syms[s->n_syms++] = full;
     }
     free(names);

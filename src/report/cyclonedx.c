@@ -391,20 +391,37 @@ static bool write_bom(lp_report *r, const lp_facts *f, const lp_doc_vulns *d)
     if (bi)
         settings_props(cs[0].props, bi);
     prop(cs[0].props, "linkproof:path", f->path);
-    /* the packages the function table shows, each under its module */
-    for (size_t i = 0; i < f->n_pkgs; i++) {
-        if (!f->pkgs[i].len)
-            continue;
-        char *pkg = lp_go_prefix_to_path(f->pkgs[i].name, f->pkgs[i].len);
-        if (!pkg)
-            continue;
-        int o = owner(cs, nc, 0, pkg);
-        if (o >= 0) {
-            prop(cs[o].props, "linkproof:package", pkg);
-            cs[o].linked = true;
+    /* the packages the function table shows, each under its module: from every name it
+     * holds, so a package whose functions were all inlined into others counts as linked */
+    const char **names = NULL;
+    size_t nn = 0;
+    json_t *seen = json_object();
+    if (f->pcln && lp_pclntab_names(f->pcln, &names, &nn, NULL) == LP_OK) {
+        lp_pcln_version pv = lp_pclntab_get_info(f->pcln)->version;
+        const char *prev = NULL;
+        size_t prev_len = 0;
+        for (size_t i = 0; i < nn; i++) {
+            size_t pl = lp_go_package_len(names[i], pv);
+            if (!pl || (prev && pl == prev_len && memcmp(names[i], prev, pl) == 0))
+                continue;
+            prev = names[i];
+            prev_len = pl;
+            char *pkg = lp_go_prefix_to_path(names[i], pl);
+            if (!pkg)
+                continue;
+            if (!json_object_get(seen, pkg)) {
+                json_object_set_new(seen, pkg, json_true());
+                int o = owner(cs, nc, 0, pkg);
+                if (o >= 0) {
+                    prop(cs[o].props, "linkproof:package", pkg);
+                    cs[o].linked = true;
+                }
+            }
+            free(pkg);
         }
-        free(pkg);
     }
+    free(names);
+    json_decref(seen);
     for (size_t i = 0; i < nc; i++) {
         if (f->pcln)
             prop(cs[i].props, "linkproof:linked", cs[i].linked ? "true" : "false");
