@@ -111,6 +111,8 @@ cat $(find "${dirs[@]}" -type f) >/dev/null 2>&1 || true
 t_go=$(best "$gocmd" version -m "${dirs[@]}")
 t_lp=$(best "$lp" scan --json "${dirs[@]}")
 t_lp1=$(best "$lp" scan --json -j 1 "${dirs[@]}")
+t_id=$(best "$lp" scan --json --identity "${dirs[@]}")
+ratio_id=$(echo "$t_go / $t_id" | bc -l)
 ratio=$(echo "$t_go / $t_lp" | bc -l)
 ratio1=$(echo "$t_go / $t_lp1" | bc -l)
 
@@ -143,6 +145,7 @@ printf '\nscan of %d files (%d MiB, %d Go executables), best of %d:\n' "$nfiles"
 printf '  go version -m DIR...        %8.3f s\n' "$t_go"
 printf '  linkproof scan DIR...       %8.3f s   %6.1fx faster (goal: 10x)\n' "$t_lp" "$ratio"
 printf '  linkproof scan -j 1 DIR...  %8.3f s   %6.1fx faster\n' "$t_lp1" "$ratio1"
+printf '  linkproof scan --identity   %8.3f s   %6.1fx faster (what go version -m reads, and more)\n' "$t_id" "$ratio_id"
 printf 'max RSS:\n'
 printf '  linkproof scan DIR...              %7d KiB\n' "$rss_dir"
 printf '  linkproof scan --image (%d MiB, %d records)  %7d KiB  (%.2f KiB per MiB of image)\n' \

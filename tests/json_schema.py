@@ -201,6 +201,7 @@ def main(fxdir, t):
             # scan: a directory (Go and not, --all-objects), an image, a missing path (an error record)
             lp_json(s, lp, "scan", ["scan", "--json", "--all-objects", fxdir], (0,))
             lp_json(s, lp, "scan --image", ["scan", "--json", "--image", oci], (0,))
+            lp_json(s, lp, "scan --identity", ["scan", "--json", "--identity", fxdir], (0,))
             lp_json(s, lp, "scan (error)", ["scan", "--json", os.path.join(tmp, "nope")], (2,), want_docs=1)
 
         # ---- live processes: probe, fingerprint --pid, verify, registry

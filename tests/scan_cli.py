@@ -145,6 +145,14 @@ def section_dirs(t, lp, go, fx, tmp):
     print("note: %d Go executables compared with go version -m in %d directories" % (n, len(targets)))
     t.check(n >= 20, "scan vs go version -m", "only %d Go executables compared" % n)
 
+    # ---- --identity: the same binaries with the same identity, no function table, no -X
+    full, _ = scan_json(lp, targets, t, "scan (all)")
+    ident, _ = scan_json(lp, ["--identity"] + targets, t, "scan --identity")
+    t.check([x["found"]["path"] for x in ident] == [x["found"]["path"] for x in full] and ours(ident) == ours(full),
+            "scan --identity", "not the same binaries or identities as scan")
+    t.check(all(x["x_vars"] is None for x in ident) and any(x["x_vars"] is not None for x in full),
+            "scan --identity", "x_vars read (or never read without --identity)")
+
     # ---- -j 1, -j 4, default: the same bytes
     outs = []
     for j in (["-j", "1"], ["-j", "4"], []):

@@ -141,7 +141,7 @@ int cmd_scan(int argc, char **argv)
     lp_cli_out out = LP_CLI_OUT_DEFAULT;
     lp_cli_image img = {NULL, NULL};
     const char *root_dir = NULL;
-    bool procs = false, all = false, xdev = false, vulns = false;
+    bool procs = false, all = false, xdev = false, vulns = false, identity = false;
     const char *dbdir = NULL, *as_of = NULL;
     uint64_t jobs = 0;
     const lp_opt opts[] = {
@@ -160,6 +160,8 @@ int cmd_scan(int argc, char **argv)
          "report every ELF, PE and Mach-O file, Go or not", NULL, 0, 0},
         {LP_OPT_BOOL, "one-file-system", 'x', &xdev, NULL,
          "do not enter directories on other file systems", NULL, 0, 0},
+        {LP_OPT_BOOL, "identity", 0, &identity, NULL,
+         "read only what identifies each build (build info, build IDs, linkage;\nwhat `go version -m` reads, and more): no function table, no -X\nverdicts (their keys null), several times faster", NULL, 0, 0},
         {LP_OPT_BOOL, "vulns", 0, &vulns, NULL,
          "also each binary's known vulnerabilities, as `linkproof vulns`\nreports them (docs/vulns.md)", NULL, 0, 0},
         {LP_OPT_STRING, "vulndb", 0, &dbdir, "DIR",
@@ -181,6 +183,8 @@ int cmd_scan(int argc, char **argv)
                                     : "scan: nothing to scan; see 'linkproof help scan'");
     if (jobs > 256)
         return lp_cli_usage("scan: --jobs %llu: at most 256", (unsigned long long)jobs);
+    if (identity && vulns)
+        return lp_cli_usage("scan: --vulns needs the function table, which --identity does not read");
     if ((dbdir || as_of) && !vulns)
         return lp_cli_usage("scan: --vulndb and --as-of go with --vulns");
     cli_ctx c = {0};
@@ -209,6 +213,7 @@ int cmd_scan(int argc, char **argv)
     lp_scan_opts so = {0};
     so.jobs = (unsigned)jobs;
     so.all_objects = all;
+    so.identity = identity;
     so.one_filesystem = xdev;
     so.record = on_record;
     so.record_ctx = &c;

@@ -106,6 +106,7 @@ typedef struct lp_scan_opts {
     unsigned jobs;                /**< worker threads; 0: the online CPUs */
     bool all_objects;             /**< report every ELF, PE and Mach-O file, Go or not */
     bool one_filesystem;          /**< directory walks stay on the file system they start on */
+    bool identity;                /**< facts with LP_FACTS_IDENTITY (no function table, no -X) */
     const lp_facts_opts *facts;   /**< -X targets (--var), or NULL */
     lp_scan_record_fn record;     /**< required */
     void *record_ctx;

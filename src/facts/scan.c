@@ -193,7 +193,7 @@ static void do_job(scan *s, job *j)
     if (!j->go && !(s->o->all_objects && object))
         return;
     lp_facts *f = NULL;
-    lp_facts_from_src_opts(j->src, s->o->facts, &f, &e);
+    lp_facts_from_src_flags(j->src, s->o->facts, s->o->identity ? LP_FACTS_IDENTITY : 0, &f, &e);
     if (!f)
         f = error_facts(j->display, &e);
     j->facts = f;
