@@ -101,6 +101,7 @@ bench: tests-on static
 	bash bench/registry.sh $(BUILD)/tests/fixtures
 	bash bench/exporter.sh
 	LP_BIN=$(BUILD)/linkproof LP_STATIC_BIN=$(STATIC_BUILD)/linkproof bash bench/static.sh
+	bash bench/scan.sh $(BUILD)/tests/fixtures $(BUILD)/tests/corpus.txt
 	bash bench/vulns.sh $(BUILD)/tests/fixtures $(BUILD)/tests/corpus.txt
 
 clean:

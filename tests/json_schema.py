@@ -47,7 +47,7 @@ BASE = "https://schemas.linkproof.example/2/"
 SCHEMA_OF = {"inspect": "inspect", "funcs": "funcs", "pkgs": "pkgs", "check": "check", "diff": "diff",
              "probe": "probe", "fingerprint": "fingerprint", "verify": "verify",
              "registry list": "registry", "registry show": "registry", "deps": "deps", "compat": "compat",
-             "image ls": "image-ls", "image info": "image-info", "vulns": "vulns"}
+             "image ls": "image-ls", "image info": "image-info", "scan": "scan", "vulns": "vulns"}
 
 
 class Schemas:
@@ -125,6 +125,12 @@ def images(tmp):
 def main(fxdir, t):
     lp = lptest.lp_bin()
     s = Schemas(t, lptest.source_root())
+    # a scan record is an inspect document plus "found": the two schemas must not drift apart
+    ins, sc = s.docs.get("inspect", {}), s.docs.get("scan", {})
+    drift = [k for k in ins.get("properties", {}) if k not in ("command",)
+             and sc.get("properties", {}).get(k) != ins["properties"][k]]
+    drift += ["$defs/" + k for k in ins.get("$defs", {}) if sc.get("$defs", {}).get(k) != ins["$defs"][k]]
+    t.check(not drift, "docs/schema/scan.json", "differs from inspect.json in %s" % drift)
     rows = {r["name"]: r for r in lptest.fixture_rows(fxdir) if os.path.isfile(r["path"])}
     pick = [n for n in ("app-amd64-cgo0-exe", "app-amd64-cgo1-pie", "app-amd64-cgo1-exe-trimpath",
                         "server-amd64-cgo0-exe", "app-arm64-cgo0-exe") if n in rows]
@@ -192,6 +198,11 @@ def main(fxdir, t):
                                                os.path.join(tmp, "nope.tar"), go, missing], (2,), want_docs=1)
             lp_json(s, lp, "inspect --image", ["inspect", "--json", "--image", one, "/bin/readme", "/nope"],
                     (2,), want_docs=2)
+            # scan: a directory (Go and not, --all-objects), an image, a missing path (an error record)
+            lp_json(s, lp, "scan", ["scan", "--json", "--all-objects", fxdir], (0,))
+            lp_json(s, lp, "scan --image", ["scan", "--json", "--image", oci], (0,))
+            lp_json(s, lp, "scan --identity", ["scan", "--json", "--identity", fxdir], (0,))
+            lp_json(s, lp, "scan (error)", ["scan", "--json", os.path.join(tmp, "nope")], (2,), want_docs=1)
 
         # ---- live processes: probe, fingerprint --pid, verify, registry
         srv = rows.get("server-amd64-cgo0-exe")
@@ -229,6 +240,7 @@ def main(fxdir, t):
                            env=env)
             t.check(not srv or any(d.get("pid") == p.pid for d in docs), "verify --all",
                     "the server %d is not among the documents" % p.pid)
+            lp_json(s, lp, "scan --procs", ["scan", "--json", "--procs"], (0, 2))
         finally:
             listener.close()
             p.stdin.close()
@@ -244,6 +256,13 @@ def main(fxdir, t):
                        + [os.path.join(lptest.source_root(), "tests", "fixtures", "README.md"),
                           os.path.join(vtmp, "missing")], (2,), want_docs=len(vfiles) + 2)
         t.check(any(d.get("findings") for d in docs), "vulns", "no finding in any document")
+        # scan --vulns: the vulns document nested in each record, checked against vulns.json
+        sdocs = lp_json(s, lp, "scan --vulns", ["scan", "--json", "--vulns", "--as-of", "2026-12-01",
+                                                "--vulndb", vdb, fxdir], (0, 1))
+        t.check(any((d.get("vulns") or {}).get("findings") for d in sdocs), "scan --vulns", "no finding")
+        nested = [json.dumps(d["vulns"]) for d in sdocs if d.get("vulns") is not None]
+        t.check(nested, "scan --vulns", "no nested vulns document")
+        s.validate_output("scan --vulns (nested vulns documents)", [], ("\n".join(nested) + "\n").encode())
     # every schema was used by some document
     for name, n in sorted(s.used.items()):
         t.check(n > 0, "coverage", "no document was checked against docs/schema/%s.json" % name)

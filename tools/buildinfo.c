@@ -9,13 +9,15 @@
 
 static const lp_cmd_doc doc = {
     .name = "buildinfo",
-    .usage = {"buildinfo [--detail] FILE|DIR..."},
+    .usage = {"buildinfo [--detail] FILE|DIR...", "buildinfo [--detail] --image IMAGE [--platform P] PATH..."},
     .about =
         "Prints each Go executable's version and build information exactly as\n"
         "`go version -m` does (Go 1.19 rules), so it can replace it in scripts. Directories\n"
         "are walked recursively and files that are not Go executables are skipped\n"
         "silently there; named files that are not Go executables get Go's message\n"
-        "(\"not executable file\", \"unrecognized file format\", \"not a Go executable\").",
+        "(\"not executable file\", \"unrecognized file format\", \"not a Go executable\").\n"
+        "With --image, each PATH is a file or directory inside the image, read and walked\n"
+        "there under the same rules, and named by its path in the image.",
     .exits = {{0, "as `go version -m`: also for files that are not Go executables"},
               {1, "a named path does not exist or cannot be examined"},
               {2, "usage error"},
@@ -40,8 +42,10 @@ int cmd_buildinfo(int argc, char **argv)
 {
     lp_cli_out out = LP_CLI_OUT_DEFAULT;
     bool detail = false;
+    lp_cli_image img = {NULL, NULL};
     const lp_opt opts[] = {
         LP_OPT_OUTPUT(&out),
+        LP_OPT_IMAGE(&img),
         {LP_OPT_BOOL, "detail", 0, &detail, NULL,
          "for a malformed file, add what is wrong and where after Go's\n\"unrecognized file format\" (the output then differs from Go's)", NULL, 0, 0},
         /* -m is accepted, so that `linkproof buildinfo -m FILE` reads like `go version -m FILE` */
@@ -55,10 +59,20 @@ int cmd_buildinfo(int argc, char **argv)
         lp_cli_error("buildinfo: no FILE given; see 'linkproof help buildinfo'");
         return LP_EXIT_USAGE;
     }
-    ctx c = {lp_cli_report(&out, detail ? LP_REPORT_DETAIL : 0, NULL), 0};
-    if (!c.r)
+    lp_root *root = NULL;
+    if (!lp_cli_open_image(&img, "buildinfo", &root))
         return LP_EXIT_USAGE;
-    for (int i = 1; i <= n; i++)
-        lp_gover_scan(argv[i], visit, &c);
+    ctx c = {lp_cli_report(&out, detail ? LP_REPORT_DETAIL : 0, NULL), 0};
+    if (!c.r) {
+        lp_root_free(&root);
+        return LP_EXIT_USAGE;
+    }
+    for (int i = 1; i <= n; i++) {
+        if (root)
+            lp_gover_scan_in(root, argv[i], visit, &c);
+        else
+            lp_gover_scan(argv[i], visit, &c);
+    }
+    lp_root_free(&root);
     return lp_cli_report_done(&c.r) ? c.status : LP_EXIT_USAGE;
 }

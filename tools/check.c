@@ -11,7 +11,8 @@
 
 static const lp_cmd_doc doc = {
     .name = "check",
-    .usage = {"check [assertions] [--policy FILE] [--accept-unconfirmed] [options] FILE..."},
+    .usage = {"check [assertions] [--policy FILE] [--accept-unconfirmed] [options] FILE...",
+              "check [assertions] [options] --image IMAGE [--platform P] PATH..."},
     .about =
         "Asserts facts about each FILE, for CI. Every result is ok, FAIL (the binary violates\n"
         "the assertion) or UNDECIDED (the binary cannot decide it), with the confidence of its\n"
@@ -87,6 +88,8 @@ int cmd_check(int argc, char **argv)
 {
     lp_cli_out out = LP_CLI_OUT_DEFAULT;
     lp_policy pol = {0};
+    lp_cli_image img = {NULL, NULL};
+    lp_root *root = NULL;
     const char *gha = getenv("GITHUB_ACTIONS");
     bool github = gha && strcmp(gha, "true") == 0;
     const char *junit = NULL, *dbdir = NULL;
@@ -125,6 +128,8 @@ int cmd_check(int argc, char **argv)
          load_policy, 0, 0},
         {LP_OPT_BOOL, "accept-unconfirmed", 0, &pol.accept_unconfirmed, NULL,
          "an `unconfirmed` -X verdict passes (confidence low)", NULL, 0, 0},
+        {LP_OPT_GROUP, NULL, 0, NULL, NULL, "input:", NULL, 0, 0},
+        LP_OPT_IMAGE(&img),
         {LP_OPT_STRING, "vulndb", 0, &dbdir, "DIR",
          "the vulnerability database for --no-vulns (default:\n$LINKPROOF_VULNDB)", NULL, 0, 0},
         {LP_OPT_CALLBACK, "as-of", 0, &pol.as_of, "DATE",
@@ -151,6 +156,10 @@ int cmd_check(int argc, char **argv)
         status = LP_EXIT_USAGE;
         goto out;
     }
+    if (!lp_cli_open_image(&img, "check", &root)) {
+        status = LP_EXIT_USAGE;
+        goto out;
+    }
     for (size_t i = 0; i < pol.n && !db; i++) {
         if (pol.a[i].kind != LP_A_NO_VULNS)
             continue;
@@ -161,7 +170,7 @@ int cmd_check(int argc, char **argv)
         }
         pol.vulndb = db;
     }
-    if (lp_check_files(&pol, (const char *const *)(argv + 1), (size_t)n, &run, &err) != LP_OK) {
+    if (lp_check_files_in(&pol, root, (const char *const *)(argv + 1), (size_t)n, &run, &err) != LP_OK) {
         lp_cli_error("%s", err.msg);
         status = LP_EXIT_USAGE;
         goto out;
@@ -188,6 +197,7 @@ int cmd_check(int argc, char **argv)
     }
 out:
     lp_check_run_release(&run);
+    lp_root_free(&root);
     lp_policy_release(&pol);
     lp_vulndb_free(&db);
     return status;

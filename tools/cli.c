@@ -249,6 +249,34 @@ lp_proc_hook lp_cli_proc_hook(void **ctx)
     return dir && *dir ? pause_hook : NULL;
 }
 
+bool lp_cli_open_image(const lp_cli_image *img, const char *cmd, lp_root **root)
+{
+    *root = NULL;
+    if (img->platform && !img->image) {
+        lp_cli_error("%s: --platform picks a platform of an --image", cmd);
+        return false;
+    }
+    if (!img->image)
+        return true;
+    lp_image_opts io = {img->platform, NULL, false};
+    lp_err err;
+    lp_err_clear(&err);
+    if (lp_root_open_image(root, img->image, &io, &err) != LP_OK) {
+        lp_cli_error("%s: %s", cmd, err.msg);
+        return false;
+    }
+    return true;
+}
+
+lp_code lp_cli_facts(lp_root *root, const char *file, const lp_facts_opts *fo, lp_facts **f, lp_err *err)
+{
+    return root ? lp_facts_collect_in_root(root, file, fo, f, err) : lp_facts_collect_opts(file, fo, f, err);
+}
+
+lp_code lp_cli_src(lp_root *root, const char *file, lp_src **src, lp_err *err)
+{
+    return root ? lp_root_open(root, file, src, err) : lp_src_open(src, file, err);
+}
 bool lp_cli_parse_date(void *value, intptr_t data, const char *arg, char *why, size_t n)
 {
     (void)data;

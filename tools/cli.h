@@ -43,6 +43,7 @@ int cmd_deps(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_compat(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 int cmd_vulns(int argc, char **argv);
 
 /* ---- the exit-status table (cli.c) ---- */
@@ -93,6 +94,14 @@ bool lp_cli_parse_append(void *value, intptr_t data, const char *arg, char *why,
 bool lp_cli_parse_date(void *value, intptr_t data, const char *arg, char *why, size_t n);
 /* --cpu NAME (value: const char **) */
 bool lp_cli_parse_cpu(void *value, intptr_t data, const char *arg, char *why, size_t n);
+
+/* --image (LP_OPT_IMAGE): NULL in *root without one; false after an error line ("CMD: ...")
+ * when the image cannot be opened or --platform is given without --image. */
+bool lp_cli_open_image(const lp_cli_image *img, const char *cmd, lp_root **root);
+/* The facts of FILE: a path inside @p root when there is one, else a host file. */
+lp_code lp_cli_facts(lp_root *root, const char *file, const lp_facts_opts *fo, lp_facts **f, lp_err *err);
+/* The byte source of FILE the same way (named IMAGE:PATH inside an image). */
+lp_code lp_cli_src(lp_root *root, const char *file, lp_src **src, lp_err *err);
 
 /* The hook the tests pause processes at ($LINKPROOF_TEST_PAUSE; NULL hook when unset). */
 lp_proc_hook lp_cli_proc_hook(void **ctx);

@@ -3,6 +3,9 @@
  * and SHA-256 of the file and of its code; for a process, its code as mapped
  * in memory beside the file it runs, and whether they match (proc/fingerprint.c).
  */
+#include <stdio.h>
+#include <stdlib.h>
+
 #include "cli.h"
 
 static const lp_cmd_doc doc = {
@@ -55,7 +58,9 @@ int cmd_fingerprint(int argc, char **argv)
 {
     lp_cli_out out = LP_CLI_OUT_DEFAULT;
     int pid = 0;
+    lp_cli_image img = {NULL, NULL};
     const lp_opt opts[] = {
+        LP_OPT_IMAGE(&img),
         {LP_OPT_CALLBACK, "pid", 0, &pid, "PID", "the process to fingerprint, instead of files", lp_cli_parse_pid, 0, 0},
         LP_OPT_OUTPUT(&out),
         {LP_OPT_JSON, NULL, 'j', &out, NULL, "the same as --json", NULL, 0, LP_OPTF_HIDDEN},
@@ -68,9 +73,18 @@ int cmd_fingerprint(int argc, char **argv)
         lp_cli_error("fingerprint: give FILE... or --pid PID; see 'linkproof help fingerprint'");
         return LP_EXIT_USAGE;
     }
-    lp_report *r = lp_cli_report(&out, 0, NULL);
-    if (!r)
+    if (pid && img.image) {
+        lp_cli_error("fingerprint: --image names files inside an image, not a process");
         return LP_EXIT_USAGE;
+    }
+    lp_root *root = NULL;
+    if (!lp_cli_open_image(&img, "fingerprint", &root))
+        return LP_EXIT_USAGE;
+    lp_report *r = lp_cli_report(&out, 0, NULL);
+    if (!r) {
+        lp_root_free(&root);
+        return LP_EXIT_USAGE;
+    }
     int status = LP_EXIT_OK;
     if (pid)
         status = of_pid(pid, r);
@@ -78,14 +92,20 @@ int cmd_fingerprint(int argc, char **argv)
         lp_fingerprint f;
         lp_err err;
         lp_err_clear(&err);
-        if (lp_fingerprint_file(argv[i], &f, &err) != LP_OK) {
+        if (lp_fingerprint_file_in(root, argv[i], &f, &err) != LP_OK) {
             lp_cli_error("%s", err.msg);
             status = LP_EXIT_USAGE;
         }
-        lp_doc_fingerprint d = {argv[i], &f, &err};
+        /* inside an image, named as inspect --image names it */
+        char *name = NULL;
+        if (root && asprintf(&name, "%s:%s", lp_root_label(root), argv[i]) < 0)
+            name = NULL;
+        lp_doc_fingerprint d = {name ? name : argv[i], &f, &err};
         lp_report_write(r, LP_DOC_FINGERPRINT, &d);
         lp_fingerprint_release(&f);
+        free(name);
     }
+    lp_root_free(&root);
     if (!lp_cli_report_done(&r))
         status = LP_EXIT_USAGE;
     return status;

@@ -7,7 +7,7 @@
 
 static const lp_cmd_doc funcs_doc = {
     .name = "funcs",
-    .usage = {"funcs [--package P] [options] FILE"},
+    .usage = {"funcs [--package P] [options] FILE", "funcs [--package P] [options] --image IMAGE [--platform P] PATH"},
     .about =
         "Lists the Go functions of FILE from its function table (pclntab), which survives\n"
         "stripping: entry address and the name exactly as the table stores it, in table\n"
@@ -19,7 +19,7 @@ static const lp_cmd_doc funcs_doc = {
 
 static const lp_cmd_doc pkgs_doc = {
     .name = "pkgs",
-    .usage = {"pkgs [options] FILE"},
+    .usage = {"pkgs [options] FILE", "pkgs [options] --image IMAGE [--platform P] PATH"},
     .about =
         "Lists the packages named by FILE's function table with how many functions each has,\n"
         "sorted by package path. Compiler-generated names (go:, type:) belong to no package\n"
@@ -32,8 +32,10 @@ static int run(const lp_cmd_doc *doc, lp_doc_kind kind, int argc, char **argv)
 {
     lp_cli_out out = LP_CLI_OUT_DEFAULT;
     const char *package = NULL;
+    lp_cli_image img = {NULL, NULL};
     const lp_opt funcs_opts[] = {
         LP_OPT_OUTPUT(&out),
+        LP_OPT_IMAGE(&img),
         {LP_OPT_STRING, "package", 'p', &package, "P",
          "only functions of package P (its full import path, e.g. main, net/http,\ngopkg.in/yaml.v3; the table spells that one gopkg.in/yaml%2ev3)", NULL, 0, 0},
         {LP_OPT_JSON, NULL, 'j', &out, NULL, "the same as --json", NULL, 0, LP_OPTF_HIDDEN},
@@ -41,6 +43,7 @@ static int run(const lp_cmd_doc *doc, lp_doc_kind kind, int argc, char **argv)
     };
     const lp_opt pkgs_opts[] = {
         LP_OPT_OUTPUT(&out),
+        LP_OPT_IMAGE(&img),
         {LP_OPT_JSON, NULL, 'j', &out, NULL, "the same as --json", NULL, 0, LP_OPTF_HIDDEN},
         LP_OPT_END_,
     };
@@ -54,8 +57,12 @@ static int run(const lp_cmd_doc *doc, lp_doc_kind kind, int argc, char **argv)
     }
     lp_funcs *f = NULL;
     lp_err err;
-    lp_code rc = lp_funcs_read(argv[1], package, &f, &err);
+    lp_root *root = NULL;
+    if (!lp_cli_open_image(&img, doc->name, &root))
+        return LP_EXIT_USAGE;
+    lp_code rc = lp_funcs_read_in(root, argv[1], package, &f, &err);
     if (!f) {
+        lp_root_free(&root);
         return lp_cli_fail(&err, NULL);
     }
     if (rc)
@@ -68,6 +75,7 @@ static int run(const lp_cmd_doc *doc, lp_doc_kind kind, int argc, char **argv)
     if (!r || !lp_cli_report_done(&r))
         status = LP_EXIT_USAGE;
     lp_funcs_free(&f);
+    lp_root_free(&root);
     return status;
 }
 

@@ -58,7 +58,8 @@ int cmd_inspect(int argc, char **argv)
 {
     lp_cli_out out = LP_CLI_OUT_DEFAULT;
     bool all_inits = false;
-    const char *image = NULL, *platform = NULL, *dbdir = NULL, *as_of = NULL;
+    lp_cli_image img = {NULL, NULL};
+    const char *dbdir = NULL, *as_of = NULL;
     lp_vulndb *db = NULL;
     xvars xv = {NULL, 0};
     const lp_opt opts[] = {
@@ -68,10 +69,7 @@ int cmd_inspect(int argc, char **argv)
         {LP_OPT_CALLBACK, "var", 0, &xv, "NAME[=VALUE]",
          "also check this -X target (repeatable); needed when -ldflags\nis not recorded (-trimpath) or to check a value you expect",
          parse_var, 0, 0},
-        {LP_OPT_STRING, "image", 0, &image, "IMAGE",
-         "read each PATH inside a container image (docker-save tarball, OCI\nlayout directory or tarball; :TAG or @sha256:DIGEST picks one),\nwithout extracting it; the file is named IMAGE:PATH", NULL, 0, 0},
-        {LP_OPT_STRING, "platform", 0, &platform, "P",
-         "the platform to take from a multi-platform image (default: the\nhost's)", NULL, 0, 0},
+        LP_OPT_IMAGE(&img),
         {LP_OPT_STRING, "vulndb", 0, &dbdir, "DIR",
          "with --format cyclonedx: add the vulnerabilities section from this\nGo vulnerability database (docs/vulns.md)", NULL, 0, 0},
         {LP_OPT_CALLBACK, "as-of", 0, &as_of, "DATE",
@@ -87,9 +85,8 @@ int cmd_inspect(int argc, char **argv)
         status = lp_cli_parsed(n);
         goto out;
     }
-    if (n == 0 || (platform && !image)) {
-        lp_cli_error(n == 0 ? "inspect: no FILE given; see 'linkproof help inspect'"
-                            : "inspect: --platform picks a platform of an --image");
+    if (n == 0) {
+        lp_cli_error("inspect: no FILE given; see 'linkproof help inspect'");
         status = LP_EXIT_USAGE;
         goto out;
     }
@@ -104,9 +101,7 @@ int cmd_inspect(int argc, char **argv)
         status = LP_EXIT_USAGE;
         goto out;
     }
-    lp_image_opts io = {platform, NULL, false};
-    if (image && lp_root_open_image(&root, image, &io, &err) != LP_OK) {
-        lp_cli_error("inspect: %s", err.msg);
+    if (!lp_cli_open_image(&img, "inspect", &root)) {
         status = LP_EXIT_USAGE;
         goto out;
     }
@@ -118,8 +113,7 @@ int cmd_inspect(int argc, char **argv)
     lp_facts_opts fo = {xv.v, xv.n};
     for (int i = 1; i <= n; i++) {
         lp_facts *f = NULL;
-        lp_code rc = root ? lp_facts_collect_in_root(root, argv[i], &fo, &f, &err)
-                          : lp_facts_collect_opts(argv[i], &fo, &f, &err);
+        lp_code rc = lp_cli_facts(root, argv[i], &fo, &f, &err);
         if (!f) {
             lp_cli_error("%s", err.msg);
             status = LP_EXIT_USAGE;

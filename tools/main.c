@@ -18,6 +18,7 @@ static const lp_cmd commands[] = {
     {"check", cmd_check, "assert facts in CI: -X values, linkage, PIE, cgo, stripping, Go version"},
     {"diff", cmd_diff, "what changed between two builds"},
     {"deps", cmd_deps, "the libraries a binary needs, resolved in a root or an image as its loader would, without running it"},
+    {"scan", cmd_scan, "find every Go binary under paths, in a root, an image or the running processes"},
     {"compat", cmd_compat, "will these binaries start in these container images? the matrix"},
     {"vulns", cmd_vulns, "known vulnerabilities (offline Go vulnerability database), at the level of linked symbols"},
     {"image", cmd_image, "what a container image holds (docker save, OCI layout), flattened"},

@@ -66,6 +66,19 @@ typedef struct lp_cli_out {
     {LP_OPT_COLOR, "color", 0, (out), "WHEN", "auto (default: only on a terminal, never with NO_COLOR), always,\nnever; also spelt --colour", NULL, 0, 0}, \
     {LP_OPT_COLOR, "colour", 0, (out), "WHEN", NULL, NULL, 0, LP_OPTF_HIDDEN}
 
+/* --image IMAGE and --platform P, the same in every command that reads FILEs: each FILE is then
+ * a path inside the image (lp_cli_open_image() opens it, lp_cli_facts() reads one FILE). */
+typedef struct lp_cli_image {
+    const char *image;
+    const char *platform;
+} lp_cli_image;
+
+#define LP_OPT_IMAGE(img)                                                                          \
+    {LP_OPT_STRING, "image", 0, &(img)->image, "IMAGE",                                            \
+     "read each FILE as a path inside a container image (docker-save\ntarball, OCI layout directory or tarball; :TAG or @sha256:DIGEST\npicks one), without extracting it; the file is named IMAGE:PATH", NULL, 0, 0}, \
+    {LP_OPT_STRING, "platform", 0, &(img)->platform, "P",                                         \
+     "the platform to take from a multi-platform image (default: the\nhost's)", NULL, 0, 0}
+
 #define LP_OPT_END_ {LP_OPT_END, NULL, 0, NULL, NULL, NULL, NULL, 0, 0}
 
 /* One row of a command's exit statuses. */

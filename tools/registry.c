@@ -16,7 +16,7 @@
 
 static const lp_cmd_doc doc = {
     .name = "registry",
-    .usage = {"registry [--registry DB] add --label LABEL FILE...",
+    .usage = {"registry [--registry DB] add --label LABEL [--image IMAGE [--platform P]] FILE...",
               "registry [--registry DB] list|show KEY [options]",
               "registry [--registry DB] remove KEY | rename KEY NEW_LABEL",
               "registry [--registry DB] export [FILE] | import [FILE]",
@@ -73,7 +73,8 @@ static void remove_new(const char *path)
     }
 }
 
-static int do_add(lp_report *r, const char *path, const char *label, char **files, int nfiles)
+static int do_add(lp_report *r, const char *path, const char *label, char **files, int nfiles,
+                  lp_root *root)
 {
     /* fingerprint first: a FILE that cannot be read creates no registry */
     lp_fingerprint *fps = calloc((size_t)nfiles, sizeof *fps);
@@ -86,8 +87,24 @@ static int do_add(lp_report *r, const char *path, const char *label, char **file
         free(ok);
         return lp_cli_usage("registry add: out of memory");
     }
+    /* inside an image, each FILE is named (and recorded) as IMAGE:PATH */
+    char **names = calloc((size_t)nfiles, sizeof *names);
+    if (!names) {
+        free(fps);
+        free(ok);
+        return lp_cli_usage("registry add: out of memory");
+    }
     for (int i = 0; i < nfiles; i++) {
-        lp_code rc = lp_fingerprint_file(files[i], &fps[i], &err);
+        if (root && asprintf(&names[i], "%s:%s", lp_root_label(root), files[i]) < 0)
+            names[i] = NULL;
+        if (!names[i])
+            names[i] = strdup(files[i]);
+    }
+    char **given = files;
+    files = names;
+    for (int i = 0; i < nfiles; i++) {
+        lp_code rc = files[i] ? lp_fingerprint_file_in(root, given[i], &fps[i], &err)
+                              : lp_err_set(&err, LP_ERR_NOMEM, "out of memory");
         if (!rc && !fps[i].has_code)
             rc = lp_err_set(&err, LP_ERR_UNSUPPORTED, "'%s': not an object file: nothing to trust", files[i]);
         if (rc) {
@@ -118,8 +135,11 @@ static int do_add(lp_report *r, const char *path, const char *label, char **file
             lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c);
         }
     }
-    for (int i = 0; i < nfiles; i++)
+    for (int i = 0; i < nfiles; i++) {
         lp_fingerprint_release(&fps[i]);
+        free(names[i]);
+    }
+    free(names);
     free(fps);
     free(ok);
     lp_registry_close(&reg);
@@ -270,6 +290,7 @@ int cmd_registry(int argc, char **argv)
 {
     lp_cli_out out = LP_CLI_OUT_DEFAULT;
     const char *regpath = NULL, *label = NULL;
+    lp_cli_image img = {NULL, NULL};
     const lp_opt opts[] = {
         {LP_OPT_STRING, "registry", 0, &regpath, "DB",
          "an SQLite path or a PostgreSQL connection string; default:\n"
@@ -277,6 +298,7 @@ int cmd_registry(int argc, char **argv)
          "~/.local/share/linkproof/registry.db", NULL, 0, 0},
         {LP_OPT_STRING, "label", 0, &label, "LABEL", "add: the label of the builds added", NULL, 0, 0},
         LP_OPT_OUTPUT(&out),
+        LP_OPT_IMAGE(&img),
         LP_OPT_END_,
     };
     /* options may come before or after the subcommand */
@@ -315,6 +337,8 @@ int cmd_registry(int argc, char **argv)
     if (new_label && !lp_registry_label_ok(new_label)) {
         return lp_cli_usage("registry %s: a label must be non-empty UTF-8 text without control characters", cmd);
     }
+    if ((img.image || img.platform) && !is_add)
+        return lp_cli_usage("registry %s: --image is for add (FILEs inside an image)", cmd);
     if (is_cp) {
         lp_report *cr = lp_cli_report(&out, 0, "registry copy");
         int st = cr ? do_copy(cr, args[0], args[1]) : LP_EXIT_USAGE;
@@ -336,7 +360,12 @@ int cmd_registry(int argc, char **argv)
     lp_err_clear(&err);
     if (!r) {
     } else if (is_add || is_imp) {
-        status = is_add ? do_add(r, path, label, args, nargs) : do_import(r, path, nargs ? args[0] : NULL);
+        lp_root *root = NULL;
+        if (is_add && !lp_cli_open_image(&img, "registry add", &root))
+            status = LP_EXIT_USAGE;
+        else
+            status = is_add ? do_add(r, path, label, args, nargs, root) : do_import(r, path, nargs ? args[0] : NULL);
+        lp_root_free(&root);
     } else if (lp_registry_open(path, is_list || is_show || is_exp ? LP_REG_READONLY : 0, &reg, &err) != LP_OK &&
                !(err.code == LP_ERR_NOTFOUND && (is_list || is_exp))) {
         lp_cli_error("registry: %s", err.msg);

@@ -133,6 +133,9 @@ LP_API const char *lp_check_outcome_name(lp_check_outcome o);
  */
 LP_API lp_code lp_check_files(const lp_policy *p, const char *const *paths, size_t n, lp_check_run *out,
                        lp_err *err);
+/** lp_check_files() for paths inside a root view (a directory or an image; NULL: the host). */
+LP_API lp_code lp_check_files_in(const lp_policy *p, lp_root *root, const char *const *paths, size_t n,
+                                 lp_check_run *out, lp_err *err);
 LP_API void lp_check_run_release(lp_check_run *r);
 
 /**

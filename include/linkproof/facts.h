@@ -91,6 +91,9 @@ typedef struct lp_facts {
     /* Go version when there is no build info: where it came from. */
     char *go_version_fallback;
     const char *go_version_source; /**< "buildinfo", "symbol runtime.buildVersion", "runtime version string" */
+
+    /** read with LP_FACTS_IDENTITY: the function table and -X verdicts were not read */
+    bool identity_only;
 } lp_facts;
 
 /** What to look for beyond the facts every file gets. */
@@ -123,6 +126,15 @@ LP_API lp_code lp_facts_collect_in_root(lp_root *root, const char *path, const l
 LP_API lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err);
 LP_API lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts **out,
                                lp_err *err);
+
+/** lp_facts_from_src_flags(): only what identifies the build (`scan --identity`): the
+ *  object's header, build info, build IDs, linkage and the notes that need no more; no
+ *  function table (its facts stay empty) and no -X verdicts (lp_facts.identity_only) */
+#define LP_FACTS_IDENTITY 0x1u
+
+/** lp_facts_from_src_opts() with LP_FACTS_* @p flags. */
+LP_API lp_code lp_facts_from_src_flags(lp_src *src, const lp_facts_opts *opts, unsigned flags,
+                                       lp_facts **out, lp_err *err);
 
 /**
  * -X verdicts for an open object whose facts are @p f (used by the facts

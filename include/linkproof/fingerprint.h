@@ -19,6 +19,7 @@
 
 #include "linkproof/error.h"
 #include "linkproof/proc.h"
+#include "linkproof/root.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,6 +36,8 @@ typedef struct lp_fingerprint {
 
 /** Fingerprint the file at @p path: any file gets sha256; an object file also its code and build IDs. */
 LP_API lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err);
+/** The same for @p path inside a root view (a directory or an image; NULL: the host). */
+LP_API lp_code lp_fingerprint_file_in(lp_root *root, const char *path, lp_fingerprint *out, lp_err *err);
 LP_API void lp_fingerprint_release(lp_fingerprint *f);
 
 

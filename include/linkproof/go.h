@@ -17,6 +17,7 @@
 
 #include "linkproof/error.h"
 #include "linkproof/object.h"
+#include "linkproof/root.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -229,6 +230,9 @@ typedef struct lp_funcs {
  * error it stores in (*out)->error; *out is set unless memory ran out.
  */
 LP_API lp_code lp_funcs_read(const char *path, const char *package, lp_funcs **out, lp_err *err);
+/** The same for @p path inside a root view (a directory or an image; NULL: the host). */
+LP_API lp_code lp_funcs_read_in(lp_root *root, const char *path, const char *package, lp_funcs **out,
+                                lp_err *err);
 LP_API void lp_funcs_free(lp_funcs **f);
 
 /** What `go version -m` has to say about one path (lp_gover_scan()). */
@@ -260,6 +264,13 @@ typedef void (*lp_gover_visit)(void *ctx, const lp_gover_item *it);
  * directory named on the command line is a file. Each report goes to @p visit.
  */
 LP_API void lp_gover_scan(const char *path, lp_gover_visit visit, void *ctx);
+
+/**
+ * lp_gover_scan() for @p path inside a root view (`buildinfo --image`): the same
+ * rules (lexical order, symbolic links not followed into, an execute bit needed,
+ * links followed inside the root); items are named by their paths in the root.
+ */
+LP_API void lp_gover_scan_in(lp_root *root, const char *path, lp_gover_visit visit, void *ctx);
 
 #ifdef __cplusplus
 }

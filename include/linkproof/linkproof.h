@@ -29,6 +29,7 @@
 #include "linkproof/fingerprint.h"
 #include "linkproof/registry.h"
 #include "linkproof/exporter.h"
+#include "linkproof/scan.h"
 #include "linkproof/vulns.h"
 #include "linkproof/gosupport.h"
 

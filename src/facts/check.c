@@ -803,6 +803,12 @@ const char *lp_check_outcome_name(lp_check_outcome o)
 lp_code lp_check_files(const lp_policy *p, const char *const *paths, size_t n, lp_check_run *out,
                        lp_err *err)
 {
+    return lp_check_files_in(p, NULL, paths, n, out, err);
+}
+
+lp_code lp_check_files_in(const lp_policy *p, lp_root *root, const char *const *paths, size_t n,
+                          lp_check_run *out, lp_err *err)
+{
     memset(out, 0, sizeof *out);
     lp_xtarget *targets = NULL;
     size_t n_targets = 0;
@@ -818,7 +824,8 @@ lp_code lp_check_files(const lp_policy *p, const char *const *paths, size_t n, l
     for (size_t i = 0; i < n; i++) {
         lp_check_file *cf = &out->files[i];
         lp_err_clear(&cf->error);
-        lp_code r = lp_facts_collect_opts(paths[i], &fo, &cf->f, &cf->error);
+        lp_code r = root ? lp_facts_collect_in_root(root, paths[i], &fo, &cf->f, &cf->error)
+                         : lp_facts_collect_opts(paths[i], &fo, &cf->f, &cf->error);
         if (!cf->f) {
             rc = lp_err_set(err, LP_ERR_NOMEM, "out of memory");
             break;

@@ -495,6 +495,12 @@ lp_code lp_facts_from_src(lp_src *src, lp_facts **out, lp_err *err)
 lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts **out,
                                lp_err *err)
 {
+    return lp_facts_from_src_flags(src, opts, 0, out, err);
+}
+
+lp_code lp_facts_from_src_flags(lp_src *src, const lp_facts_opts *opts, unsigned flags,
+                                lp_facts **out, lp_err *err)
+{
     *out = NULL;
     lp_facts *f = calloc(1, sizeof *f);
     if (!f || !(f->path = strdup(lp_src_name(src)))) {
@@ -535,7 +541,8 @@ lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts 
         goto fail;
     if ((rc = lp_gnu_buildid(obj, &f->gnu_build_id, &f->error)))
         goto fail;
-    if (!gather_funcs(f, obj)) {
+    f->identity_only = (flags & LP_FACTS_IDENTITY) != 0;
+    if (!f->identity_only && !gather_funcs(f, obj)) {
         rc = nomem(&f->error);
         goto fail;
     }
@@ -551,7 +558,7 @@ lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp_facts 
     }
     if (!rc && !check_record(f, obj))
         rc = nomem(&f->error);
-    if (!rc && f->is_go)
+    if (!rc && f->is_go && !f->identity_only)
         rc = lp_xvars_check(obj, f, opts ? opts->vars : NULL, opts ? opts->n_vars : 0, &f->x,
                             &f->error);
     if (rc)

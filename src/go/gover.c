@@ -183,3 +183,100 @@ void lp_gover_scan(const char *path, lp_gover_visit visit, void *ctx)
     else
         scan_file(&w, path, st, true);
 }
+
+/* ------------------------------------------------------------------ */
+/* The same inside a root view (an image)                              */
+
+static void root_file(walk *w, lp_root *root, const char *path, bool is_link, bool must_print)
+{
+    lp_statinfo si;
+    lp_err err;
+    lp_err_clear(&err);
+    if (lp_root_stat(root, path, true, &si, &err) != LP_OK || si.type == LP_FT_NONE ||
+        (is_link && si.type != LP_FT_REG)) {
+        if (must_print)
+            say(w, path, LP_GOVER_SYMLINK, NULL, NULL);
+        return;
+    }
+    if (si.type != LP_FT_REG || !(si.mode & 0111)) {
+        if (must_print)
+            say(w, path, LP_GOVER_NOT_EXECUTABLE, NULL, NULL);
+        return;
+    }
+    lp_src *src = NULL;
+    lp_obj *obj = NULL;
+    lp_buildinfo *bi = NULL;
+    if (lp_root_open(root, path, &src, &err) != LP_OK) {
+        if (must_print)
+            say(w, path, LP_GOVER_UNREADABLE, NULL, NULL);
+        return;
+    }
+    lp_code rc = lp_obj_open(&obj, src, &err);
+    if (!rc)
+        rc = lp_buildinfo_read(obj, &bi, &err);
+    if (rc) {
+        if (must_print)
+            say(w, path,
+                rc == LP_ERR_NOTFOUND ? LP_GOVER_NOT_GO
+                : rc == LP_ERR_UNSUPPORTED ? LP_GOVER_UNRECOGNIZED
+                                           : LP_GOVER_MALFORMED,
+                NULL, err.msg);
+    } else if (bi->parse_error) {
+        if (must_print)
+            say(w, path, LP_GOVER_PARSE_ERROR, bi, bi->parse_error);
+    } else {
+        say(w, path, LP_GOVER_INFO, bi, NULL);
+    }
+    lp_buildinfo_free(&bi);
+    lp_obj_free(&obj);
+    lp_src_free(&src);
+}
+
+static void root_dir(walk *w, lp_root *root, const char *dir, int depth)
+{
+    if (depth > LP_GOVER_MAX_DEPTH)
+        return;
+    char **names = NULL;
+    size_t n = 0;
+    lp_err err;
+    lp_err_clear(&err);
+    if (lp_root_list(root, dir, &names, &n, &err) != LP_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(dir) + strlen(names[i]) + 2;
+        char *p = malloc(len);
+        if (!p)
+            continue;
+        snprintf(p, len, "%s/%s", dir, names[i]);
+        clean_path(p);
+        lp_ftype t = LP_FT_NONE;
+        if (lp_root_lstat(root, p, &t, &err) == LP_OK) {
+            if (t == LP_FT_DIR)
+                root_dir(w, root, p, depth + 1);
+            else if (t == LP_FT_REG || t == LP_FT_LNK)
+                root_file(w, root, p, t == LP_FT_LNK, false);
+        }
+        free(p);
+    }
+    lp_root_names_free(&names, n);
+}
+
+void lp_gover_scan_in(lp_root *root, const char *path, lp_gover_visit visit, void *ctx)
+{
+    walk w = {visit, ctx};
+    lp_statinfo si;
+    lp_err err;
+    lp_err_clear(&err);
+    lp_ftype lt = LP_FT_NONE;
+    if (lp_root_stat(root, path, true, &si, &err) != LP_OK || si.type == LP_FT_NONE) {
+        say(&w, path, LP_GOVER_STAT_FAILED, NULL, "no such file or directory");
+        return;
+    }
+    lp_root_lstat(root, path, &lt, &err);
+    if (si.type == LP_FT_DIR && lt == LP_FT_LNK)
+        root_file(&w, root, path, true, true);
+    else if (si.type == LP_FT_DIR)
+        root_dir(&w, root, path, 0);
+    else
+        root_file(&w, root, path, false, true);
+}

@@ -81,6 +81,12 @@ static lp_code select_funcs(lp_funcs *f, const char *package, lp_err *err)
 
 lp_code lp_funcs_read(const char *path, const char *package, lp_funcs **out, lp_err *err)
 {
+    return lp_funcs_read_in(NULL, path, package, out, err);
+}
+
+lp_code lp_funcs_read_in(lp_root *root, const char *path, const char *package, lp_funcs **out,
+                         lp_err *err)
+{
     lp_funcs *f = calloc(1, sizeof *f);
     *out = NULL;
     if (!f || !(f->path = strdup(path)) || !(f->priv = calloc(1, sizeof *f->priv))) {
@@ -88,7 +94,22 @@ lp_code lp_funcs_read(const char *path, const char *package, lp_funcs **out, lp_
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     }
     lp_err_clear(&f->error);
-    lp_code rc = lp_src_open(&f->priv->src, path, &f->error);
+    lp_code rc = root ? lp_root_open(root, path, &f->priv->src, &f->error)
+                      : lp_src_open(&f->priv->src, path, &f->error);
+    if (rc == LP_ERR_NOTFOUND) {
+        /* a path the image does not have: unreadable input, as a missing host file (not
+         * "no function table", which LP_ERR_NOTFOUND means to the callers) */
+        f->error.code = LP_ERR_IO;
+        rc = LP_ERR_IO;
+    }
+    if (!rc && root) {
+        /* named as inspect --image names it: IMAGE:PATH */
+        char *name = strdup(lp_src_name(f->priv->src));
+        if (name) {
+            free(f->path);
+            f->path = name;
+        }
+    }
     if (!rc)
         rc = lp_obj_open(&f->priv->obj, f->priv->src, &f->error);
     if (!rc)

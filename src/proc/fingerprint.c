@@ -52,11 +52,16 @@ static lp_code hash_range(lp_src *src, lp_sha256 *c, uint64_t off, uint64_t len,
 
 lp_code lp_fingerprint_file(const char *path, lp_fingerprint *out, lp_err *err)
 {
+    return lp_fingerprint_file_in(NULL, path, out, err);
+}
+
+lp_code lp_fingerprint_file_in(lp_root *root, const char *path, lp_fingerprint *out, lp_err *err)
+{
     memset(out, 0, sizeof *out);
     lp_src *src = NULL;
     lp_obj *obj = NULL;
     lp_sha256 c0, *c = &c0;
-    lp_code rc = lp_src_open(&src, path, err);
+    lp_code rc = root ? lp_root_open(root, path, &src, err) : lp_src_open(&src, path, err);
     lp_err oe;
     /* a file that is not an object still has a file hash; it has no code */
     bool object = !rc && lp_obj_open(&obj, src, &oe) == LP_OK;

@@ -485,9 +485,17 @@ static bool cdx_vulns(lp_report *r, const void *doc)
     return write_bom(r, d->f, d);
 }
 
+/* scan --format cyclonedx: one SBOM per binary found, with its vulnerabilities under --vulns */
+static bool cdx_scan(lp_report *r, const void *doc)
+{
+    const lp_doc_scan *d = doc;
+    return d->vulns ? cdx_vulns(r, d->vulns) : cdx_inspect(r, d->rec->facts);
+}
+
 const lp_report_format lp_report_cyclonedx = {
     .name = "cyclonedx",
     .kinds = {
+        [LP_DOC_SCAN] = {.write = cdx_scan},
         [LP_DOC_INSPECT] = {.write = cdx_inspect},
         [LP_DOC_VULNS] = {.write = cdx_vulns},
     },

@@ -118,6 +118,7 @@ static const lp_json_builder builders[LP_DOC__COUNT] = {
     [LP_DOC_IMAGE_LS] = lp_json_image_ls,
     [LP_DOC_IMAGE_INFO] = lp_json_image_info,
     [LP_DOC_IMAGE_LIST] = lp_json_image_list,
+    [LP_DOC_SCAN] = lp_json_scan,
     [LP_DOC_VULNS] = lp_json_vulns,
 };
 
@@ -153,6 +154,7 @@ const lp_report_format lp_report_json = {
         [LP_DOC_REGISTRY_ENTRY] = DOC, [LP_DOC_REGISTRY_EXPORT] = {.write = json_registry_export},
         [LP_DOC_DEPS] = DOC, [LP_DOC_COMPAT] = DOC, [LP_DOC_IMAGE_LS] = DOC,
         [LP_DOC_IMAGE_INFO] = DOC, [LP_DOC_IMAGE_LIST] = DOC,
+        [LP_DOC_SCAN] = DOC,
         [LP_DOC_VULNS] = DOC,
     },
 };

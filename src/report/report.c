@@ -37,6 +37,8 @@ static const char *const commands[LP_DOC__COUNT] = {
     [LP_DOC_IMAGE_LIST] = "image info",
     [LP_DOC_IMAGE_CAT] = "image cat",
     [LP_DOC_EXPORTER] = "exporter",
+    [LP_DOC_SCAN] = "scan",
+    [LP_DOC_SCAN_SUMMARY] = "scan",
     [LP_DOC_VULNS] = "vulns",
 };
 

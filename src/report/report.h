@@ -33,6 +33,7 @@
 #include "linkproof/probe.h"
 #include "linkproof/registry.h"
 #include "linkproof/root.h"
+#include "linkproof/scan.h"
 #include "linkproof/gosupport.h"
 #include "linkproof/vulns.h"
 
@@ -77,6 +78,8 @@ typedef enum lp_doc_kind {
     LP_DOC_IMAGE_LIST,      /* lp_image_list (image info of a file of several images) */
     LP_DOC_IMAGE_CAT,       /* lp_doc_image_cat (the bytes of a file, as they are) */
     LP_DOC_EXPORTER,        /* lp_exporter_scrape (one scrape of the node) */
+    LP_DOC_SCAN,            /* lp_doc_scan (one binary found by scan) */
+    LP_DOC_SCAN_SUMMARY,    /* lp_scan_stats (the totals of a scan; text only) */
     LP_DOC_VULNS,           /* lp_doc_vulns */
     LP_DOC__COUNT
 } lp_doc_kind;
@@ -125,6 +128,11 @@ typedef struct lp_doc_vulns {
     const char *vulndb;           /* the database directory */
     const lp_err *error;          /* NULL or LP_OK: none; else why it could not be matched */
 } lp_doc_vulns;
+
+typedef struct lp_doc_scan {
+    const lp_scan_record *rec;
+    const lp_doc_vulns *vulns;    /* scan --vulns: its known vulnerabilities; NULL otherwise */
+} lp_doc_scan;
 
 typedef struct lp_doc_image_cat {
     lp_src *src;

@@ -47,6 +47,9 @@ void lp_text_label(lp_report *r, const char *label);
 void lp_text_row(lp_report *r, const char *label, const char *value);
 
 bool lp_text_inspect(lp_report *r, const void *doc);
+void lp_text_scan_header(lp_report *r);
+bool lp_text_scan(lp_report *r, const void *doc);
+bool lp_text_scan_summary(lp_report *r, const void *doc);
 bool lp_text_buildinfo(lp_report *r, const void *doc);
 bool lp_text_image_cat(lp_report *r, const void *doc);
 bool lp_text_funcs(lp_report *r, const void *doc);
@@ -73,6 +76,7 @@ bool lp_text_vulns(lp_report *r, const void *doc);
 /* ---- JSON (json.c): each builder fills the document object after schema_version and command ---- */
 typedef bool (*lp_json_builder)(json_t *o, const lp_report *r, const void *doc);
 bool lp_json_inspect(json_t *o, const lp_report *r, const void *doc);
+bool lp_json_scan(json_t *o, const lp_report *r, const void *doc);
 bool lp_json_funcs(json_t *o, const lp_report *r, const void *doc);
 bool lp_json_pkgs(json_t *o, const lp_report *r, const void *doc);
 bool lp_json_check_run(json_t *o, const lp_report *r, const void *doc);

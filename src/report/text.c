@@ -82,6 +82,8 @@ const lp_report_format lp_report_text = {
         [LP_DOC_IMAGE_INFO] = {.write = lp_text_image_info},
         [LP_DOC_IMAGE_LIST] = {.write = lp_text_image_list},
         [LP_DOC_IMAGE_CAT] = {.write = lp_text_image_cat},
+        [LP_DOC_SCAN] = {.begin = lp_text_scan_header, .write = lp_text_scan},
+        [LP_DOC_SCAN_SUMMARY] = {.write = lp_text_scan_summary},
         [LP_DOC_VULNS] = {.write = lp_text_vulns},
     },
 };

@@ -47,6 +47,7 @@
 #include "root/blobs.h"
 #include "root/decomp.h"
 #include "root/tmpfile.h"
+#include "root/image_files.h"
 #include "util/jsonlimit.h"
 #include "util/strbuf.h"
 
@@ -2022,4 +2023,109 @@ fail:
 const lp_image_meta *lp_root_image(const lp_root *root)
 {
     return root && root->ops->image ? root->ops->image(root) : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Every file in layer order (image_files.h)                           */
+
+typedef struct file_list {
+    node **v;
+    size_t n, cap;
+} file_list;
+
+static bool collect_files(node *d, file_list *fl, int depth)
+{
+    if (depth > LP_ROOT_PATH_MAX / 2)
+        return true; /* deeper than any path the index accepts */
+    for (size_t i = 0; i < d->kids.cap; i++) {
+        if (!d->kids.keys[i])
+            continue;
+        node *k = d->kids.vals[i];
+        if (k->type == LP_FT_DIR) {
+            if (!collect_files(k, fl, depth + 1))
+                return false;
+        } else if (k->type == LP_FT_REG) {
+            if (fl->n == fl->cap) {
+                size_t nc = fl->cap ? fl->cap * 2 : 256;
+                node **nv = realloc(fl->v, nc * sizeof *nv);
+                if (!nv)
+                    return false;
+                fl->v = nv;
+                fl->cap = nc;
+            }
+            fl->v[fl->n++] = k;
+        }
+    }
+    return true;
+}
+
+/* The path of n, "/a/b", into buf (false when longer than buf). */
+static bool image_node_path(const node *n, char *buf, size_t len)
+{
+    size_t at = len - 1;
+    buf[at] = '\0';
+    for (const node *p = n; p && p->parent; p = p->parent) {
+        size_t l = strlen(p->name);
+        if (l + 1 > at)
+            return false;
+        at -= l;
+        memcpy(buf + at, p->name, l);
+        buf[--at] = '/';
+    }
+    if (at == len - 1)
+        buf[--at] = '/';
+    memmove(buf, buf + at, len - at);
+    return true;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+    const node *x = *(node *const *)a, *y = *(node *const *)b;
+    if (x->data_layer != y->data_layer)
+        return x->data_layer < y->data_layer ? -1 : 1;
+    if (x->data_entry != y->data_entry)
+        return x->data_entry < y->data_entry ? -1 : 1;
+    return x->entry < y->entry ? -1 : x->entry > y->entry ? 1 : x->layer - y->layer;
+}
+
+lp_code lp_image_each_file(lp_root *r, bool (*want)(void *ctx, const char *path, uint64_t size,
+                                                    uint32_t mode),
+                           lp_image_file_fn fn, void *ctx, lp_err *err)
+{
+    if (r->ops != &image_ops)
+        return lp_err_set(err, LP_ERR_INVAL, "'%s': not an image", r->label);
+    image *im = r->priv;
+    file_list fl = {NULL, 0, 0};
+    if (!collect_files(im->root, &fl, 0)) {
+        free(fl.v);
+        return nomem(err);
+    }
+    if (fl.n)
+        qsort(fl.v, fl.n, sizeof *fl.v, by_bytes);
+    char path[LP_ROOT_PATH_MAX + 2];
+    for (size_t i = 0; i < fl.n; i++) {
+        node *n = fl.v[i];
+        lp_err e;
+        lp_err_clear(&e);
+        lp_src *src = NULL;
+        if (!image_node_path(n, path, sizeof path))
+            continue;
+        if (!want || want(ctx, path, n->size, n->mode)) {
+            char *disp = NULL;
+            if (asprintf(&disp, "%s:%s", r->label, path) < 0) {
+                free(fl.v);
+                return nomem(err);
+            }
+            lp_code rc = read_entry(im, n->data_layer, n->data_entry, n->size, disp, &src, &e);
+            free(disp);
+            if (rc == LP_ERR_NOMEM) {
+                free(fl.v);
+                return nomem(err);
+            }
+        }
+        if (!fn(ctx, path, n->size, n->mode, src, &e))
+            break;
+    }
+    free(fl.v);
+    return LP_OK;
 }
