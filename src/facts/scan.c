@@ -20,6 +20,7 @@
  * are views of its bytes).
  */
 #include "linkproof/scan.h"
+#include "linkproof/exporter.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -838,17 +839,13 @@ typedef struct plist {
     uint64_t skipped;
 } plist;
 
-/* The container id in a cgroup path: 64 hex digits in a row (docker-ID.scope, /docker/ID, cri-containerd-ID). */
+/* The container id in a cgroup path (docker-ID.scope, /docker/ID, cri-containerd-ID): the
+ * exporter's rule (lp_cgroup_container_id), so that scan --procs and the exporter's
+ * container_id label name a container alike. */
 static char *container_id(const char *cg)
 {
-    size_t run = 0;
-    for (const char *p = cg; *p; p++) {
-        bool hex = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f');
-        run = hex ? run + 1 : 0;
-        if (run == 64 && !((p[1] >= '0' && p[1] <= '9') || (p[1] >= 'a' && p[1] <= 'f')))
-            return strndup(p - 63, 64);
-    }
-    return NULL;
+    char id[65];
+    return lp_cgroup_container_id(cg, id) ? strdup(id) : NULL;
 }
 
 /* The process's cgroup: the v2 path ("0::/..."), else the first v1 line naming a container. */
