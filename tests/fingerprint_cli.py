@@ -2001,6 +2001,11 @@ def part_registry_corrupt(t, lp, v1, tmp):
     # a directory is not a database, for reading as for writing
     d = os.path.join(tmp, "dir.db")
     os.mkdir(d)
+    # a change has no JSON document: --json is refused, not silently ignored
+    jdb = os.path.join(tmp, "json.db")
+    rc, out, err = lp.reg(jdb, "add", "--json", "--label", "x", v1)
+    t.check(rc == 2 and out == "" and "--json applies to list and show" in err and not os.path.exists(jdb),
+            "registry add --json: a usage error", "exit %s, %r %r" % (rc, out[:200], err[:300]))
     for args in (["list"], ["list", "--json"], ["export"], ["add", "--label", "x", v1]):
         what = "registry %s (a directory)" % " ".join(args[:2])
         rc, out, err = lp.reg(d, *args)

@@ -337,6 +337,10 @@ int cmd_registry(int argc, char **argv)
     if (new_label && !lp_registry_label_ok(new_label)) {
         return lp_cli_usage("registry %s: a label must be non-empty UTF-8 text without control characters", cmd);
     }
+    /* the changes (add, remove, rename, import, copy) have text only: a --json that wrote
+     * nothing would look like success to a pipeline that parses it */
+    if (out.format == LP_OUT_JSON && !(is_list || is_show))
+        return lp_cli_usage("registry %s: --json applies to list and show (export writes JSON)", cmd);
     if ((img.image || img.platform) && !is_add)
         return lp_cli_usage("registry %s: --image is for add (FILEs inside an image)", cmd);
     if (is_cp) {
