@@ -33,34 +33,14 @@ static void say(walk *w, const char *path, lp_gover_what what, const lp_buildinf
     w->visit(w->ctx, &it);
 }
 
-/*
- * Go's scanFile. *st is what stat (named files) or lstat (files met in a
- * directory walk) said about path, so no second look is needed.
- */
-static void scan_file(walk *w, const char *path, struct stat st, bool must_print)
+/* The build info of an opened file, said as Go says it; takes and frees *src. */
+static void say_src(walk *w, const char *path, lp_src **src, bool must_print)
 {
-    if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode))) {
-        if (must_print)
-            say(w, path, LP_GOVER_SYMLINK, NULL, NULL);
-        return;
-    }
-    if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
-        if (must_print)
-            say(w, path, LP_GOVER_NOT_EXECUTABLE, NULL, NULL);
-        return;
-    }
-    lp_src *src = NULL;
     lp_obj *obj = NULL;
     lp_buildinfo *bi = NULL;
     lp_err err;
     lp_err_clear(&err);
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0 || lp_src_from_fd(&src, fd, path, (uint64_t)st.st_size, &err) != LP_OK) {
-        if (must_print)
-            say(w, path, LP_GOVER_UNREADABLE, NULL, NULL);
-        return;
-    }
-    lp_code rc = lp_obj_open(&obj, src, &err);
+    lp_code rc = lp_obj_open(&obj, *src, &err);
     if (!rc)
         rc = lp_buildinfo_read(obj, &bi, &err);
     if (rc) {
@@ -78,7 +58,35 @@ static void scan_file(walk *w, const char *path, struct stat st, bool must_print
     }
     lp_buildinfo_free(&bi);
     lp_obj_free(&obj);
-    lp_src_free(&src);
+    lp_src_free(src);
+}
+
+/*
+ * Go's scanFile. *st is what stat (named files) or lstat (files met in a
+ * directory walk) said about path, so no second look is needed.
+ */
+static void scan_file(walk *w, const char *path, struct stat st, bool must_print)
+{
+    if (S_ISLNK(st.st_mode) && (stat(path, &st) != 0 || !S_ISREG(st.st_mode))) {
+        if (must_print)
+            say(w, path, LP_GOVER_SYMLINK, NULL, NULL);
+        return;
+    }
+    if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+        if (must_print)
+            say(w, path, LP_GOVER_NOT_EXECUTABLE, NULL, NULL);
+        return;
+    }
+    lp_src *src = NULL;
+    lp_err err;
+    lp_err_clear(&err);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 || lp_src_from_fd(&src, fd, path, (uint64_t)st.st_size, &err) != LP_OK) {
+        if (must_print)
+            say(w, path, LP_GOVER_UNREADABLE, NULL, NULL);
+        return;
+    }
+    say_src(w, path, &src, must_print);
 }
 
 /* Go's filepath.Clean, in place (the result is never longer than the input). */
@@ -204,32 +212,12 @@ static void root_file(walk *w, lp_root *root, const char *path, bool is_link, bo
         return;
     }
     lp_src *src = NULL;
-    lp_obj *obj = NULL;
-    lp_buildinfo *bi = NULL;
     if (lp_root_open(root, path, &src, &err) != LP_OK) {
         if (must_print)
             say(w, path, LP_GOVER_UNREADABLE, NULL, NULL);
         return;
     }
-    lp_code rc = lp_obj_open(&obj, src, &err);
-    if (!rc)
-        rc = lp_buildinfo_read(obj, &bi, &err);
-    if (rc) {
-        if (must_print)
-            say(w, path,
-                rc == LP_ERR_NOTFOUND ? LP_GOVER_NOT_GO
-                : rc == LP_ERR_UNSUPPORTED ? LP_GOVER_UNRECOGNIZED
-                                           : LP_GOVER_MALFORMED,
-                NULL, err.msg);
-    } else if (bi->parse_error) {
-        if (must_print)
-            say(w, path, LP_GOVER_PARSE_ERROR, bi, bi->parse_error);
-    } else {
-        say(w, path, LP_GOVER_INFO, bi, NULL);
-    }
-    lp_buildinfo_free(&bi);
-    lp_obj_free(&obj);
-    lp_src_free(&src);
+    say_src(w, path, &src, must_print);
 }
 
 static void root_dir(walk *w, lp_root *root, const char *dir, int depth)
