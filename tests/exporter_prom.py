@@ -13,6 +13,10 @@
     and for its framing (# EOF last, counters' families without _total);
   * cap: --max-processes N reports N processes and counts the rest as dropped;
     --max-listeners; the series of one process stay within the documented bound;
+  * containers: two processes moved into fresh cgroups named like docker's (/docker/ID) and
+    kubelet's (/kubepods/besteffort/podUUID/ID), in the first writable hierarchy (cgroup2, then v1
+    pids, memory...); --container and --cgroup select exactly the pids /proc/PID/cgroup puts
+    there, with container_id the ID (skipped alone when no hierarchy is writable);
   * hostile HTTP: long and many headers, bad methods, bad versions, garbage, idle and surplus
     connections; the exporter answers /metrics after each and never dies; 404 and 405;
   * shutdown: SIGTERM and SIGINT end it with status 0;
@@ -24,6 +28,7 @@ Environment: LP_BIN. Needs prometheus, promtool, ss; without them SKIP (a failur
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -34,6 +39,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lptest  # noqa: E402
@@ -558,6 +564,150 @@ def section_atomic(tmp):
                 "%r" % os.listdir(tmp))
 
 
+def cgroup_mounts():
+    """(mount point, 'cgroup2' or the v1 controllers) of each cgroup file system, from mountinfo:
+    cgroup2 first, then v1 pids, memory, then the rest (never a hard-coded path)."""
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            left, _, right = line.partition(" - ")
+            fstype, _, opts = (right.split() + ["", "", ""])[:3]
+            mnt = left.split()[4].replace("\\040", " ")
+            if fstype == "cgroup2":
+                found.append((0, mnt, "cgroup2"))
+            elif fstype == "cgroup":
+                ctl = [o for o in opts.split(",") if o not in ("rw", "ro") and "=" not in o or o.startswith("name=")]
+                rank = 1 if "pids" in ctl else 2 if "memory" in ctl else 3
+                found.append((rank, mnt, ",".join(ctl)))
+    return [(m, c) for _, m, c in sorted(found)]
+
+
+def own_cgroup(pid, controllers):
+    """The cgroup path of pid in the hierarchy of those controllers, from /proc/PID/cgroup."""
+    with open("/proc/%d/cgroup" % pid) as f:
+        for line in f:
+            hid, ctl, path = line.rstrip("\n").split(":", 2)
+            if (controllers == "cgroup2" and hid == "0" and ctl == "") or \
+               (controllers != "cgroup2" and ctl and set(ctl.split(",")) <= set(controllers.split(","))):
+                return path
+    return None
+
+
+def oracle_cgroup(prefix=None, container=None):
+    """The pids whose /proc/PID/cgroup has a path starting with prefix, or holding a 64-hex run
+    starting with container (the processes with an exe: the exporter skips kernel threads)."""
+    pids = set()
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            os.readlink("/proc/%s/exe" % d)
+            paths = [l.split(":", 2)[2] for l in open("/proc/%s/cgroup" % d).read().splitlines() if l.count(":") >= 2]
+        except OSError:
+            continue
+        if prefix is not None and any(p.startswith(prefix) for p in paths):
+            pids.add(int(d))
+        if container is not None and any(h.startswith(container) for p in paths
+                                         for h in re.findall(r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", p)):
+            pids.add(int(d))
+    return pids
+
+
+def section_containers():
+    """--container and --cgroup against processes moved into cgroups named like docker's
+    (/docker/ID) and kubelet's (/kubepods/besteffort/podUUID/ID); the oracle is /proc/PID/cgroup.
+    Skipped (only this section) when no cgroup hierarchy takes a new cgroup here."""
+    cid_a, cid_b = os.urandom(32).hex(), os.urandom(32).hex()
+    pod = "pod" + str(uuid.uuid4())
+    rel_a, rel_b = "docker/" + cid_a, "kubepods/besteffort/%s/%s" % (pod, cid_b)
+    procs = [subprocess.Popen(["sleep", "60"]) for _ in range(2)]
+    made, moved, why = [], [], []
+    try:
+        mnt = ctl = None
+        for m, c in cgroup_mounts():
+            try:
+                for rel in (rel_a, rel_b):
+                    d = m
+                    for part in rel.split("/"):
+                        d = os.path.join(d, part)
+                        if not os.path.isdir(d):
+                            os.mkdir(d)
+                            made.append(d)
+            except OSError as e:
+                why.append("%s (%s): %s" % (m, c, e.strerror))
+                for d in reversed(made):
+                    os.rmdir(d)
+                made = []
+                continue
+            mnt, ctl = m, c
+            break
+        if mnt is None:
+            print("SKIP containers: no cgroup hierarchy is writable: %s" % ("; ".join(why) or "none mounted"))
+            return
+        base = own_cgroup(os.getpid(), ctl)
+        # a cgroup path as the processes see it: the hierarchy's root is "/" unless this test runs in a
+        # cgroup namespace, where the paths read back are what /proc/PID/cgroup says (the oracle)
+        for p, rel in zip(procs, (rel_a, rel_b)):
+            back = own_cgroup(p.pid, ctl)
+            with open(os.path.join(mnt, rel, "cgroup.procs"), "w") as f:
+                f.write("%d\n" % p.pid)
+            moved.append((p.pid, back))
+        path_a, path_b = own_cgroup(procs[0].pid, ctl), own_cgroup(procs[1].pid, ctl)
+        T.check(path_a is not None and path_a.endswith("/" + rel_a) and path_b is not None and path_b.endswith("/" + rel_b),
+                "containers: /proc/PID/cgroup shows the new cgroups (%s at %s)" % (ctl, mnt),
+                "%r %r (this test's own: %r)" % (path_a, path_b, base))
+        if not (path_a and path_b):
+            return
+
+        def scrape(*args):
+            rc, out, err = pc.run([LP, "exporter", "--once", "--format", "prometheus"] + list(args))
+            info = {}
+            for name, labels, _ in parse(out):
+                if name == "linkproof_process_info":
+                    info[int(labels["pid"])] = labels.get("container_id")
+            return rc, info, err
+
+        cases = (("--container", cid_a[:12], {procs[0].pid: cid_a}, "docker id, 12-digit prefix"),
+                 ("--container", cid_b, {procs[1].pid: cid_b}, "kubepods id, all 64 digits"),
+                 ("--cgroup", path_a, {procs[0].pid: cid_a}, "docker path"),
+                 ("--cgroup", path_b.rsplit("/", 1)[0], {procs[1].pid: cid_b}, "kubepods pod path (prefix)"),
+                 ("--container", os.urandom(32).hex()[:16], {}, "an id no cgroup holds"),
+                 ("--cgroup", path_a[:-1] + ("0" if path_a[-1] != "0" else "1"), {}, "a path no process is in"))
+        for opt, val, want, what in cases:
+            rc, info, err = scrape(opt, val)
+            if opt == "--container":
+                oracle = oracle_cgroup(container=val)
+            else:
+                oracle = oracle_cgroup(prefix=val)
+            T.check(rc == 0 and info == want, "containers: %s %s selects exactly %s" % (opt, what, sorted(want) or "none"),
+                    "exit %r, selected {pid: container_id} %r, expected %r; %s" % (rc, info, want, err[:300]))
+            T.check(set(info) == oracle, "containers: %s %s agrees with /proc/PID/cgroup" % (opt, what),
+                    "exporter %r, /proc/*/cgroup %r" % (sorted(info), sorted(oracle)))
+        rc, info, err = scrape("--container", cid_a[:12], "--cgroup", path_b)
+        T.check(rc == 0 and info == {}, "containers: --container and --cgroup both apply", "%r %r" % (info, err[:300]))
+    finally:
+        for pid, back in moved:
+            try:
+                with open(os.path.join(mnt, (back or "/").lstrip("/"), "cgroup.procs"), "w") as f:
+                    f.write("%d\n" % pid)
+            except OSError as e:
+                print("containers: cannot move %d back to %r: %s" % (pid, back, e))
+        for p in procs:
+            p.kill()
+            p.wait()
+        for d in reversed(made):
+            for _ in range(50):
+                try:
+                    os.rmdir(d)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)  # the cgroup empties once a killed process is reaped
+            else:
+                print("containers: could not remove %s" % d)
+
+
 def main():
     need = [t for t in ("prometheus", "promtool", "ss") if not shutil.which(t)]
     if need:
@@ -569,6 +719,7 @@ def main():
         section_prometheus(tmp)
         section_cap()
         section_caps()
+        section_containers()
         section_hostile_names(tmp)
         section_go(tmp)
         section_hostile()
