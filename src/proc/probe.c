@@ -515,7 +515,8 @@ lp_code lp_nstab_read(int dirfd, int pid, lp_probe_source src, lp_nstab **out, l
         }
         if (ok) {
             t->source = "sock_diag";
-            qsort(t->v, t->n, sizeof *t->v, cmp_nsent);
+            if (t->n) /* an empty table has no array: qsort's pointer must not be NULL */
+                qsort(t->v, t->n, sizeof *t->v, cmp_nsent);
             *out = t;
             return LP_OK;
         }
@@ -533,7 +534,8 @@ lp_code lp_nstab_read(int dirfd, int pid, lp_probe_source src, lp_nstab **out, l
         lp_nstab_free(&t);
         return sys_err(err, pid, "TCP sockets (/proc/PID/net/tcp)", e);
     }
-    qsort(t->v, t->n, sizeof *t->v, cmp_nsent);
+    if (t->n)
+        qsort(t->v, t->n, sizeof *t->v, cmp_nsent);
     *out = t;
     return LP_OK;
 }
