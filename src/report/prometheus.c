@@ -208,7 +208,10 @@ static void listener_addr(char *buf, size_t n, const lp_listener *ls)
     snprintf(buf, n, "%s%s%s:%u", ls->ipv6 ? "[" : "", ls->address, ls->ipv6 ? "]" : "", ls->port);
 }
 
-#define EACH_PROC(s, p) for (const lp_exporter_proc *p = (s)->procs; p < (s)->procs + (s)->n_procs; p++)
+/* no arithmetic on a NULL array: a scrape that selected nothing has procs NULL */
+#define EACH_PROC(s, p)                                                                             \
+    for (const lp_exporter_proc *p = (s)->n_procs ? (s)->procs : NULL, *p##_end = p ? p + (s)->n_procs : NULL; \
+         p != p##_end; p++)
 
 static bool prom_exporter(lp_report *r, const void *doc)
 {
