@@ -178,10 +178,12 @@ static int do_import(lp_report *r, const char *path, const char *file)
     if (l.n == 0 && !existed) {
         lp_report_write(r, LP_DOC_REGISTRY_CHANGE, &c); /* nothing to keep: no new file for it */
     } else if (lp_registry_open(path, LP_REG_CREATE, &reg, &err) != LP_OK) {
-        lp_cli_error("registry: %s", err.msg);
+        /* the server may go away between connecting and the first write: still nothing imported */
+        lp_cli_error("registry import: %s (nothing was imported)", err.msg);
         status = LP_EXIT_USAGE;
     } else if (lp_registry_import_list(reg, &l, name, &added, &err) != LP_OK) {
-        lp_cli_error("registry import: %s (nothing was imported)", err.msg);
+        lp_cli_error("registry import: %s%s", err.msg,
+                     lp_registry_outcome_unknown(reg) ? "" : " (nothing was imported)");
         status = LP_EXIT_USAGE;
     } else {
         c.count = added;
@@ -208,7 +210,7 @@ static int do_copy(lp_report *r, const char *from_path, const char *to_path)
     else if (lp_registry_open(to_path, LP_REG_CREATE, &to, &err) != LP_OK)
         lp_cli_error("registry copy: %s", err.msg);
     else if (lp_registry_copy(from, to, &read, &added, &err) != LP_OK)
-        lp_cli_error("registry copy: %s (nothing was copied)", err.msg);
+        lp_cli_error("registry copy: %s%s", err.msg, lp_registry_outcome_unknown(to) ? "" : " (nothing was copied)");
     else
         status = LP_EXIT_OK;
     lp_registry_close(&from);

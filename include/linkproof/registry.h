@@ -101,6 +101,14 @@ LP_API bool lp_registry_is_postgres(const char *where);
 LP_API lp_code lp_registry_open(const char *where, unsigned flags, lp_registry **out, lp_err *err);
 LP_API void lp_registry_close(lp_registry **r);
 
+/**
+ * Whether the last write's outcome is unknown: the connection to a PostgreSQL
+ * server was lost while it committed, so the change was made entirely or not
+ * at all and only reading the registry again can tell. A caller must then not
+ * report that nothing was changed. False for SQLite, whose commit is local.
+ */
+LP_API bool lp_registry_outcome_unknown(const lp_registry *r);
+
 /** How messages name the registry: the path or connection string it was opened with. */
 LP_API const char *lp_registry_name(const lp_registry *r);
 

@@ -387,6 +387,7 @@ static lp_code migrate(lp_registry *r, lp_err *err)
 static lp_code pg_begin(lp_registry *r, bool write, lp_err *err)
 {
     pg *p = PG(r);
+    r->outcome_unknown = false;
     lp_code rc = run(r, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting a transaction",
                      err);
     p->version_before = p->version;
@@ -418,13 +419,14 @@ static lp_code pg_commit(lp_registry *r, lp_err *err)
     PGresult *res = pq.PQexec(p->c, "COMMIT");
     lp_code rc = LP_OK;
     if (!ok_result(res, PGRES_COMMAND_OK)) {
-        if (lost_now(r))
+        if (lost_now(r)) {
             /* the server may have committed before the connection went: say so, never guess */
+            r->outcome_unknown = true;
             rc = lp_err_set(err, LP_ERR_IO,
                             "'%s': lost the connection to the PostgreSQL server while committing: the change "
                             "was made entirely or not at all; see 'linkproof registry list'",
                             r->name);
-        else
+        } else
             rc = pg_err(r, res, "committing (nothing was changed)", err);
         p->version = p->version_before;
     }

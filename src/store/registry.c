@@ -129,6 +129,8 @@ void lp_registry_close(lp_registry **pr)
 
 const char *lp_registry_name(const lp_registry *r) { return r ? r->name : NULL; }
 
+bool lp_registry_outcome_unknown(const lp_registry *r) { return r && r->outcome_unknown; }
+
 const char *lp_registry_backend(const lp_registry *r) { return r ? r->ops->kind : NULL; }
 
 bool lp_registry_usable(const lp_registry *r) { return r && r->ops->usable(r); }

@@ -65,6 +65,7 @@ struct lp_registry {
     const lp_store_ops *ops;
     char *name;    /* the path or connection string, as messages name it (never a password) */
     bool readonly;
+    bool outcome_unknown; /* the last commit's answer was lost: it may or may not have been made */
     void *impl;    /* the backend's own state */
 };
 
