@@ -5,7 +5,9 @@
  * file's text, cut at its first NUL as the kernel's never holds one.
  * Invariants: the id is "" or exactly 64 lowercase hex digits; a NULL prefix
  * always matches; the empty prefix matches whenever a line has a path.
+ * lp_cgroup_path: the path it shows is a bounded copy of a piece of the text.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -34,6 +36,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char id2[65];
     lp_cgroup_parse(text, "/kubepods", id2);
     if (strcmp(id, id2) != 0)
+        abort();
+    /* the path shown: NUL-terminated within its buffer, a substring of the text, and "" on false */
+    char path[64];
+    bool have = lp_cgroup_path(text, path, sizeof path);
+    if (strlen(path) >= sizeof path || (!have && path[0]) || (path[0] && !strstr(text, path)))
+        abort();
+    char big[LP_CGROUP_MAX + 1];
+    if (lp_cgroup_path(text, big, sizeof big) != have || strncmp(big, path, strlen(path)) != 0)
         abort();
     free(text);
     return 0;

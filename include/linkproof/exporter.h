@@ -135,6 +135,17 @@ LP_API bool lp_cgroup_container_id(const char *path, char id[65]);
  */
 LP_API bool lp_cgroup_parse(const char *text, const char *prefix, char id[65]);
 
+/** The bytes of /proc/PID/cgroup linkproof reads; the rest is left unread. */
+#define LP_CGROUP_MAX 8192
+
+/**
+ * The cgroup a process is shown in, from the same text: the v2 path (the
+ * "0::" line), else the first path that names a container (by the rule of
+ * lp_cgroup_container_id()), copied to @p out (at most @p cap - 1 bytes).
+ * False, and "" in @p out, when there is neither.
+ */
+LP_API bool lp_cgroup_path(const char *text, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,7 +30,7 @@ extern "C" {
 #endif
 
 /** TCP states, numbered as the kernel numbers them (TCP_ESTABLISHED = 1 … TCP_CLOSING = 11). */
-enum { LP_TCP_CLOSE_WAIT = 8, LP_TCP_NSTATES = 12 };
+enum { LP_TCP_ESTABLISHED = 1, LP_TCP_CLOSE_WAIT = 8, LP_TCP_LISTEN = 10, LP_TCP_NSTATES = 12 };
 
 /** The name of kernel TCP state @p s ("established", "close_wait", ...), or "unknown". */
 LP_API const char *lp_tcp_state_name(unsigned s);

@@ -35,7 +35,7 @@
 #include "linkproof/registry.h"
 #include "proc/proc_internal.h"
 
-#define CGROUP_MAX 8192 /* /proc/PID/cgroup: a line per v1 hierarchy, one for v2 */
+#define CGROUP_MAX LP_CGROUP_MAX /* /proc/PID/cgroup: a line per v1 hierarchy, one for v2 */
 
 typedef struct build_ent {
     uint64_t dev, ino, size;
@@ -149,25 +149,51 @@ bool lp_cgroup_parse(const char *text, const char *prefix, char id[65])
     return match;
 }
 
+bool lp_cgroup_path(const char *text, char *out, size_t cap)
+{
+    if (!cap)
+        return false;
+    out[0] = '\0';
+    const char *pick = NULL;
+    size_t pick_len = 0;
+    char path[CGROUP_MAX + 1], id[65];
+    for (const char *line = text; *line;) {
+        const char *eol = strchr(line, '\n');
+        size_t len = eol ? (size_t)(eol - line) : strlen(line);
+        const char *c1 = memchr(line, ':', len);
+        const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+        if (c2) {
+            size_t plen = len - (size_t)(c2 + 1 - line);
+            if (len >= 3 && !memcmp(line, "0::", 3)) { /* v2 wins over any v1 line */
+                pick = c2 + 1, pick_len = plen;
+                break;
+            }
+            if (!pick) {
+                size_t k = plen > CGROUP_MAX ? CGROUP_MAX : plen;
+                memcpy(path, c2 + 1, k);
+                path[k] = '\0';
+                if (lp_cgroup_container_id(path, id))
+                    pick = c2 + 1, pick_len = plen;
+            }
+        }
+        line += len + (eol != NULL);
+    }
+    if (!pick)
+        return false;
+    if (pick_len > cap - 1)
+        pick_len = cap - 1;
+    memcpy(out, pick, pick_len);
+    out[pick_len] = '\0';
+    return true;
+}
+
 /* /proc/PID/cgroup: whether a path starts with prefix (NULL: yes), and the container id. */
 static bool read_cgroup(int dirfd, const char *prefix, char id[65])
 {
     id[0] = '\0';
-    int fd = openat(dirfd, "cgroup", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return prefix == NULL;
     char buf[CGROUP_MAX + 1];
-    size_t n = 0;
-    while (n < CGROUP_MAX) {
-        ssize_t r = read(fd, buf + n, CGROUP_MAX - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-    }
-    close(fd);
-    buf[n] = '\0';
+    if (!lp_proc_cgroup(dirfd, buf, sizeof buf))
+        return prefix == NULL;
     return lp_cgroup_parse(buf, prefix, id);
 }
 

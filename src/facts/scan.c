@@ -36,6 +36,7 @@
 #include "linkproof/go.h"
 #include "linkproof/object.h"
 #include "linkproof/proc.h"
+#include "proc/proc_internal.h"
 #include "root/image_files.h"
 
 #define HEAD 64u
@@ -839,45 +840,19 @@ typedef struct plist {
     uint64_t skipped;
 } plist;
 
-/* The container id in a cgroup path (docker-ID.scope, /docker/ID, cri-containerd-ID): the
- * exporter's rule (lp_cgroup_container_id), so that scan --procs and the exporter's
- * container_id label name a container alike. */
-static char *container_id(const char *cg)
+/* The process's cgroup (lp_cgroup_path) and container (lp_cgroup_parse), read by the same reader
+ * and rules as the exporter's. */
+static void read_cgroup(int dirfd, char **cgroup, char **container)
 {
-    char id[65];
-    return lp_cgroup_container_id(cg, id) ? strdup(id) : NULL;
-}
-
-/* The process's cgroup: the v2 path ("0::/..."), else the first v1 line naming a container. */
-static char *read_cgroup(int dirfd)
-{
-    int fd = openat(dirfd, "cgroup", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return NULL;
-    char buf[8192];
-    ssize_t k = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (k <= 0)
-        return NULL;
-    buf[k] = '\0';
-    char *first = NULL, *v2 = NULL, *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (strncmp(line, "0::", 3) == 0)
-            v2 = line + 3;
-        else if (!first) {
-            char *c = strchr(line, ':');
-            c = c ? strchr(c + 1, ':') : NULL;
-            if (c) {
-                char *id = container_id(c + 1);
-                if (id) {
-                    first = c + 1;
-                    free(id);
-                }
-            }
-        }
-    }
-    const char *pick = v2 ? v2 : first;
-    return pick ? strdup(pick) : NULL;
+    char buf[LP_CGROUP_MAX + 1], path[LP_CGROUP_MAX + 1], id[65];
+    *cgroup = *container = NULL;
+    if (!lp_proc_cgroup(dirfd, buf, sizeof buf))
+        return;
+    if (lp_cgroup_path(buf, path, sizeof path))
+        *cgroup = strdup(path);
+    lp_cgroup_parse(buf, NULL, id);
+    if (id[0])
+        *container = strdup(id);
 }
 
 static bool visit_proc(void *ctx, lp_proc *p)
@@ -910,8 +885,7 @@ static bool visit_proc(void *ctx, lp_proc *p)
     x->p.exe = exe;
     x->p.state = state;
     x->p.start_time = lp_proc_start_time(p);
-    x->p.cgroup = read_cgroup(lp_proc_dirfd(p));
-    x->p.container = x->p.cgroup ? container_id(x->p.cgroup) : NULL;
+    read_cgroup(lp_proc_dirfd(p), &x->p.cgroup, &x->p.container);
     return true;
 }
 

@@ -577,7 +577,7 @@ static lp_code match_sockets(lp_probe *p, sockent *socks, size_t n_socks, const 
         p->sockets++;
         if (e->state < LP_TCP_NSTATES)
             p->states[e->state]++;
-        if (e->state == 10 /* TCP_LISTEN */ && !add_listener(p, e))
+        if (e->state == LP_TCP_LISTEN && !add_listener(p, e))
             return nomem(err);
     }
     return LP_OK;

@@ -240,3 +240,28 @@ lp_code lp_proc_exe(lp_proc *p, char **path, lp_exe_state *state, uint64_t *ino,
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     return LP_OK;
 }
+
+bool lp_proc_cgroup(int dirfd, char *buf, size_t cap)
+{
+    if (!cap)
+        return false;
+    buf[0] = '\0';
+    int fd = openat(dirfd, "cgroup", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return false;
+    size_t n = 0;
+    bool ok = true;
+    while (n < cap - 1) {
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            ok = false;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    return ok && n > 0;
+}

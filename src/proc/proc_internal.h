@@ -57,6 +57,11 @@ struct lp_proc;
 lp_code lp_probe_read_proc_ns(struct lp_proc *proc, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
                               lp_err *err);
 
+/* /proc/PID/cgroup through the process's directory @p dirfd, the one reader of it (scan --procs
+ * and the exporter): at most @p cap - 1 bytes, NUL-terminated, opened non-blocking; what does
+ * not fit (a hostile hierarchy list) is left unread. False when it cannot be read. */
+bool lp_proc_cgroup(int dirfd, char *buf, size_t cap);
+
 /* The load bias from a maps file @p f (see fingerprint.c): the mapping of file offset 0 of
  * the file with inode @p ino or path @p exe; @p seg_vaddr is that segment's address. */
 bool lp_maps_bias(FILE *f, uint64_t ino, const char *exe, uint64_t seg_vaddr, uint64_t *bias);

@@ -244,7 +244,7 @@ static bool prom_exporter(lp_report *r, const void *doc)
     EACH_PROC(s, p) {
         proc_labels(&b, p);
         for (unsigned st = 1; st < LP_TCP_NSTATES; st++) {
-            if (!p->probe->states[st] && st != 1 && st != LP_TCP_CLOSE_WAIT && st != 10)
+            if (!p->probe->states[st] && st != LP_TCP_ESTABLISHED && st != LP_TCP_CLOSE_WAIT && st != LP_TCP_LISTEN)
                 continue;
             b.l[3] = (lp_prom_label){"state", lp_tcp_state_name(st)};
             lp_prom_sample(fp, "linkproof_tcp_sockets", b.l, 4, p->probe->states[st]);

@@ -259,7 +259,7 @@ bool lp_text_exporter(lp_report *r, const void *doc)
         snprintf(ctr, sizeof ctr, "%.12s", p->container[0] ? p->container : "-");
         lp_put_safe(fp, exe);
         fprintf(fp, "%*s %-12s %7llu %6llu %7llu %7llu  ", (int)(20 - strlen(exe)), "", ctr,
-                (unsigned long long)p->probe->fds, (unsigned long long)p->probe->states[1],
+                (unsigned long long)p->probe->fds, (unsigned long long)p->probe->states[LP_TCP_ESTABLISHED],
                 (unsigned long long)p->probe->states[LP_TCP_CLOSE_WAIT],
                 (unsigned long long)(p->probe->orphan_tcp + p->probe->orphan_udp));
         if (p->health.healthy)
