@@ -67,7 +67,8 @@ int cmd_vulns(int argc, char **argv)
     bool linked = false, failed = false;
     for (int i = 1; i <= n; i++) {
         lp_facts *f = NULL;
-        lp_code rc = lp_facts_collect(argv[i], &f, &err);
+        /* build info and the function table: no -X verdicts, which this report never shows */
+        lp_code rc = lp_facts_collect_flags(argv[i], NULL, LP_FACTS_NO_XVARS, &f, &err);
         if (!f) {
             lp_cli_error("%s", err.msg);
             failed = true;

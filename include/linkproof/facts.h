@@ -94,6 +94,8 @@ typedef struct lp_facts {
 
     /** read with LP_FACTS_IDENTITY: the function table and -X verdicts were not read */
     bool identity_only;
+    /** read with LP_FACTS_NO_XVARS: the function table was read, the -X verdicts were not */
+    bool no_xvars;
 } lp_facts;
 
 /** What to look for beyond the facts every file gets. */
@@ -114,6 +116,10 @@ LP_API lp_code lp_facts_collect(const char *path, lp_facts **out, lp_err *err);
 LP_API lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_facts **out,
                               lp_err *err);
 
+/** lp_facts_collect_opts() with LP_FACTS_* @p flags (see lp_facts_from_src_flags()). */
+LP_API lp_code lp_facts_collect_flags(const char *path, const lp_facts_opts *opts, unsigned flags,
+                                      lp_facts **out, lp_err *err);
+
 /**
  * lp_facts_collect_opts() for a file inside a root view (a directory root or a
  * container image): @p path is absolute inside the root, links are followed
@@ -131,6 +137,9 @@ LP_API lp_code lp_facts_from_src_opts(lp_src *src, const lp_facts_opts *opts, lp
  *  object's header, build info, build IDs, linkage and the notes that need no more; no
  *  function table (its facts stay empty) and no -X verdicts (lp_facts.identity_only) */
 #define LP_FACTS_IDENTITY 0x1u
+/** ... everything but the -X verdicts (`vulns`, which needs build info and the function
+ *  table only): lp_facts.x stays empty and lp_facts.no_xvars is set */
+#define LP_FACTS_NO_XVARS 0x2u
 
 /** lp_facts_from_src_opts() with LP_FACTS_* @p flags. */
 LP_API lp_code lp_facts_from_src_flags(lp_src *src, const lp_facts_opts *opts, unsigned flags,

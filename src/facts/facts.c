@@ -558,7 +558,8 @@ lp_code lp_facts_from_src_flags(lp_src *src, const lp_facts_opts *opts, unsigned
     }
     if (!rc && !check_record(f, obj))
         rc = nomem(&f->error);
-    if (!rc && f->is_go && !f->identity_only)
+    f->no_xvars = !f->identity_only && (flags & LP_FACTS_NO_XVARS);
+    if (!rc && f->is_go && !f->identity_only && !f->no_xvars)
         rc = lp_xvars_check(obj, f, opts ? opts->vars : NULL, opts ? opts->n_vars : 0, &f->x,
                             &f->error);
     if (rc)
@@ -597,6 +598,12 @@ static lp_code unreadable(const char *name, const lp_err *e, lp_facts **out, lp_
 lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_facts **out,
                               lp_err *err)
 {
+    return lp_facts_collect_flags(path, opts, 0, out, err);
+}
+
+lp_code lp_facts_collect_flags(const char *path, const lp_facts_opts *opts, unsigned flags, lp_facts **out,
+                               lp_err *err)
+{
     *out = NULL;
     lp_src *src = NULL;
     lp_err e;
@@ -604,7 +611,7 @@ lp_code lp_facts_collect_opts(const char *path, const lp_facts_opts *opts, lp_fa
     lp_code rc = lp_src_open(&src, path, &e);
     if (rc)
         return unreadable(path, &e, out, err);
-    rc = lp_facts_from_src_opts(src, opts, out, err);
+    rc = lp_facts_from_src_flags(src, opts, flags, out, err);
     lp_src_free(&src);
     return rc;
 }

@@ -169,7 +169,7 @@ bool lp_json_inspect(json_t *o, const lp_report *r, const void *doc)
     json_object_set_new(o, "dwarf", obj ? json_boolean(f->dwarf) : json_null());
     json_object_set_new(o, "dwarf_compressed", obj ? json_boolean(f->dwarf_compressed) : json_null());
     /* scan --identity read no -X verdicts: null, not an empty report */
-    json_object_set_new(o, "x_vars", xreport_json(&f->x, f->is_go && !f->identity_only));
+    json_object_set_new(o, "x_vars", xreport_json(&f->x, f->is_go && !f->identity_only && !f->no_xvars));
     /* where the record and the binary disagree, or a known trap: worth acting on */
     json_t *fs = json_array();
     for (size_t i = 0; i < f->n_notes; i++)
