@@ -1,7 +1,7 @@
 /*
  * fuzz_proc.c - libFuzzer harness for the /proc readers: the input is split
  * at "\n--\n" into the files of a /proc/PID directory the harness makes
- * (status, limits, net/netstat, net/tcp, net/tcp6, maps, and fd/: one line
+ * (stat, limits, net/netstat, net/tcp, net/tcp6, maps, and fd/: one line
  * "NUMBER TARGET" per descriptor, made a symbolic link to TARGET, as the
  * kernel shows "socket:[INODE]" or a path). The probe reads the directory
  * with the /proc source (lp_probe_read_dir), and the maps file goes through
@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(p, sizeof p, "%s/fd", dir);
         mkdir(p, 0755);
     }
-    const char *files[] = {"status", "limits", "net/netstat", "net/tcp", "net/tcp6", "maps", NULL};
+    const char *files[] = {"stat", "limits", "net/netstat", "net/tcp", "net/tcp6", "maps", NULL};
     const uint8_t *p = data, *end = data + size;
     const uint8_t *fds = NULL;
     size_t fds_len = 0;

@@ -3,7 +3,7 @@
 
 Usage: fuzz/gen-proc-seeds.py OUTDIR   (the build writes BUILD/fuzz/proc)
 
-Each seed is status, limits, net/netstat, net/tcp, net/tcp6, maps and the fd
+Each seed is stat, limits, net/netstat, net/tcp, net/tcp6, maps and the fd
 links ("N TARGET" lines) joined with "\\n--\\n": one from this very process's
 /proc/self (whatever the build machine shows), and synthetic ones with
 listeners, CLOSE_WAIT sockets, IPv6, overflows and odd lines. Deterministic
@@ -27,7 +27,8 @@ def main():
         sys.exit("usage: gen-proc-seeds.py OUTDIR")
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    status = "Name:\tserver\nState:\tS (sleeping)\nThreads:\t7\nVmRSS:\t1000 kB\n"
+    stat = ("4242 (serv) er)) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 7 0 100 1000000 250 "
+            "18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n")
     limits = ("Limit                     Soft Limit           Hard Limit           Units     \n"
               "Max open files            1024                 524288               files     \n")
     netstat = ("TcpExt: SyncookiesSent ListenOverflows ListenDrops\n"
@@ -43,14 +44,14 @@ def main():
             "7f0000000000-7f0000001000 r--p 00000000 00:00 0 /bin/app (deleted)\n")
     fds = "0 /dev/null\n1 socket:[1001]\n2 socket:[1002]\n3 socket:[1003]\n4 socket:[1004]\n5 pipe:[9]\n"
     seeds = {
-        "synthetic.bin": SEP.join([status, limits, netstat, tcp, tcp6, maps, fds]),
-        "odd.bin": SEP.join(["Threads: x\nState:\tZ (zombie)\n", "Max open files unlimited unlimited files\n",
+        "synthetic.bin": SEP.join([stat, limits, netstat, tcp, tcp6, maps, fds]),
+        "odd.bin": SEP.join(["1 (a) Z 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 x", "Max open files unlimited unlimited files\n",
                              "TcpExt: ListenOverflows\nTcpExt: 99999999999999999999999\n",
                              "junk\n  0: zz:zz\n", "", "ffffffffffffffff-0 r-xp 0 0:0 0 \n",
                              "7 socket:[18446744073709551615]\n8 socket:[\n"]),
     }
     parts = []
-    for name in ["status", "limits", "net/netstat", "net/tcp", "net/tcp6", "maps"]:
+    for name in ["stat", "limits", "net/netstat", "net/tcp", "net/tcp6", "maps"]:
         try:
             with open("/proc/self/" + name) as f:
                 parts.append(f.read()[:65536])

@@ -48,7 +48,7 @@ typedef struct lp_probe {
     int pid;
     char *exe;                 /**< /proc/PID/exe target, or NULL */
     uint64_t threads;
-    bool zombie;               /**< State: Z (exited, not reaped) */
+    bool zombie;               /**< state Z in /proc/PID/stat (exited, not reaped) */
     uint64_t fds;
     uint64_t fd_limit;         /**< soft RLIMIT_NOFILE; UINT64_MAX when unlimited */
     const char *tcp_source;    /**< "sock_diag" or "proc" */

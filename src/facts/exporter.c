@@ -250,8 +250,8 @@ static void fill_build(lp_exporter_build *b, const lp_facts *f)
 static const lp_exporter_build *build_of(lp_exporter *e, lp_proc *proc)
 {
     static const lp_exporter_build unknown = {.linkage = "unknown", .x = "none"};
-    struct stat st;
-    if (fstatat(lp_proc_dirfd(proc), "exe", &st, 0) != 0)
+    struct stat st; /* taken when the process was opened: no second stat of its exe */
+    if (!lp_proc_exe_stat(proc, &st))
         return &unknown;
     size_t victim = 0;
     for (size_t i = 0; i < e->n_builds; i++) {

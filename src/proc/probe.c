@@ -2,7 +2,7 @@
  * probe.c - one reading of a live process through /proc and sock_diag.
  *
  * Owns: reading /proc/PID through one directory descriptor (fd, limits,
- * status, exe, net/netstat, net/tcp{,6}, net/udp{,6}) with the process's
+ * stat, exe, net/netstat, net/tcp{,6}, net/udp{,6}) with the process's
  * identity checked after the reads (proc.c), matching socket inodes, the
  * NETLINK_SOCK_DIAG dumps (TCP and UDP) in the process's network namespace,
  * and what an orphaned socket is: a socket the kernel names TCP or UDP
@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -75,8 +76,11 @@ static lp_code sys_err(lp_err *err, int pid, const char *what, int e)
     return err ? err->code : LP_ERR_IO;
 }
 
-/* Read a whole /proc file below dirfd, NUL-terminated, at most max bytes. */
-static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int *eno)
+/* Read a whole /proc file below dirfd, NUL-terminated, at most max bytes. @p one_record: a file the
+ * kernel makes as one record (single_open: stat, limits), which a read returns whole when it
+ * fits, so a short read is its end and the read that would return 0 is saved. Not for files of
+ * many records (net/tcp, maps): the kernel may stop short of the buffer there. */
+static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int *eno, bool one_record)
 {
     int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -110,6 +114,8 @@ static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int 
         if (r == 0)
             break;
         n += (size_t)r;
+        if (one_record && n < cap)
+            break;
     }
     close(fd);
     if (!buf) {
@@ -154,54 +160,80 @@ static uint8_t sock_kind(int fdd, const char *name)
     return SK_OTHER;
 }
 
-/* /proc/PID/fd: count descriptors and collect the sockets (sorted by inode, each once). */
+/* One fd entry: a descriptor counted, and a socket collected. */
+static lp_code fd_entry(int fdd, const char *name, int pid, lp_probe *p, sockent **socks, size_t *n_socks,
+                        size_t *cap, lp_err *err)
+{
+    if (name[0] == '.')
+        return LP_OK;
+    if (++p->fds > LP_PROBE_MAX_FDS)
+        return lp_err_set(err, LP_ERR_LIMIT, "process %d: more than %u open files", pid, LP_PROBE_MAX_FDS);
+    char link[64];
+    ssize_t k = readlinkat(fdd, name, link, sizeof link - 1);
+    if (k <= 0)
+        return LP_OK; /* closed meanwhile */
+    link[k] = '\0';
+    /* "socket:[INODE]", INODE decimal: anything else is not a socket */
+    if (strncmp(link, "socket:[", 8) != 0 || link[8] < '0' || link[8] > '9')
+        return LP_OK;
+    char *end;
+    errno = 0;
+    unsigned long long ino = strtoull(link + 8, &end, 10);
+    if (errno || *end != ']' || end[1])
+        return LP_OK;
+    if (*n_socks == *cap) {
+        size_t nc = *cap ? *cap * 2 : 256;
+        sockent *nv = realloc(*socks, nc * sizeof *nv);
+        if (!nv)
+            return nomem(err);
+        *socks = nv;
+        *cap = nc;
+    }
+    /* the protocol (a getxattr) only for a socket no table lists: see classify_unseen */
+    (*socks)[(*n_socks)++] = (sockent){ino, SK_PENDING, false, atoi(name)};
+    return LP_OK;
+}
+
+/* /proc/PID/fd: count descriptors and collect the sockets (sorted by inode, each once). The
+ * directory is read with getdents64 on the descriptor itself: opendir's fstat and two fcntl
+ * calls per process are a tenth of a scrape's system calls. Each record is checked against the
+ * bytes returned (length, a NUL inside it), whoever made the directory. */
 static lp_code read_fds(int dirfd, int pid, lp_probe *p, sockent **socks, size_t *n_socks,
                         lp_err *err)
 {
     int fdd = openat(dirfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fdd < 0)
         return sys_err(err, pid, "file descriptors (/proc/PID/fd)", errno);
-    DIR *d = fdopendir(fdd);
-    if (!d) {
-        int e = errno;
-        close(fdd);
-        return sys_err(err, pid, "file descriptors (/proc/PID/fd)", e);
-    }
     size_t cap = 0;
     lp_code rc = LP_OK;
-    struct dirent *de;
-    errno = 0;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
+    _Alignas(struct dirent64) char buf[16384];
+    for (;;) {
+        ssize_t got = getdents64(fdd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
             continue;
-        if (++p->fds > LP_PROBE_MAX_FDS) {
-            rc = lp_err_set(err, LP_ERR_LIMIT, "process %d: more than %u open files", pid,
-                            LP_PROBE_MAX_FDS);
+        if (got < 0) {
+            rc = sys_err(err, pid, "file descriptors (/proc/PID/fd)", errno);
             break;
         }
-        char link[64];
-        ssize_t k = readlinkat(fdd, de->d_name, link, sizeof link - 1);
-        if (k <= 0)
-            continue; /* closed meanwhile */
-        link[k] = '\0';
-        unsigned long long ino;
-        if (sscanf(link, "socket:[%llu]", &ino) != 1)
-            continue;
-        if (*n_socks == cap) {
-            cap = cap ? cap * 2 : 256;
-            sockent *nv = realloc(*socks, cap * sizeof *nv);
-            if (!nv) {
-                rc = nomem(err);
+        if (got == 0)
+            break;
+        size_t off = 0, len = (size_t)got;
+        const size_t head = offsetof(struct dirent64, d_name);
+        while (!rc && off < len) {
+            const struct dirent64 *de = (const struct dirent64 *)(const void *)(buf + off);
+            size_t rl = len - off >= head ? de->d_reclen : 0;
+            if (rl <= head || rl > len - off || !memchr(de->d_name, '\0', rl - head)) {
+                rc = lp_err_set(err, LP_ERR_FORMAT, "process %d: file descriptors (/proc/PID/fd): a malformed "
+                                "directory record", pid);
                 break;
             }
-            *socks = nv;
+            rc = fd_entry(fdd, de->d_name, pid, p, socks, n_socks, &cap, err);
+            off += rl;
         }
-        /* the protocol (a getxattr) only for a socket no table lists: see classify_unseen */
-        (*socks)[(*n_socks)++] = (sockent){ino, SK_PENDING, false, atoi(de->d_name)};
+        if (rc)
+            break;
     }
-    if (!rc && errno && !de)
-        rc = sys_err(err, pid, "file descriptors (/proc/PID/fd)", errno);
-    closedir(d);
+    close(fdd);
     if (!rc && *n_socks) {
         qsort(*socks, *n_socks, sizeof **socks, cmp_sock);
         /* a socket behind several fds (dup) once */
@@ -236,11 +268,38 @@ static void classify_unseen(int dirfd, sockent *socks, size_t n)
         close(fdd);
 }
 
-static void read_limits(int dirfd, lp_probe *p)
+/* Whether /proc is the proc of this process's pid namespace (its "self" is getpid()): only then
+ * does a pid read from it name the same process to prlimit(). Asked once. */
+static bool proc_is_ours(void)
 {
-    int e = 0;
-    char *t = slurp_at(dirfd, "limits", PROC_MAX, NULL, &e);
+    static _Atomic int known; /* 0: not asked, 1: ours, 2: another namespace's */
+    int k = known;
+    if (!k) {
+        char self[32];
+        ssize_t n = readlink("/proc/self", self, sizeof self - 1);
+        if (n > 0)
+            self[n] = '\0';
+        k = n > 0 && strtol(self, NULL, 10) == (long)getpid() ? 1 : 2;
+        known = k;
+    }
+    return k == 1;
+}
+
+/* The soft limit of open files. A live process (@p live: the pid is the directory's, and the
+ * reading is checked for its identity afterwards) is asked with prlimit(), one system call
+ * instead of the kernel formatting 16 lines of limits; it needs the same uid or
+ * CAP_SYS_RESOURCE, so the file, world-readable, stays the way for the others. */
+static void read_limits(int dirfd, int pid, bool live, lp_probe *p)
+{
     p->fd_limit = UINT64_MAX;
+    struct rlimit rl;
+    if (live && proc_is_ours() && prlimit(pid, RLIMIT_NOFILE, NULL, &rl) == 0) {
+        if (rl.rlim_cur != RLIM_INFINITY)
+            p->fd_limit = (uint64_t)rl.rlim_cur;
+        return;
+    }
+    int e = 0;
+    char *t = slurp_at(dirfd, "limits", PROC_MAX, NULL, &e, true);
     if (!t)
         return;
     const char *l = strstr(t, "Max open files");
@@ -254,23 +313,38 @@ static void read_limits(int dirfd, lp_probe *p)
     free(t);
 }
 
-static void read_status(int dirfd, lp_probe *p)
+/* Threads and whether it is a zombie, from /proc/PID/stat: "PID (COMM) STATE ..." with the state
+ * the 3rd field and the thread count the 20th. Cheaper for the kernel than status, which also
+ * takes the memory map's lock for its Vm lines. COMM may hold spaces and ')': the fields are
+ * counted after the last ')'. */
+static void read_stat(int dirfd, lp_probe *p, char **keep, int *keep_errno)
 {
     int e = 0;
-    char *t = slurp_at(dirfd, "status", PROC_MAX, NULL, &e);
+    char *t = slurp_at(dirfd, "stat", PROC_MAX, NULL, &e, true);
+    if (keep_errno)
+        *keep_errno = t ? 0 : e;
     if (!t)
         return;
-    const char *l = strstr(t, "\nThreads:");
-    if (l)
-        p->threads = strtoull(l + 9, NULL, 10);
-    const char *st = strstr(t, "\nState:");
-    if (st) {
-        st += 7;
-        while (*st == ' ' || *st == '\t')
-            st++;
-        p->zombie = *st == 'Z';
+    const char *s = strrchr(t, ')');
+    for (int field = 3; s && *s; field++) {
+        s++;
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            break;
+        if (field == 3)
+            p->zombie = *s == 'Z';
+        if (field == 20) {
+            if (*s >= '0' && *s <= '9')
+                p->threads = strtoull(s, NULL, 10);
+            break;
+        }
+        s = strchr(s, ' ');
     }
-    free(t);
+    if (keep)
+        *keep = t;
+    else
+        free(t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -416,7 +490,7 @@ static void hex_addr(const char *hex, bool v6, unsigned char *out)
 static bool proc_tcp(int dirfd, const char *file, bool v6, bool udp, lp_nstab *t)
 {
     int e = 0;
-    char *text = slurp_at(dirfd, file, PROC_NET_MAX, NULL, &e);
+    char *text = slurp_at(dirfd, file, PROC_NET_MAX, NULL, &e, false);
     if (!text)
         return e == ENOENT; /* no IPv6 in this kernel is fine */
     char *save = NULL;
@@ -447,7 +521,7 @@ static bool proc_tcp(int dirfd, const char *file, bool v6, bool udp, lp_nstab *t
 static void read_netstat(int dirfd, lp_nstab *t)
 {
     int e = 0;
-    char *text = slurp_at(dirfd, "net/netstat", PROC_MAX, NULL, &e);
+    char *text = slurp_at(dirfd, "net/netstat", PROC_MAX, NULL, &e, false);
     if (!text)
         return;
     char *names = strstr(text, "TcpExt:");
@@ -605,16 +679,25 @@ lp_code lp_probe_read_proc(lp_proc *proc, lp_probe_source src, lp_probe **out, l
     return lp_probe_read_proc_ns(proc, src, NULL, out, err);
 }
 
+static lp_code read_dir(int dirfd, int pid, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
+                        char **stat_text, int *stat_errno, lp_err *err);
+
 lp_code lp_probe_read_proc_ns(lp_proc *proc, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
                               lp_err *err)
 {
-    lp_code rc = lp_probe_read_dir_ns(lp_proc_dirfd(proc), lp_proc_pid(proc), src, ns, out, err);
-    if (rc)
+    char *stat_text = NULL;
+    int stat_errno = 0;
+    lp_code rc = read_dir(lp_proc_dirfd(proc), lp_proc_pid(proc), src, ns, out, &stat_text, &stat_errno, err);
+    if (rc) {
+        free(stat_text);
         return rc;
-    /* one process from the first read to the last, or no reading */
+    }
+    /* one process from the first read to the last (stat, read last), or no reading */
     lp_err changed;
     lp_err_clear(&changed);
-    if (lp_proc_check(proc, &changed) != LP_OK) {
+    rc = lp_proc_check_stat(proc, stat_text, stat_errno, &changed);
+    free(stat_text);
+    if (rc != LP_OK) {
         if (err)
             *err = changed;
         lp_probe_free(out);
@@ -626,11 +709,19 @@ lp_code lp_probe_read_proc_ns(lp_proc *proc, lp_probe_source src, const lp_nstab
 /* The readings of one /proc/PID directory (the fuzz harness gives a made-up one). */
 lp_code lp_probe_read_dir(int dirfd, int pid, lp_probe_source src, lp_probe **out, lp_err *err)
 {
-    return lp_probe_read_dir_ns(dirfd, pid, src, NULL, out, err);
+    return read_dir(dirfd, pid, src, NULL, out, NULL, NULL, err);
 }
 
 lp_code lp_probe_read_dir_ns(int dirfd, int pid, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
                              lp_err *err)
+{
+    return read_dir(dirfd, pid, src, ns, out, NULL, NULL, err);
+}
+
+/* The readings, stat last of the process's own files: with @p stat_text, its text is kept for
+ * the identity check (NULL and *stat_errno when it could not be read). */
+static lp_code read_dir(int dirfd, int pid, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
+                        char **stat_text, int *stat_errno, lp_err *err)
 {
     *out = NULL;
     lp_probe *p = calloc(1, sizeof *p);
@@ -648,8 +739,7 @@ lp_code lp_probe_read_dir_ns(int dirfd, int pid, lp_probe_source src, const lp_n
             exe[k] = '\0';
             p->exe = strdup(exe);
         }
-        read_limits(dirfd, p);
-        read_status(dirfd, p);
+        read_limits(dirfd, pid, stat_text != NULL, p);
         if (ns) {
             rc = match_sockets(p, socks, n_socks, ns, err);
         } else {
@@ -662,6 +752,8 @@ lp_code lp_probe_read_dir_ns(int dirfd, int pid, lp_probe_source src, const lp_n
     }
     if (!rc)
         classify_unseen(dirfd, socks, n_socks);
+    if (!rc)
+        read_stat(dirfd, p, stat_text, stat_errno);
     for (size_t i = 0; !rc && i < n_socks; i++) {
         if (socks[i].seen)
             continue;
@@ -713,7 +805,7 @@ static bool find_visit(void *ctx, lp_proc *proc)
     if (!match) {
         size_t len = 0;
         int e = 0;
-        char *comm = slurp_at(lp_proc_dirfd(proc), "comm", 256, &len, &e);
+        char *comm = slurp_at(lp_proc_dirfd(proc), "comm", 256, &len, &e, true);
         if (comm) {
             comm[strcspn(comm, "\n")] = '\0';
             match = strcmp(comm, fd->name) == 0;

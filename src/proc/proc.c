@@ -32,8 +32,7 @@ struct lp_proc {
     uint64_t start;
     bool was_zombie; /* already exited (not reaped) when opened */
     bool has_exe;
-    dev_t exe_dev;
-    ino_t exe_ino;
+    struct stat exe_st; /* of /proc/PID/exe at open: the file it runs */
     lp_proc_hook hook;
     void *hook_ctx;
 };
@@ -82,6 +81,16 @@ static int read_start(int dirfd, int pid, uint64_t *start, char *state)
     return parse_start(buf, start, state) ? 0 : EIO;
 }
 
+/* The start time and state of a stat text a caller read (NULL: its read failed with @p e). */
+static int parse_read(const char *text, int e, uint64_t *start, char *state)
+{
+    if (!text)
+        return e ? e : ESRCH;
+    if (!*text)
+        return ESRCH; /* an empty read: the process is gone */
+    return parse_start(text, start, state) ? 0 : EIO;
+}
+
 lp_code lp_proc_open(int pid, lp_proc **out, lp_err *err)
 {
     *out = NULL;
@@ -116,12 +125,8 @@ lp_code lp_proc_open(int pid, lp_proc **out, lp_err *err)
         return lp_err_set(err, LP_ERR_IO, "process %d: cannot read /proc/%d/stat: %s", pid, pid, strerror(e));
     }
     /* a kernel thread or a zombie has no executable; another user's may not be readable */
-    struct stat st;
-    if (fstatat(fd, "exe", &st, 0) == 0) {
+    if (fstatat(fd, "exe", &p->exe_st, 0) == 0)
         p->has_exe = true;
-        p->exe_dev = st.st_dev;
-        p->exe_ino = st.st_ino;
-    }
     *out = p;
     return LP_OK;
 }
@@ -146,11 +151,17 @@ const char *lp_proc_path(const lp_proc *p, const char *name, char *buf, size_t n
     return buf;
 }
 
-lp_code lp_proc_check(lp_proc *p, lp_err *err)
+bool lp_proc_exe_stat(const lp_proc *p, struct stat *st)
 {
-    uint64_t now = 0;
-    char state = 0, ostate = 0;
-    int e = read_start(p->dirfd, p->pid, &now, &state);
+    if (p->has_exe)
+        *st = p->exe_st;
+    return p->has_exe;
+}
+
+/* The identity check on a reading of stat (@p e: its errno, 0 when now and state were read). */
+static lp_code check_read(lp_proc *p, int e, uint64_t now, char state, lp_err *err)
+{
+    char ostate = 0;
     if (e == ENOENT || e == ESRCH) {
         /* gone: exited, or exited and its id taken by a newer process? */
         uint64_t other = 0;
@@ -171,11 +182,27 @@ lp_code lp_proc_check(lp_proc *p, lp_err *err)
     if ((state == 'Z' || state == 'X') && !p->was_zombie)
         return lp_err_set(err, LP_ERR_CHANGED, "process %d changed while being read: it exited", p->pid);
     struct stat st;
-    if (p->has_exe && !p->was_zombie && (fstatat(p->dirfd, "exe", &st, 0) != 0 || st.st_dev != p->exe_dev ||
-                       st.st_ino != p->exe_ino))
+    if (p->has_exe && !p->was_zombie && (fstatat(p->dirfd, "exe", &st, 0) != 0 || st.st_dev != p->exe_st.st_dev ||
+                       st.st_ino != p->exe_st.st_ino))
         return lp_err_set(err, LP_ERR_CHANGED,
                           "process %d changed while being read: it executed another program", p->pid);
     return LP_OK;
+}
+
+lp_code lp_proc_check(lp_proc *p, lp_err *err)
+{
+    uint64_t now = 0;
+    char state = 0;
+    int e = read_start(p->dirfd, p->pid, &now, &state);
+    return check_read(p, e, now, state, err);
+}
+
+lp_code lp_proc_check_stat(lp_proc *p, const char *stat_text, int read_errno, lp_err *err)
+{
+    uint64_t now = 0;
+    char state = 0;
+    int e = parse_read(stat_text, read_errno, &now, &state);
+    return check_read(p, e, now, state, err);
 }
 
 void lp_proc_set_hook(lp_proc *p, lp_proc_hook hook, void *ctx)
@@ -260,6 +287,8 @@ bool lp_proc_cgroup(int dirfd, char *buf, size_t cap)
         if (r <= 0)
             break;
         n += (size_t)r;
+        if ((size_t)r < cap - 1 - (n - (size_t)r))
+            break; /* one record (single_open): a short read is its end */
     }
     close(fd);
     buf[n] = '\0';

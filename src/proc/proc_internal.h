@@ -1,7 +1,7 @@
 /*
  * proc_internal.h - the /proc readers below their /proc/PID directory, for
  * the fuzz harness (fuzz/fuzz_proc.c), which hands them a directory of its
- * own making: the same code reads status, limits, net/netstat, net/tcp{,6},
+ * own making: the same code reads stat, limits, net/netstat, net/tcp{,6},
  * the fd links and maps, only not from the kernel.
  */
 #ifndef LP_PROC_INTERNAL_H
@@ -10,9 +10,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "linkproof/object.h"
 #include "linkproof/probe.h"
+#include "linkproof/proc.h"
+
+/* lp_proc_check() on a /proc/PID/stat text the caller read through the process's directory as its
+ * last reading of it (@p stat_text NULL: that read failed with @p read_errno): one read of stat
+ * serves the probe (threads, zombie) and the identity check. */
+lp_code lp_proc_check_stat(lp_proc *p, const char *stat_text, int read_errno, lp_err *err);
+
+/* The stat of /proc/PID/exe taken when @p p was opened (the file it runs; its dev, ino, size and
+ * mtime key the exporter's cache of build facts); false when it had none readable. */
+bool lp_proc_exe_stat(const lp_proc *p, struct stat *st);
 
 /* Whether @p shown (n bytes: a maps line's path field, a link's target) names @p path: the same,
  * or the same followed by the kernel's " (deleted)" marker of an unlinked file. */

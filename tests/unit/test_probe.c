@@ -1,10 +1,18 @@
 /*
  * Unit tests: the probe on this very process: a listener with two
  * connections waiting in its accept queue, read through sock_diag and
- * through /proc, and the errors for processes that do not exist.
+ * through /proc (its thread count against this test's own reading of
+ * /proc/self/status), a made-up /proc/PID directory (a command name with
+ * ") " in it, a zombie, descriptors and a dup'ed socket), and the errors for
+ * processes that do not exist.
  */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +24,21 @@
 #include <cmocka.h>
 
 #include "linkproof/probe.h"
+#include "proc/proc_internal.h"
+
+/* Threads: of /proc/self/status, read here (not by the code under test) */
+static unsigned long long status_threads(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long n = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %llu", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
 
 static void own_listener(void **state)
 {
@@ -52,7 +75,11 @@ static void own_listener(void **state)
         assert_false(l->ipv6);
         assert_int_equal(l->queue, 2);
         assert_int_equal(l->backlog, k == 0 ? 3 : 0); /* /proc does not show the backlog */
-        assert_true(p->threads >= 1);
+        assert_int_equal(p->threads, status_threads());
+        struct rlimit rl; /* prlimit() on this process, or its limits file: what getrlimit says */
+        assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+        assert_true(p->fd_limit == (rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : (uint64_t)rl.rlim_cur));
+        assert_false(p->zombie);
         assert_true(p->have_netstat);
         lp_probe_free(&p);
         assert_null(p);
@@ -60,6 +87,76 @@ static void own_listener(void **state)
     close(c1);
     close(c2);
     close(ls);
+}
+
+static void put_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* a made-up /proc/PID: the stat fields counted after the last ')', every fd counted, a socket
+ * behind two fds once (none of them in a table: orphans or unclassified, not sockets seen) */
+static void made_up_dir(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lp-probe-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    put_file(dir, "stat", "77 (a) S 1 2 (b) Z 9 77 77 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 5 0 100 1000 25 1\n");
+    put_file(dir, "limits", "Limit Soft Hard Units\nMax open files            64                 4096 files\n");
+    char fd[512], link[600];
+    snprintf(fd, sizeof fd, "%s/net", dir);
+    assert_int_equal(mkdir(fd, 0755), 0);
+    put_file(dir, "net/tcp", "  sl  local_address rem_address   st\n");
+    put_file(dir, "net/tcp6", "  sl  local_address rem_address   st\n");
+    snprintf(fd, sizeof fd, "%s/fd", dir);
+    assert_int_equal(mkdir(fd, 0755), 0);
+    const char *targets[] = {"/dev/null", "socket:[4001]", "socket:[4001]", "pipe:[5]", "socket:[4002]"};
+    for (int i = 0; i < 5; i++) {
+        snprintf(link, sizeof link, "%s/%d", fd, i);
+        assert_int_equal(symlink(targets[i], link), 0);
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(dfd >= 0);
+    lp_probe *p = NULL;
+    lp_err e;
+    if (lp_probe_read_dir(dfd, 77, LP_PROBE_PROC, &p, &e) != LP_OK)
+        fail_msg("%s", e.msg);
+    assert_int_equal(p->threads, 5);
+    assert_true(p->zombie);
+    assert_int_equal(p->fds, 5);
+    assert_int_equal(p->fd_limit, 64);
+    assert_int_equal(p->sockets, 0);
+    assert_int_equal(p->orphan_tcp + p->orphan_udp + p->unclassified, 2);
+    lp_probe_free(&p);
+    /* a stat cut short: no thread count, no verdict of zombie */
+    put_file(dir, "stat", "77 (a) Z 1 2");
+    if (lp_probe_read_dir(dfd, 77, LP_PROBE_PROC, &p, &e) != LP_OK)
+        fail_msg("%s", e.msg);
+    assert_int_equal(p->threads, 0);
+    assert_true(p->zombie);
+    lp_probe_free(&p);
+    close(dfd);
+    for (int i = 0; i < 5; i++) {
+        snprintf(link, sizeof link, "%s/%d", fd, i);
+        unlink(link);
+    }
+    rmdir(fd);
+    snprintf(link, sizeof link, "%s/stat", dir);
+    unlink(link);
+    snprintf(link, sizeof link, "%s/limits", dir);
+    unlink(link);
+    snprintf(link, sizeof link, "%s/net/tcp", dir);
+    unlink(link);
+    snprintf(link, sizeof link, "%s/net/tcp6", dir);
+    unlink(link);
+    snprintf(link, sizeof link, "%s/net", dir);
+    rmdir(link);
+    rmdir(dir);
 }
 
 static void missing_process(void **state)
@@ -81,6 +178,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(own_listener),
+        cmocka_unit_test(made_up_dir),
         cmocka_unit_test(missing_process),
     };
     return cmocka_run_group_tests_name("probe", tests, NULL, NULL);
