@@ -53,6 +53,15 @@ static void esc(FILE *fp, const char *s, bool quote)
 {
     const unsigned char *u = (const unsigned char *)s;
     while (u && *u) {
+        /* a run of plain ASCII in one write: most label values are nothing else */
+        size_t run = 0;
+        while (u[run] && u[run] < 0x80 && u[run] != '\\' && u[run] != '\n' && !(quote && u[run] == '"'))
+            run++;
+        if (run) {
+            fwrite(u, 1, run, fp);
+            u += run;
+            continue;
+        }
         if (*u == '\\')
             fputs("\\\\", fp);
         else if (*u == '\n')
@@ -87,7 +96,10 @@ static void labels(FILE *fp, const lp_prom_label *l, size_t n)
         return;
     fputc('{', fp);
     for (size_t i = 0; i < n; i++) {
-        fprintf(fp, "%s%s=\"", i ? "," : "", l[i].name);
+        if (i)
+            fputc(',', fp);
+        fputs(l[i].name, fp);
+        fputs("=\"", fp);
         esc(fp, l[i].value, true);
         fputc('"', fp);
     }
@@ -98,7 +110,14 @@ void lp_prom_sample(FILE *fp, const char *name, const lp_prom_label *l, size_t n
 {
     fputs(name, fp);
     labels(fp, l, n);
-    fprintf(fp, " %" PRIu64 "\n", value);
+    char d[24]; /* " " and at most 20 digits and "\n", written backwards */
+    char *p = d + sizeof d;
+    *--p = '\n';
+    do
+        *--p = (char)('0' + value % 10);
+    while (value /= 10);
+    *--p = ' ';
+    fwrite(p, 1, (size_t)(d + sizeof d - p), fp);
 }
 
 void lp_prom_sample_real(FILE *fp, const char *name, const lp_prom_label *l, size_t n, double value)
