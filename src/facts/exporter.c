@@ -121,30 +121,50 @@ bool lp_cgroup_container_id(const char *path, char id[65])
     return found;
 }
 
+/* The next line of a /proc/PID/cgroup text at *at (false at its end), as
+ * hierarchy-ID:controller-list:cgroup-path, the path holding any ':'. *path is NULL on a line
+ * without two colons; *v2 says whether it is the unified hierarchy's ("0::"). */
+static bool cg_line(const char **at, const char **path, size_t *plen, bool *v2)
+{
+    const char *line = *at;
+    if (!*line)
+        return false;
+    const char *eol = strchr(line, '\n');
+    size_t len = eol ? (size_t)(eol - line) : strlen(line);
+    const char *c1 = memchr(line, ':', len);
+    const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
+    *path = c2 ? c2 + 1 : NULL;
+    *plen = c2 ? len - (size_t)(c2 + 1 - line) : 0;
+    *v2 = c2 && len >= 3 && !memcmp(line, "0::", 3);
+    *at = line + len + (eol != NULL);
+    return true;
+}
+
+/* A path of @p plen bytes copied into @p buf (CGROUP_MAX + 1 bytes), cut at CGROUP_MAX. */
+static const char *cg_copy(const char *path, size_t plen, char *buf)
+{
+    if (plen > CGROUP_MAX)
+        plen = CGROUP_MAX;
+    memcpy(buf, path, plen);
+    buf[plen] = '\0';
+    return buf;
+}
+
 bool lp_cgroup_parse(const char *text, const char *prefix, char id[65])
 {
     id[0] = '\0';
-    bool match = prefix == NULL;
-    size_t plen = prefix ? strlen(prefix) : 0;
+    bool match = prefix == NULL, v2;
+    size_t plen = prefix ? strlen(prefix) : 0, n;
     char path[CGROUP_MAX + 1];
-    for (const char *line = text; *line;) {
-        const char *eol = strchr(line, '\n');
-        size_t len = eol ? (size_t)(eol - line) : strlen(line);
-        /* hierarchy-ID:controller-list:cgroup-path (the path may hold ':') */
-        const char *c1 = memchr(line, ':', len);
-        const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
-        if (c2) {
-            size_t plen2 = len - (size_t)(c2 + 1 - line);
-            if (plen2 > CGROUP_MAX)
-                plen2 = CGROUP_MAX;
-            memcpy(path, c2 + 1, plen2);
-            path[plen2] = '\0';
-            if (prefix && strncmp(path, prefix, plen) == 0)
-                match = true;
-            if (!id[0])
-                lp_cgroup_container_id(path, id);
-        }
-        line += len + (eol != NULL);
+    const char *p;
+    for (const char *at = text; cg_line(&at, &p, &n, &v2);) {
+        if (!p)
+            continue;
+        cg_copy(p, n, path);
+        if (prefix && strncmp(path, prefix, plen) == 0)
+            match = true;
+        if (!id[0])
+            lp_cgroup_container_id(path, id);
     }
     return match;
 }
@@ -154,29 +174,17 @@ bool lp_cgroup_path(const char *text, char *out, size_t cap)
     if (!cap)
         return false;
     out[0] = '\0';
-    const char *pick = NULL;
-    size_t pick_len = 0;
+    const char *pick = NULL, *p;
+    size_t pick_len = 0, n;
+    bool v2;
     char path[CGROUP_MAX + 1], id[65];
-    for (const char *line = text; *line;) {
-        const char *eol = strchr(line, '\n');
-        size_t len = eol ? (size_t)(eol - line) : strlen(line);
-        const char *c1 = memchr(line, ':', len);
-        const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - line)) : NULL;
-        if (c2) {
-            size_t plen = len - (size_t)(c2 + 1 - line);
-            if (len >= 3 && !memcmp(line, "0::", 3)) { /* v2 wins over any v1 line */
-                pick = c2 + 1, pick_len = plen;
-                break;
-            }
-            if (!pick) {
-                size_t k = plen > CGROUP_MAX ? CGROUP_MAX : plen;
-                memcpy(path, c2 + 1, k);
-                path[k] = '\0';
-                if (lp_cgroup_container_id(path, id))
-                    pick = c2 + 1, pick_len = plen;
-            }
+    for (const char *at = text; cg_line(&at, &p, &n, &v2);) {
+        if (p && v2) { /* the unified hierarchy wins over any v1 line */
+            pick = p, pick_len = n;
+            break;
         }
-        line += len + (eol != NULL);
+        if (p && !pick && lp_cgroup_container_id(cg_copy(p, n, path), id))
+            pick = p, pick_len = n;
     }
     if (!pick)
         return false;

@@ -25,6 +25,7 @@
 
 #include "linkproof/probe.h"
 #include "proc/proc_internal.h"
+#include "test_files.h"
 
 /* Threads: of /proc/self/status, read here (not by the code under test) */
 static unsigned long long status_threads(void)
@@ -89,16 +90,6 @@ static void own_listener(void **state)
     close(ls);
 }
 
-static void put_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* a made-up /proc/PID: the stat fields counted after the last ')', every fd counted, a socket
  * behind two fds once (none of them in a table: orphans or unclassified, not sockets seen) */
 static void made_up_dir(void **state)
@@ -106,13 +97,13 @@ static void made_up_dir(void **state)
     (void)state;
     char dir[] = "/tmp/lp-probe-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    put_file(dir, "stat", "77 (a) S 1 2 (b) Z 9 77 77 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 5 0 100 1000 25 1\n");
-    put_file(dir, "limits", "Limit Soft Hard Units\nMax open files            64                 4096 files\n");
+    test_write_file(dir, "stat", "77 (a) S 1 2 (b) Z 9 77 77 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 5 0 100 1000 25 1\n");
+    test_write_file(dir, "limits", "Limit Soft Hard Units\nMax open files            64                 4096 files\n");
     char fd[512], link[600];
     snprintf(fd, sizeof fd, "%s/net", dir);
     assert_int_equal(mkdir(fd, 0755), 0);
-    put_file(dir, "net/tcp", "  sl  local_address rem_address   st\n");
-    put_file(dir, "net/tcp6", "  sl  local_address rem_address   st\n");
+    test_write_file(dir, "net/tcp", "  sl  local_address rem_address   st\n");
+    test_write_file(dir, "net/tcp6", "  sl  local_address rem_address   st\n");
     snprintf(fd, sizeof fd, "%s/fd", dir);
     assert_int_equal(mkdir(fd, 0755), 0);
     const char *targets[] = {"/dev/null", "socket:[4001]", "socket:[4001]", "pipe:[5]", "socket:[4002]"};
@@ -134,7 +125,7 @@ static void made_up_dir(void **state)
     assert_int_equal(p->orphan_tcp + p->orphan_udp + p->unclassified, 2);
     lp_probe_free(&p);
     /* a stat cut short: no thread count, no verdict of zombie */
-    put_file(dir, "stat", "77 (a) Z 1 2");
+    test_write_file(dir, "stat", "77 (a) Z 1 2");
     if (lp_probe_read_dir(dfd, 77, LP_PROBE_PROC, &p, &e) != LP_OK)
         fail_msg("%s", e.msg);
     assert_int_equal(p->threads, 0);

@@ -16,19 +16,12 @@
 #include <cmocka.h>
 
 #include "linkproof/root.h"
+#include "test_files.h"
 
 static char tmpl[] = "/tmp/lp-root-XXXXXX";
 static char *dir;
 
-static void mk(const char *rel, const char *content)
-{
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s", dir, rel);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    fputs(content, f);
-    fclose(f);
-}
+static void mk(const char *rel, const char *content) { test_write_file(dir, rel, content); }
 
 static void mkd(const char *rel)
 {

@@ -19,6 +19,7 @@
 
 #include "linkproof/ld.h"
 #include "synth_elf.h"
+#include "test_files.h"
 
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
 
@@ -533,16 +534,6 @@ static const char user_c[] = "extern void f1(void);\nextern void f4(void);\nexte
                              "__attribute__((weak)) extern void f2(void);\n"
                              "void use(void);\nvoid use(void) { f1(); f4(); g(); if (f2) f2(); }\n";
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static bool run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static bool run(const char *fmt, ...)
 {
@@ -633,9 +624,9 @@ static void built_libraries(void **state)
         skip();
     char dir[] = "/tmp/lp-versions-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    write_file(dir, "v.c", lib_c);
-    write_file(dir, "v.map", lib_map);
-    write_file(dir, "u.c", user_c);
+    test_write_file(dir, "v.c", lib_c);
+    test_write_file(dir, "v.map", lib_map);
+    test_write_file(dir, "u.c", user_c);
     size_t built = 0;
     for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
         bool ok = run("cd %s && rm -f libv.so user.so && "
