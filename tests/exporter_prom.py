@@ -56,14 +56,6 @@ def series_bound(max_listeners):
     return 5 + 11 + 1 + 2 + 2 * max_listeners + 1 + 6 + 3
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def http(port, path="/metrics", accept=None, method="GET", timeout=10):
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method)
     if accept:
@@ -97,7 +89,7 @@ def raw(port, data, timeout=5):
 
 class Exporter:
     def __init__(self, *args):
-        self.port = free_port()
+        self.port = lptest.free_port()
         self.p = subprocess.Popen([LP, "exporter", "--listen", "127.0.0.1:%d" % self.port] + list(args),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
         ok = ps.poll(lambda: self.p.poll() is not None or http(self.port, "/healthz")[0] == 200, 10.0)
@@ -117,7 +109,7 @@ class Exporter:
 
 class Prometheus:
     def __init__(self, tmp, target_port):
-        self.port = free_port()
+        self.port = lptest.free_port()
         cfg = os.path.join(tmp, "prometheus.yml")
         with open(cfg, "w") as f:
             f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n"

@@ -23,21 +23,12 @@ import sys
 import tempfile
 import time
 
-# Debian's python3-jsonschema lives in /usr/lib/python3/dist-packages: when this
-# interpreter (a pyenv, a venv) does not see it, run again under Debian's own python3
-try:
-    import jsonschema  # noqa: F401
-except ImportError:
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    print("python3-jsonschema is not installed (scripts/install-deps installs it)")
-    sys.exit(1)
-
-from jsonschema import Draft202012Validator, RefResolver  # noqa: E402
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import image_build as ib  # noqa: E402
 import lptest  # noqa: E402
+
+lptest.require_jsonschema()
+from jsonschema import Draft202012Validator, RefResolver  # noqa: E402
 import vulnfix  # noqa: E402
 
 RUNNER = lptest.Runner(120, drop=("NO_COLOR", "GITHUB_ACTIONS"))

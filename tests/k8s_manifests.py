@@ -23,7 +23,6 @@ Environment: LP_BIN, LP_SOURCE_ROOT (default: this file's parent directory).
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -64,14 +63,6 @@ def load(name):
         T.check(all(get(d, *k) for k in (("apiVersion",), ("kind",), ("metadata", "name"))),
                 name + ": apiVersion, kind, metadata.name", "%r" % {k: d.get(k) for k in ("apiVersion", "kind")})
     return docs
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def healthz(port):
@@ -121,7 +112,7 @@ def check_daemonset(ds):
                 "timeoutSeconds %r" % get(c, probe, "timeoutSeconds"))
     T.check(get(c, "resources", "limits", "memory") is not None, name + ": a memory limit", "")
     # the arguments, run: the real exporter on a loopback port
-    lp_port = free_port()
+    lp_port = lptest.free_port()
     args = list(argv[1:])
     args[args.index("--listen") + 1] = "127.0.0.1:%d" % lp_port
     p = subprocess.Popen([LP] + args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)

@@ -36,8 +36,10 @@ and hand it their main:
 import json
 import os
 import shutil
+import socket
 import struct
 import subprocess
+import sys
 import time
 
 SKIP = 77  # exit status meson reads as "skipped"
@@ -392,3 +394,25 @@ def load_json(text):
         return json.loads(text)
     except ValueError:
         return None
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def require_jsonschema():
+    """Debian's python3-jsonschema lives in /usr/lib/python3/dist-packages: when this interpreter
+    (a pyenv, a venv) does not see it, run the test again under Debian's own python3; without it
+    at all, say so and fail."""
+    try:
+        import jsonschema  # noqa: F401
+    except ImportError:
+        if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
+            os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
+        print("python3-jsonschema is not installed (scripts/install-deps installs it)")
+        sys.exit(1)

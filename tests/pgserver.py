@@ -22,11 +22,13 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import lptest  # noqa: E402
 
 SKIP = 77
 NOBODY = 65534
@@ -47,14 +49,6 @@ def server_bindir():
             return d
     w = shutil.which("initdb")
     return os.path.dirname(os.path.realpath(w)) if w else None
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def clean_env(**extra):
@@ -126,7 +120,7 @@ class PgServer:
         with open(os.path.join(self.data, "postgresql.conf"), "a") as f:
             f.write("\n".join(conf) + "\n")
         for attempt in range(5):
-            self.port = free_port() if self.tcp else 5432 + attempt
+            self.port = lptest.free_port() if self.tcp else 5432 + attempt
             try:
                 self._pg_ctl("start", "-w", "-t", "60", "-l", os.path.join(self.dir, "server.log"),
                              "-o", "-p %d" % self.port)

@@ -35,17 +35,11 @@ import sys
 import tempfile
 import warnings
 
-try:
-    import jsonschema  # noqa: F401
-except ImportError:
-    if os.path.exists("/usr/bin/python3") and os.path.realpath(sys.executable) != os.path.realpath("/usr/bin/python3"):
-        os.execv("/usr/bin/python3", ["/usr/bin/python3"] + sys.argv)
-    print("python3-jsonschema is not installed (scripts/install-deps installs it)")
-    sys.exit(1)
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lptest  # noqa: E402
 import vulnfix  # noqa: E402
+
+lptest.require_jsonschema()
 
 RUNNER = lptest.Runner(300, drop=("NO_COLOR", "GITHUB_ACTIONS", "LINKPROOF_VULNDB"))
 run = RUNNER.run

@@ -200,23 +200,9 @@ static bool read_cgroup(int dirfd, const char *prefix, char id[65])
 {
     id[0] = '\0';
     char buf[CGROUP_MAX + 1];
-    if (!lp_proc_cgroup(dirfd, buf, sizeof buf))
+    if (lp_proc_read_record(dirfd, "cgroup", buf, sizeof buf))
         return prefix == NULL;
     return lp_cgroup_parse(buf, prefix, id);
-}
-
-static void read_comm(int dirfd, char *out, size_t n)
-{
-    out[0] = '\0';
-    int fd = openat(dirfd, "comm", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    ssize_t r = read(fd, out, n - 1);
-    close(fd);
-    if (r <= 0)
-        return;
-    out[r] = '\0';
-    out[strcspn(out, "\n")] = '\0';
 }
 
 static const char *x_summary(const lp_facts *f)
@@ -424,7 +410,7 @@ static bool visit(void *ctx, lp_proc *proc)
     }
     /* comm only when the executable's name cannot be read, or a name filter may need it */
     if (!base || o->n_exe_names)
-        read_comm(dirfd, comm, sizeof comm);
+        lp_proc_comm(dirfd, comm, sizeof comm);
     char container[65];
     bool sel = name_selected(o, base, comm) && read_cgroup(dirfd, o->cgroup, container) &&
                (!o->container || strncmp(container, o->container, strlen(o->container)) == 0);

@@ -846,7 +846,7 @@ static void read_cgroup(int dirfd, char **cgroup, char **container)
 {
     char buf[LP_CGROUP_MAX + 1], path[LP_CGROUP_MAX + 1], id[65];
     *cgroup = *container = NULL;
-    if (!lp_proc_cgroup(dirfd, buf, sizeof buf))
+    if (lp_proc_read_record(dirfd, "cgroup", buf, sizeof buf))
         return;
     if (lp_cgroup_path(buf, path, sizeof path))
         *cgroup = strdup(path);

@@ -46,6 +46,7 @@
 #include "linkproof/proc.h"
 
 #define PROC_MAX (256u << 10)      /* /proc text files we parse are a few KiB */
+#define LIMITS_MAX 4096u           /* /proc/PID/limits: 17 lines of about 80 bytes */
 #define PROC_NET_MAX (64u << 20)   /* /proc/PID/net/tcp: ~150 bytes per socket */
 #define DIAG_MAX_MSGS (16u << 20)
 #define DIAG_TIMEOUT_MS 3000
@@ -76,11 +77,9 @@ static lp_code sys_err(lp_err *err, int pid, const char *what, int e)
     return err ? err->code : LP_ERR_IO;
 }
 
-/* Read a whole /proc file below dirfd, NUL-terminated, at most max bytes. @p one_record: a file the
- * kernel makes as one record (single_open: stat, limits), which a read returns whole when it
- * fits, so a short read is its end and the read that would return 0 is saved. Not for files of
- * many records (net/tcp, maps): the kernel may stop short of the buffer there. */
-static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int *eno, bool one_record)
+/* Read a whole /proc file below dirfd, NUL-terminated, at most max bytes (files of many records:
+ * net/tcp, netstat; those of one record go through lp_proc_read_record). */
+static char *slurp_at(int dirfd, const char *name, size_t max, int *eno)
 {
     int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
@@ -114,8 +113,6 @@ static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int 
         if (r == 0)
             break;
         n += (size_t)r;
-        if (one_record && n < cap)
-            break;
     }
     close(fd);
     if (!buf) {
@@ -124,8 +121,6 @@ static char *slurp_at(int dirfd, const char *name, size_t max, size_t *len, int 
         return NULL;
     }
     buf[n] = '\0';
-    if (len)
-        *len = n;
     return buf;
 }
 
@@ -298,9 +293,8 @@ static void read_limits(int dirfd, int pid, bool live, lp_probe *p)
             p->fd_limit = (uint64_t)rl.rlim_cur;
         return;
     }
-    int e = 0;
-    char *t = slurp_at(dirfd, "limits", PROC_MAX, NULL, &e, true);
-    if (!t)
+    char t[LIMITS_MAX];
+    if (lp_proc_read_record(dirfd, "limits", t, sizeof t))
         return;
     const char *l = strstr(t, "Max open files");
     if (l) {
@@ -310,41 +304,19 @@ static void read_limits(int dirfd, int pid, bool live, lp_probe *p)
         if (strncmp(l, "unlimited", 9) != 0)
             p->fd_limit = strtoull(l, NULL, 10);
     }
-    free(t);
 }
 
-/* Threads and whether it is a zombie, from /proc/PID/stat: "PID (COMM) STATE ..." with the state
- * the 3rd field and the thread count the 20th. Cheaper for the kernel than status, which also
- * takes the memory map's lock for its Vm lines. COMM may hold spaces and ')': the fields are
- * counted after the last ')'. */
-static void read_stat(int dirfd, lp_probe *p, char **keep, int *keep_errno)
+/* Threads and whether it is a zombie, from /proc/PID/stat (fields 3 and 20), read into @p buf
+ * (LP_PROC_STAT_MAX bytes; "" when it cannot be read, with the errno in *eno). Cheaper for the
+ * kernel than status, which also takes the memory map's lock for its Vm lines. */
+static void read_stat(int dirfd, lp_probe *p, char *buf, int *eno)
 {
-    int e = 0;
-    char *t = slurp_at(dirfd, "stat", PROC_MAX, NULL, &e, true);
-    if (keep_errno)
-        *keep_errno = t ? 0 : e;
-    if (!t)
-        return;
-    const char *s = strrchr(t, ')');
-    for (int field = 3; s && *s; field++) {
-        s++;
-        while (*s == ' ')
-            s++;
-        if (!*s)
-            break;
-        if (field == 3)
-            p->zombie = *s == 'Z';
-        if (field == 20) {
-            if (*s >= '0' && *s <= '9')
-                p->threads = strtoull(s, NULL, 10);
-            break;
-        }
-        s = strchr(s, ' ');
-    }
-    if (keep)
-        *keep = t;
-    else
-        free(t);
+    *eno = lp_proc_read_record(dirfd, "stat", buf, LP_PROC_STAT_MAX);
+    const char *st = lp_proc_stat_field(buf, 3), *th = lp_proc_stat_field(buf, 20);
+    if (st)
+        p->zombie = *st == 'Z';
+    if (th && *th >= '0' && *th <= '9')
+        p->threads = strtoull(th, NULL, 10);
 }
 
 /* ------------------------------------------------------------------ */
@@ -490,7 +462,7 @@ static void hex_addr(const char *hex, bool v6, unsigned char *out)
 static bool proc_tcp(int dirfd, const char *file, bool v6, bool udp, lp_nstab *t)
 {
     int e = 0;
-    char *text = slurp_at(dirfd, file, PROC_NET_MAX, NULL, &e, false);
+    char *text = slurp_at(dirfd, file, PROC_NET_MAX, &e);
     if (!text)
         return e == ENOENT; /* no IPv6 in this kernel is fine */
     char *save = NULL;
@@ -521,7 +493,7 @@ static bool proc_tcp(int dirfd, const char *file, bool v6, bool udp, lp_nstab *t
 static void read_netstat(int dirfd, lp_nstab *t)
 {
     int e = 0;
-    char *text = slurp_at(dirfd, "net/netstat", PROC_MAX, NULL, &e, false);
+    char *text = slurp_at(dirfd, "net/netstat", PROC_MAX, &e);
     if (!text)
         return;
     char *names = strstr(text, "TcpExt:");
@@ -680,23 +652,20 @@ lp_code lp_probe_read_proc(lp_proc *proc, lp_probe_source src, lp_probe **out, l
 }
 
 static lp_code read_dir(int dirfd, int pid, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
-                        char **stat_text, int *stat_errno, lp_err *err);
+                        char *stat_text, int *stat_errno, lp_err *err);
 
 lp_code lp_probe_read_proc_ns(lp_proc *proc, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
                               lp_err *err)
 {
-    char *stat_text = NULL;
+    char stat_text[LP_PROC_STAT_MAX];
     int stat_errno = 0;
-    lp_code rc = read_dir(lp_proc_dirfd(proc), lp_proc_pid(proc), src, ns, out, &stat_text, &stat_errno, err);
-    if (rc) {
-        free(stat_text);
+    lp_code rc = read_dir(lp_proc_dirfd(proc), lp_proc_pid(proc), src, ns, out, stat_text, &stat_errno, err);
+    if (rc)
         return rc;
-    }
     /* one process from the first read to the last (stat, read last), or no reading */
     lp_err changed;
     lp_err_clear(&changed);
-    rc = lp_proc_check_stat(proc, stat_text, stat_errno, &changed);
-    free(stat_text);
+    rc = lp_proc_check_stat(proc, stat_errno ? NULL : stat_text, stat_errno, &changed);
     if (rc != LP_OK) {
         if (err)
             *err = changed;
@@ -718,11 +687,17 @@ lp_code lp_probe_read_dir_ns(int dirfd, int pid, lp_probe_source src, const lp_n
     return read_dir(dirfd, pid, src, ns, out, NULL, NULL, err);
 }
 
-/* The readings, stat last of the process's own files: with @p stat_text, its text is kept for
- * the identity check (NULL and *stat_errno when it could not be read). */
+/* The readings, stat last of the process's own files: with @p stat_text (LP_PROC_STAT_MAX bytes;
+ * a live process), its text is kept there for the identity check, with the read's errno in
+ * *stat_errno. */
 static lp_code read_dir(int dirfd, int pid, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
-                        char **stat_text, int *stat_errno, lp_err *err)
+                        char *stat_text, int *stat_errno, lp_err *err)
 {
+    char own[LP_PROC_STAT_MAX];
+    int own_errno = 0;
+    bool live = stat_text != NULL;
+    if (!live)
+        stat_text = own, stat_errno = &own_errno;
     *out = NULL;
     lp_probe *p = calloc(1, sizeof *p);
     if (!p)
@@ -739,7 +714,7 @@ static lp_code read_dir(int dirfd, int pid, lp_probe_source src, const lp_nstab 
             exe[k] = '\0';
             p->exe = strdup(exe);
         }
-        read_limits(dirfd, pid, stat_text != NULL, p);
+        read_limits(dirfd, pid, live, p);
         if (ns) {
             rc = match_sockets(p, socks, n_socks, ns, err);
         } else {
@@ -803,14 +778,9 @@ static bool find_visit(void *ctx, lp_proc *proc)
     }
     free(exe);
     if (!match) {
-        size_t len = 0;
-        int e = 0;
-        char *comm = slurp_at(lp_proc_dirfd(proc), "comm", 256, &len, &e, true);
-        if (comm) {
-            comm[strcspn(comm, "\n")] = '\0';
+        char comm[64];
+        if (lp_proc_comm(lp_proc_dirfd(proc), comm, sizeof comm))
             match = strcmp(comm, fd->name) == 0;
-            free(comm);
-        }
     }
     if (match && fd->n < 8)
         fd->found[fd->n] = lp_proc_pid(proc);

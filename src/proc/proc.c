@@ -37,47 +37,79 @@ struct lp_proc {
     void *hook_ctx;
 };
 
-/* Fields 3 (state) and 22 (starttime) of a /proc/PID/stat text: after the last ')' of the comm field. */
+const char *lp_proc_stat_field(const char *t, int field)
+{
+    const char *close = t ? strrchr(t, ')') : NULL;
+    const char *sep = close ? close + 1 : NULL; /* the space before field 3, then 4, ... */
+    for (int f = 3; sep && f <= field; f++) {
+        if (*sep != ' ' || !sep[1])
+            return NULL;
+        if (f == field)
+            return sep + 1;
+        sep = strchr(sep + 1, ' ');
+    }
+    return NULL;
+}
+
+/* Fields 3 (state) and 22 (starttime) of a /proc/PID/stat text. */
 static bool parse_start(const char *t, uint64_t *start, char *state)
 {
-    const char *p = strrchr(t, ')');
-    if (!p || p[1] != ' ' || !p[2])
+    const char *st = lp_proc_stat_field(t, 3), *p = lp_proc_stat_field(t, 22);
+    if (!st || !p)
         return false;
-    *state = p[2];
-    p++;
-    /* fields 3.. follow, one space before each: starttime is the 20th of them */
-    for (int field = 3; field < 22; field++) {
-        p = strchr(p + 1, ' ');
-        if (!p)
-            return false;
-    }
+    *state = *st;
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(p + 1, &end, 10);
-    if (errno || end == p + 1)
+    unsigned long long v = strtoull(p, &end, 10);
+    if (errno || end == p)
         return false;
     *start = v;
+    return true;
+}
+
+int lp_proc_read_record(int dirfd, const char *name, char *buf, size_t cap)
+{
+    if (!cap)
+        return EINVAL;
+    buf[0] = '\0';
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return errno;
+    size_t n = 0;
+    int e = 0;
+    while (n < cap - 1) {
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            e = errno;
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        if ((size_t)r < cap - 1 - (n - (size_t)r))
+            break; /* one record (single_open): a short read is its end */
+    }
+    close(fd);
+    buf[n] = '\0';
+    return e ? e : n ? 0 : ESRCH; /* an empty read: the process is gone */
+}
+
+bool lp_proc_comm(int dirfd, char *out, size_t n)
+{
+    if (lp_proc_read_record(dirfd, "comm", out, n))
+        return false;
+    out[strcspn(out, "\n")] = '\0';
     return true;
 }
 
 /* The start time and state read through dirfd (or, dirfd < 0, by path); an errno value on failure. */
 static int read_start(int dirfd, int pid, uint64_t *start, char *state)
 {
-    char path[64];
+    char path[64], buf[LP_PROC_STAT_MAX];
     snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    int fd = dirfd >= 0 ? openat(dirfd, "stat", O_RDONLY | O_CLOEXEC) : open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno;
-    char buf[1024];
-    ssize_t n;
-    do
-        n = read(fd, buf, sizeof buf - 1);
-    while (n < 0 && errno == EINTR);
-    int e = n < 0 ? errno : 0;
-    close(fd);
-    if (n <= 0)
-        return e ? e : ESRCH; /* an empty read: the process is gone */
-    buf[n] = '\0';
+    int e = lp_proc_read_record(dirfd >= 0 ? dirfd : AT_FDCWD, dirfd >= 0 ? "stat" : path, buf, sizeof buf);
+    if (e)
+        return e;
     return parse_start(buf, start, state) ? 0 : EIO;
 }
 
@@ -266,31 +298,4 @@ lp_code lp_proc_exe(lp_proc *p, char **path, lp_exe_state *state, uint64_t *ino,
     if (!(*path = strdup(buf)))
         return lp_err_set(err, LP_ERR_NOMEM, "out of memory");
     return LP_OK;
-}
-
-bool lp_proc_cgroup(int dirfd, char *buf, size_t cap)
-{
-    if (!cap)
-        return false;
-    buf[0] = '\0';
-    int fd = openat(dirfd, "cgroup", O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return false;
-    size_t n = 0;
-    bool ok = true;
-    while (n < cap - 1) {
-        ssize_t r = read(fd, buf + n, cap - 1 - n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            ok = false;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        if ((size_t)r < cap - 1 - (n - (size_t)r))
-            break; /* one record (single_open): a short read is its end */
-    }
-    close(fd);
-    buf[n] = '\0';
-    return ok && n > 0;
 }

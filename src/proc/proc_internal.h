@@ -68,10 +68,23 @@ struct lp_proc;
 lp_code lp_probe_read_proc_ns(struct lp_proc *proc, lp_probe_source src, const lp_nstab *ns, lp_probe **out,
                               lp_err *err);
 
-/* /proc/PID/cgroup through the process's directory @p dirfd, the one reader of it (scan --procs
- * and the exporter): at most @p cap - 1 bytes, NUL-terminated, opened non-blocking; what does
- * not fit (a hostile hierarchy list) is left unread. False when it cannot be read. */
-bool lp_proc_cgroup(int dirfd, char *buf, size_t cap);
+/* A /proc file the kernel makes as one record (stat, comm, cgroup) below @p dirfd, the one reader of
+ * them: opened non-blocking, at most @p cap - 1 bytes, NUL-terminated ("" on failure); what does
+ * not fit (a hostile hierarchy list) is left unread, and a short read is the end (the read that
+ * would return 0 is saved). 0, or an errno value: ESRCH for an empty read (the process is gone),
+ * EINVAL for @p cap 0. */
+int lp_proc_read_record(int dirfd, const char *name, char *buf, size_t cap);
+
+/* /proc/PID/comm without its newline (lp_proc_read_record); false, and "", when unreadable. */
+bool lp_proc_comm(int dirfd, char *out, size_t n);
+
+/* The bytes of /proc/PID/stat read (its fields up to the start time fit with room to spare). */
+#define LP_PROC_STAT_MAX 1024
+
+/* Field @p field (3 = state, 20 = threads, 22 = start time; counted as proc(5) counts them) of a
+ * /proc/PID/stat text, counted after the last ')' of the command name, which may hold spaces and
+ * ')'; NULL when the text has fewer fields. */
+const char *lp_proc_stat_field(const char *t, int field);
 
 /* The load bias from a maps file @p f (see fingerprint.c): the mapping of file offset 0 of
  * the file with inode @p ino or path @p exe; @p seg_vaddr is that segment's address. */

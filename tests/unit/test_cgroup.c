@@ -1,12 +1,13 @@
 /*
  * test_cgroup.c - /proc/PID/cgroup as scan --procs and the exporter read it:
- * one reader (lp_proc_cgroup, checked against this process's own file read
+ * one reader (lp_proc_read_record, checked against this process's own file read
  * with stdio) and the rules on its text: the container id is the last run of
  * exactly 64 lowercase hex digits in the first path that has one
  * (lp_cgroup_parse), the path shown is the v2 line, else the first v1 path naming a container
  * (lp_cgroup_path), a --cgroup prefix matches any line, and every copy is
  * bounded.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -150,20 +151,20 @@ static void reader_matches_stdio(void **state)
     int dirfd = open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     assert_true(dirfd >= 0);
     char got[LP_CGROUP_MAX + 1];
-    assert_int_equal(lp_proc_cgroup(dirfd, got, sizeof got), n > 0);
+    assert_int_equal(lp_proc_read_record(dirfd, "cgroup", got, sizeof got) == 0, n > 0);
     assert_string_equal(got, want);
     /* a small buffer: a prefix, NUL-terminated */
     char small[5];
     if (n > 0) {
-        assert_true(lp_proc_cgroup(dirfd, small, sizeof small));
+        assert_int_equal(lp_proc_read_record(dirfd, "cgroup", small, sizeof small), 0);
         assert_int_equal(strlen(small), n < 4 ? n : 4);
         assert_memory_equal(small, want, strlen(small));
     }
-    assert_false(lp_proc_cgroup(dirfd, small, 0));
+    assert_int_equal(lp_proc_read_record(dirfd, "cgroup", small, 0), EINVAL);
     close(dirfd);
     /* a directory with no such file */
     int tmp = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    assert_false(lp_proc_cgroup(tmp, got, sizeof got));
+    assert_int_equal(lp_proc_read_record(tmp, "cgroup", got, sizeof got), ENOENT);
     assert_string_equal(got, "");
     close(tmp);
 }
