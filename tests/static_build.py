@@ -133,10 +133,21 @@ def check_postgres(t, sbin, tmp):
     # the default user name (getpwuid_r); with NSS pinned to "files" that is its own error,
     # unpinned a static glibc would dlopen the modules nsswitch.conf names (libnss_systemd)
     if os.geteuid() == 0 and shutil.which("setpriv"):
-        st, out, paths = traced(t, "PostgreSQL unreachable, unknown uid",
-                                [sbin, "registry", "--registry", "host=127.0.0.1 port=1 dbname=x connect_timeout=5",
-                                 "list"], ok_status=(2,), env=env, allow=PG_ALLOW,
-                                prefix=["setpriv", "--reuid=23456", "--regid=23456", "--clear-groups"])
+        # the other uid runs a copy in a directory it may enter: the checkout may sit in a
+        # directory only root can enter (a clone into `mktemp -d` is mode 0700)
+        reach = tempfile.mkdtemp(prefix="lp-static-uid-")
+        try:
+            os.chmod(reach, 0o755)
+            ubin = os.path.join(reach, "linkproof")
+            shutil.copy2(sbin, ubin)
+            os.chmod(ubin, 0o755)
+            st, out, paths = traced(t, "PostgreSQL unreachable, unknown uid",
+                                    [ubin, "registry", "--registry",
+                                     "host=127.0.0.1 port=1 dbname=x connect_timeout=5", "list"],
+                                    ok_status=(2,), env=env, allow=PG_ALLOW,
+                                    prefix=["setpriv", "--reuid=23456", "--regid=23456", "--clear-groups"])
+        finally:
+            shutil.rmtree(reach, ignore_errors=True)
         t.check("23456" in out or "user" in out, "unknown uid: libpq's own error", out[-300:])
     else:
         traced(t, "PostgreSQL unreachable", [sbin, "registry", "--registry",
